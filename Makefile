@@ -1,0 +1,36 @@
+# Two entry points for a fresh machine with only python3: `make demo` and `make test`.
+# pip (not uv/poetry) because the pinned torch builds in constraints.txt install from local files here.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.docrag-installed
+DEMO_STORE ?= .docrag-demo
+DEMO_QUESTION ?= What were Apple's total net sales for the three months ended June 25, 2022?
+
+.PHONY: install test demo bench-tables bench-retrieval clean
+
+install: $(STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,clip]"
+	touch $(STAMP)
+
+test: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) -m pytest
+
+demo: $(STAMP)
+	$(VENV)/bin/docrag ingest data/ --store $(DEMO_STORE)
+	$(VENV)/bin/docrag ask --store $(DEMO_STORE) "$(DEMO_QUESTION)"
+
+bench-tables: $(STAMP)
+	$(PY) bench/run_tables.py
+
+bench-retrieval: $(STAMP)
+	$(PY) bench/run_retrieval.py
+
+clean:
+	rm -rf $(DEMO_STORE) .pytest_cache

@@ -1,0 +1,247 @@
+"""The `docrag` command: parses arguments, calls one `Library` method, formats the result.
+
+JSON goes to stdout, logs and progress to stderr (DESIGN.md, CLI contract). Exit code 0 on success, 1 with a
+one-line reason on failure.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+log = logging.getLogger("docrag")
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False))
+
+
+def _read_jsonl(path: str, field: str) -> Iterator[dict[str, Any]]:
+    """Rows of a JSON Lines file; a row without the required text field raises with the line number."""
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as err:
+                raise ValueError(f"{path}: line {number}: not JSON ({err})") from None
+            if not isinstance(row, dict) or not isinstance(row.get(field), str):
+                raise ValueError(f"{path}: line {number}: needs a string {field!r} field")
+            yield row
+
+
+def _library(args: argparse.Namespace):
+    from chat.library import Library
+    settings = {"chroma_url": args.chroma_url, "text_model": args.text_model}
+    for name in ("llm", "base_url"):
+        if getattr(args, name, None):
+            settings[name] = getattr(args, name)
+    return Library.open(args.store, **settings)
+
+
+# -- commands -------------------------------------------------------------------------------------------------
+def cmd_parse(args: argparse.Namespace) -> int:
+    parsed = _library(args).parse(args.file)
+    if args.json:
+        _print_json(parsed.to_contract())
+        return 0
+    print(f"{parsed.info.source}: {parsed.info.pages} pages, {len(parsed.elements)} elements")
+    for element in parsed.elements:
+        text = " ".join(element.text.split())
+        print(f"  p{element.page:<4} {element.kind.value:<8} {text[:100]}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+    bar = tqdm(unit="file", file=sys.stderr, disable=args.json and not sys.stderr.isatty() or args.quiet,
+               desc="ingest")
+    pages_done = [0]
+
+    def on_file(source: str, pages: int, done: int, total: int) -> None:
+        bar.total = total
+        pages_done[0] += pages
+        rate = pages_done[0] / bar.format_dict["elapsed"] if bar.format_dict["elapsed"] else 0.0
+        bar.set_postfix_str(f"{source[:30]} | {pages_done[0]} pages, {rate:.1f} pages/s")
+        bar.update(1)
+
+    report = _library(args).add(args.paths, sync=args.sync, on_file=on_file)
+    bar.close()
+    if args.json:
+        _print_json(report.to_contract())
+    else:
+        print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+              f"removed {len(report.removed)}, failed {len(report.failed)}, skipped {len(report.skipped)}; "
+              f"{report.elements} elements from {report.pages} pages in {report.seconds:.1f}s")
+    for failure in report.failed:
+        print(f"warning: failed: {failure.error}", file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"warning: skipped: {skipped.error}", file=sys.stderr)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    if args.image:
+        raise ValueError("image search (--image) needs the CLIP image route, which this version does not have yet")
+    library = _library(args)
+    if args.queries:
+        rows = list(_read_jsonl(args.queries, "query"))
+        results = library.search_many([(r["query"], r.get("sources")) for r in rows], k=args.k)
+        for row, hits in zip(rows, results):
+            _print_json({"id": row.get("id"), "hits": [h.to_contract() for h in hits]})
+        return 0
+    if args.query is None:
+        raise ValueError("give a QUERY or --queries FILE.jsonl")
+    hits = library.search(args.query, k=args.k, sources=args.source)
+    if args.json:
+        _print_json({"query": args.query, "hits": [h.to_contract() for h in hits]})
+        return 0
+    if not hits:
+        print("no results")
+    for hit in hits:
+        text = " ".join(hit.element.text.split())
+        print(f"{hit.rank:>2}. {hit.score:.3f}  {hit.element.source} p{hit.element.page} {hit.element.kind.value}"
+              f"  {text[:110]}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    library = _library(args)
+    images = [args.image] if args.image else []
+    if args.questions:
+        for row in _read_jsonl(args.questions, "question"):
+            answer = library.ask(row["question"], k=args.k, sources=row.get("sources"))
+            out = answer.to_contract()
+            _print_json({"id": row.get("id"), "answer": out["answer"], "mode": out["mode"],
+                         "citations": out["citations"]})
+        return 0
+    if args.question is None:
+        raise ValueError("give a QUESTION or --questions FILE.jsonl")
+    stream = not args.json and sys.stdout.isatty()
+    answer = library.ask(args.question, k=args.k, sources=args.source, images=images,
+                         on_token=(lambda piece: print(piece, end="", flush=True)) if stream else None)
+    if args.json:
+        _print_json(answer.to_contract())
+        return 0
+    from chat.render import format_answer
+    print(format_answer(answer, already_streamed=stream))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from chat.chat_loop import run_chat
+    return run_chat(_library(args))
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    records = _library(args).documents()
+    if args.json:
+        _print_json({"documents": [r.to_dict() for r in records]})
+        return 0
+    if not records:
+        print("no documents")
+    for r in records:
+        print(f"{r.source}  {r.pages} pages  {r.n_elements} elements  {r.path}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    removed = _library(args).remove(args.name)
+    if args.json:
+        _print_json({"removed": [r.source for r in removed]})
+    elif removed:
+        print("removed " + ", ".join(r.source for r in removed))
+    if not removed:
+        raise ValueError(f"no stored document matches {args.name!r} (see `docrag docs`)")
+    return 0
+
+
+# -- argument parsing -----------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", default=None, help="library folder (default: $DOCRAG_STORE, else ./.docrag)")
+    common.add_argument("--chroma-url", default=None, help="use a Chroma server (http://host:port)")
+    common.add_argument("--text-model", default="all-MiniLM-L6-v2",
+                        help="sentence-transformers model id or folder for text embeddings")
+    common.add_argument("--json", action="store_true", help="print JSON on stdout")
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
+    common.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+
+    llm = argparse.ArgumentParser(add_help=False)
+    llm.add_argument("--llm", default=None,
+                     help="answer model: openai:<model>, extractive (default: $DOCRAG_LLM, else extractive)")
+    llm.add_argument("--base-url", default=None, help="OpenAI-compatible server URL (default: $OPENAI_BASE_URL)")
+
+    parser = argparse.ArgumentParser(prog="docrag", description="Ask questions about your documents.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("parse", parents=[common], help="parse one file and show its elements")
+    p.add_argument("file")
+    p.set_defaults(run=cmd_parse)
+
+    p = sub.add_parser("ingest", parents=[common], help="add files and folders to the library")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--sync", action="store_true", help="also remove documents whose files are gone")
+    p.set_defaults(run=cmd_ingest)
+
+    p = sub.add_parser("search", parents=[common], help="find evidence for a query")
+    p.add_argument("query", nargs="?")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--source", action="append", help="only documents with this file name (repeatable)")
+    p.add_argument("--image", help="find figures and pages similar to this image")
+    p.add_argument("--queries", help="JSON Lines file of {id, query, sources?}: batch mode")
+    p.set_defaults(run=cmd_search)
+
+    p = sub.add_parser("ask", parents=[common, llm], help="answer a question with citations")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--source", action="append", help="only documents with this file name (repeatable)")
+    p.add_argument("--image", help="attach an image to the question")
+    p.add_argument("--questions", help="JSON Lines file of {id, question, sources?}: batch mode")
+    p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("chat", parents=[common, llm], help="interactive questions and answers")
+    p.set_defaults(run=cmd_chat)
+
+    p = sub.add_parser("docs", parents=[common], help="list the stored documents")
+    p.set_defaults(run=cmd_docs)
+
+    p = sub.add_parser("remove", parents=[common], help="remove a document (file name or path)")
+    p.add_argument("name")
+    p.set_defaults(run=cmd_remove)
+    return parser
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    level = logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("chromadb", "httpx", "sentence_transformers", "transformers", "urllib3", "openai"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args)
+    import os
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("docrag: interrupted", file=sys.stderr)
+        return 130
+    except SystemExit:
+        raise
+    except Exception as err:  # one line for people; the traceback with -v
+        if args.verbose:
+            log.exception("failed")
+        reason = str(err) or type(err).__name__
+        print(f"docrag: error: {reason}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

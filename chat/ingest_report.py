@@ -1,0 +1,89 @@
+"""What one ingest run did, per file: the `docrag ingest --json` object."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from docparse.registry import supported_extensions
+
+
+@dataclass(frozen=True)
+class FileFailure:
+    """A file that could not be ingested, with a one-line reason that names it."""
+
+    source: str
+    error: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": self.source, "error": self.error}
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """Outcome of `Library.add`: file names per outcome, and the number of elements stored by this run."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    failed: tuple[FileFailure, ...] = ()
+    skipped: tuple[FileFailure, ...] = ()
+    elements: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+
+    def to_contract(self) -> dict[str, Any]:
+        return {"added": list(self.added), "updated": list(self.updated), "unchanged": list(self.unchanged),
+                "removed": list(self.removed), "failed": [f.to_dict() for f in self.failed],
+                "skipped": [s.to_dict() for s in self.skipped], "elements": self.elements,
+                "pages": self.pages, "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class IngestTally:
+    """Mutable accumulator used while an ingest runs; frozen into an `IngestReport` at the end."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[FileFailure] = field(default_factory=list)
+    skipped: list[FileFailure] = field(default_factory=list)
+    elements: int = 0
+    pages: int = 0
+
+    def freeze(self, seconds: float) -> IngestReport:
+        return IngestReport(tuple(self.added), tuple(self.updated), tuple(self.unchanged), tuple(self.removed),
+                            tuple(self.failed), tuple(self.skipped), self.elements, self.pages, seconds)
+
+
+def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileFailure]]:
+    """Files to ingest from files and folders (folders recursively, supported types only, sorted), plus the
+    files skipped as unsupported. A path that does not exist is reported as skipped with that reason."""
+    supported = set(supported_extensions())
+    files: list[Path] = []
+    skipped: list[FileFailure] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue  # hidden files and folders (.git, .DS_Store, a store inside the folder)
+                if child.suffix.lower() in supported:
+                    files.append(child)
+                else:
+                    skipped.append(FileFailure(child.name, f"{child.name}: unsupported file type "
+                                                           f"{child.suffix.lower() or '(none)'!r}"))
+        elif path.is_file():
+            if path.suffix.lower() in supported:
+                files.append(path)
+            else:
+                skipped.append(FileFailure(path.name, f"{path.name}: unsupported file type "
+                                                      f"{path.suffix.lower() or '(none)'!r}; supported: "
+                                                      f"{', '.join(sorted(supported))}"))
+        else:
+            skipped.append(FileFailure(path.name, f"{raw}: no such file or folder"))
+    # The same file named twice (a folder and a file inside it) is ingested once.
+    unique = list(dict.fromkeys(p.resolve() for p in files))
+    return unique, skipped

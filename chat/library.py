@@ -1,0 +1,222 @@
+"""The `Library` facade: the one object that the CLI and Python users construct.
+
+    from chat.library import Library
+    lib = Library.open("./.docrag")
+    lib.add(["reports/"])
+    for hit in lib.search("total net sales", k=5):
+        print(hit.element.source, hit.element.page, hit.element.text[:80])
+    answer = lib.ask("What were total net sales in Q3 2022?")
+    print(answer.text, [c.to_contract() for c in answer.citations])
+
+Models load lazily on first use and stay loaded for the Library's lifetime, so one Library answers many queries
+with every model loaded once.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from chat.answer import Answer
+from chat.ingest_report import FileFailure, IngestReport, IngestTally, expand_paths
+from docparse.base import ParseOptions, file_doc_id
+from docparse.errors import ParseError
+from docparse.registry import ParsedDocument, open_document, parse_document
+from retrieval.hit import Hit
+
+log = logging.getLogger(__name__)
+
+EMPTY_LIBRARY_MESSAGE = "The library is empty: add documents first (docrag ingest PATH)."
+
+
+def default_store() -> Path:
+    """The library folder: $DOCRAG_STORE, else ./.docrag."""
+    return Path(os.environ.get("DOCRAG_STORE") or ".docrag")
+
+
+@dataclass(frozen=True)
+class LibraryConfig:
+    """Settings of a library. llm: answer-model spec ("openai:<model>", "extractive", ...); None means
+    $DOCRAG_LLM, else extractive. base_url / api_key: for OpenAI-compatible servers (else from the
+    environment). chroma_url: a Chroma server instead of the embedded store."""
+
+    root: Path
+    text_model: str = "all-MiniLM-L6-v2"
+    chroma_url: str | None = None
+    llm: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    search_k: int = 10
+
+    @property
+    def llm_spec(self) -> str:
+        return self.llm or os.environ.get("DOCRAG_LLM") or "extractive"
+
+
+class Library:
+    """A document collection on disk: ingest files, search them, ask questions about them."""
+
+    def __init__(self, config: LibraryConfig):
+        self.config = config
+        self._index = None
+        self._backend = None
+
+    @classmethod
+    def open(cls, root: str | Path | None = None, **settings) -> "Library":
+        """Open (or create on first write) the library at `root` (default: `default_store()`)."""
+        return cls(LibraryConfig(root=Path(root) if root is not None else default_store(), **settings))
+
+    # -- components, built on first use -------------------------------------------------------------------
+    @property
+    def index(self):
+        """The retrieval index (text embedder, Chroma store, catalog)."""
+        if self._index is None:
+            from retrieval.index import LibraryIndex
+            from retrieval.text_embedder import make_text_embedder
+            self.config.root.mkdir(parents=True, exist_ok=True)
+            self._index = LibraryIndex(self.config.root, make_text_embedder(self.config.text_model),
+                                       chroma_url=self.config.chroma_url)
+        return self._index
+
+    @property
+    def backend(self):
+        """The answer backend chosen by `config.llm_spec`."""
+        if self._backend is None:
+            from chat.backends import make_backend
+            self._backend = make_backend(self.config.llm_spec, base_url=self.config.base_url,
+                                         api_key=self.config.api_key)
+        return self._backend
+
+    def parse_options(self) -> ParseOptions:
+        """Parse settings for this library: crops beside the store, chunks sized by the embedder's tokenizer
+        (when the text model is a local folder with a tokenizer.json; else a word-count estimate)."""
+        from retrieval.text_embedder import resolve_text_model
+        folder = Path(resolve_text_model(self.config.text_model))
+        tokenizer = str(folder) if (folder / "tokenizer.json").is_file() else None
+        return ParseOptions(assets_dir=self.config.root / "assets", tokenizer=tokenizer)
+
+    # -- documents ------------------------------------------------------------------------------------------
+    def parse(self, path: str | Path) -> ParsedDocument:
+        """Parse one file without storing it (crops are written under the library's assets folder)."""
+        return parse_document(path, self.parse_options())
+
+    def add(self, paths: Iterable[str | Path], sync: bool = False,
+            on_file: Callable[[str, int, int, int], None] | None = None) -> IngestReport:
+        """Ingest files and folders. Unchanged files are skipped, changed files replace their old version, and
+        each bad file lands in `failed` with a one-line reason while the rest go on. With `sync`, documents
+        whose files are no longer under the given paths are removed. `on_file(source, pages, done, total)`
+        is called as each file ends (for progress bars)."""
+        started = time.monotonic()
+        files, skipped = expand_paths(paths)
+        tally = IngestTally(skipped=list(skipped))
+        index = self.index
+        options = self.parse_options()
+        with index.write_lock():
+            for done, path in enumerate(files, 1):
+                pages = self._add_one(path, index, options, tally)
+                if on_file is not None:
+                    on_file(path.name, pages, done, len(files))
+            if sync:
+                present = {str(p) for p in files}
+                for record in index.documents():
+                    if record.path not in present and _under_any(record.path, paths):
+                        index.remove(record.path)
+                        tally.removed.append(record.source)
+        report = tally.freeze(time.monotonic() - started)
+        if report.failed:
+            log.warning("%d of %d files failed: %s", len(report.failed), len(files),
+                        "; ".join(f.error for f in report.failed))
+        return report
+
+    def _add_one(self, path: Path, index, options: ParseOptions, tally: IngestTally) -> int:
+        """Ingest one file into `tally`; returns its page count (0 when it failed or was unchanged)."""
+        try:
+            status = index.status_of(path, file_doc_id(path))
+            if status == "unchanged":
+                tally.unchanged.append(path.name)
+                return 0
+            info, elements = open_document(path, options)
+            tally.elements += index.add(info, elements)
+            tally.pages += info.pages
+            getattr(tally, status).append(path.name)
+            return info.pages
+        except ParseError as err:
+            tally.failed.append(FileFailure(path.name, str(err)))
+        except OSError as err:
+            tally.failed.append(FileFailure(path.name, f"{path.name}: cannot read: {err.strerror or err}"))
+        except Exception as err:  # a parser bug on one file must not stop the batch
+            log.exception("unexpected error ingesting %s", path)
+            tally.failed.append(FileFailure(path.name, f"{path.name}: {type(err).__name__}: {err}"))
+        return 0
+
+    def remove(self, name_or_path: str) -> list:
+        """Remove a document (by file name or path): its vectors, catalog entries and crops."""
+        with self.index.write_lock():
+            return self.index.remove(name_or_path)
+
+    def documents(self) -> list:
+        """The stored documents (`retrieval.catalog.DocumentRecord`)."""
+        return self.index.documents()
+
+    # -- search and answers ---------------------------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, sources: Sequence[str] | None = None) -> list[Hit]:
+        """Mixed-modality evidence for a query, best first. `sources` restricts to these file names."""
+        return self.index.search(query, k=k or self.config.search_k, sources=sources or None)
+
+    def search_many(self, queries: Sequence[tuple[str, Sequence[str] | None]],
+                    k: int | None = None) -> list[list[Hit]]:
+        """Batch form of `search`: (query, sources) pairs in, hit lists out in the same order."""
+        return self.index.search_many(queries, k=k or self.config.search_k)
+
+    def ask(self, question: str, k: int | None = None, sources: Sequence[str] | None = None,
+            history: Sequence[tuple[str, str]] = (), images: Sequence[str] = (),
+            on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer a question from the library's documents, with citations.
+
+        With no language model configured the answer is extractive (best evidence sentences, table rows and
+        figures) and says so; when the configured model is unreachable, the answer falls back to extractive
+        and the note gives the reason."""
+        question = (question or "").strip()
+        if not question:
+            raise ValueError("empty question")
+        if self.index.element_count() == 0:
+            return Answer(question=question, text=EMPTY_LIBRARY_MESSAGE, citations=(), hits=(),
+                          model="none", mode="extractive", note=EMPTY_LIBRARY_MESSAGE)
+        hits = self.search(question, k=k, sources=sources)
+        backend = self._backend_or_fallback()
+        try:
+            return backend.answer(question, hits, history=history, images=images, on_token=on_token)
+        except Exception as err:
+            from chat.backends import BackendError
+            if not isinstance(err, BackendError) or backend.mode == "extractive":
+                raise
+            log.warning("%s; answering extractively", err)
+            answer = self._extractive().answer(question, hits, history=history, images=images, on_token=on_token)
+            return replace(answer, note=f"{err}; answered extractively instead")
+
+    def _backend_or_fallback(self):
+        try:
+            return self.backend
+        except Exception as err:
+            from chat.backends import BackendError
+            if not isinstance(err, BackendError):
+                raise
+            log.warning("%s; answering extractively", err)
+            return self._extractive()
+
+    def _extractive(self):
+        from chat.backends import make_backend
+        return make_backend("extractive")
+
+
+def _under_any(stored_path: str, roots: Iterable[str | Path]) -> bool:
+    """Whether a stored document path lies under one of the folders (or is one of the files) given to sync."""
+    stored = Path(stored_path)
+    for root in roots:
+        root = Path(root).resolve()
+        if stored == root or root in stored.parents:
+            return True
+    return False

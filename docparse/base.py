@@ -1,0 +1,68 @@
+"""The parser interface: a small Protocol, options as a frozen dataclass, and what a parser reports up front."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Protocol, runtime_checkable
+
+from docparse.element import Element
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    """How to parse.
+
+    assets_dir: where table/figure crops are written (`<assets_dir>/<doc_id>/...png`); None = no crops.
+    chunk_tokens / chunk_overlap: target size of text chunks, counted by `token_counter` when the caller
+    supplies one (the embedder's own tokenizer), else by a word-piece estimate.
+    tokenizer: folder of a Hugging Face tokenizer (holding tokenizer.json) used to count chunk tokens; None =
+    the estimate in `docparse.chunking.estimate_tokens`.
+    crop_dpi: resolution of table/figure crops. max_pages: refuse documents with more pages than this.
+    """
+
+    assets_dir: Path | None = None
+    chunk_tokens: int = 220
+    chunk_overlap: int = 30
+    crop_dpi: int = 144
+    max_pages: int = 20_000
+    min_figure_area: float = 2_500.0  # PDF points^2 (50x50): smaller images are icons, bullets, rules
+    password: str | None = None
+    tokenizer: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What is known about a document before its elements are produced."""
+
+    doc_id: str
+    source: str
+    path: str
+    pages: int
+    format: str
+
+
+def file_doc_id(path: Path) -> str:
+    """The document id: SHA-1 of the file bytes, so identical files share an id and a change makes a new one."""
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@runtime_checkable
+class DocumentParser(Protocol):
+    """A parser for one family of formats.
+
+    `open` validates the file and reports its page count (raising a `ParseError` subclass with a one-line
+    reason naming the file); `elements` then yields elements page by page so that large documents never sit in
+    memory at once. A page that fails inside the parser is skipped with a warning, not raised.
+    """
+
+    name: str
+    extensions: tuple[str, ...]
+
+    def open(self, path: Path, options: ParseOptions) -> DocumentInfo: ...
+
+    def elements(self, info: DocumentInfo, options: ParseOptions) -> Iterator[Element]: ...

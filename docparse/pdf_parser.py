@@ -1,0 +1,375 @@
+"""PDF parsing with PyMuPDF: validation, then page-by-page layout analysis into headings, text chunks, tables
+and figures.
+
+The layout path is pymupdf4llm's `parse_document` (PyMuPDF's bundled ONNX layout + table-grid models, no OCR),
+called one page at a time: the models are loaded once per process, and batching pages measured no faster, so
+single pages keep memory flat. If layout analysis fails on a page, that page falls back to plain PyMuPDF text
+blocks and `find_tables`; if that fails too the page is skipped with a warning.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pymupdf
+
+from docparse.base import DocumentInfo, ParseOptions, file_doc_id
+from docparse.captions import is_caption, link_captions
+from docparse.chunking import TextBlock, chunk_blocks, token_counter
+from docparse.element import BBox, Element, ElementKind, Provenance, element_id, round_bbox
+from docparse.errors import CorruptDocumentError, DocumentTooLargeError, EncryptedDocumentError
+from docparse.table_grid import dense_grid, grid_to_markdown
+
+logger = logging.getLogger(__name__)
+
+MAX_CROP_PIXELS = 2000  # longest side of a table/figure crop
+_TEXT_CLASSES = {"text", "list-item", "footnote", "formula", "code", "caption"}
+_SKIP_CLASSES = {"page-header", "page-footer"}
+_NUMBERING = re.compile(r"^\s*((?:\d+|[IVXLC]+|[A-Z])(?:\.\d+)*)[.)]?\s+\S")
+
+
+@dataclass
+class PageBox:
+    """One region of a page in reading order, independent of which analysis produced it.
+
+    kind: "heading" | "text" | "table" | "figure"; size: the largest font size (headings);
+    table: {"cells": cell boxes by row, "extract": cell text by row} for tables.
+    """
+
+    kind: str
+    bbox: BBox
+    text: str = ""
+    size: float = 0.0
+    table: dict[str, Any] | None = None
+    caption: str | None = None
+    caption_box: BBox | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def _open(path: Path, password: str | None) -> "pymupdf.Document":
+    """Open and authenticate a PDF, raising the parse errors this module promises."""
+    name = path.name
+    if not path.is_file():
+        raise CorruptDocumentError(f"{name}: file not found")
+    if path.stat().st_size == 0:
+        raise CorruptDocumentError(f"{name}: empty file")
+    try:
+        doc = pymupdf.open(path, filetype="pdf")
+    except Exception as err:  # MuPDF raises FileDataError / RuntimeError for non-PDF bytes
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise CorruptDocumentError(f"{name}: not a readable PDF ({reason})") from None
+    if doc.needs_pass:
+        if not password:
+            doc.close()
+            raise EncryptedDocumentError(f"{name}: encrypted PDF; a password is required (ParseOptions.password)")
+        if not doc.authenticate(password):
+            doc.close()
+            raise EncryptedDocumentError(f"{name}: encrypted PDF; the given password is wrong")
+    if doc.is_repaired:
+        # MuPDF rebuilds broken cross-reference tables; a file that also lacks its end marker was cut short and
+        # the rebuilt document is missing objects, so it is refused rather than half-parsed.
+        with open(path, "rb") as handle:
+            handle.seek(max(0, path.stat().st_size - 2048))
+            tail = handle.read()
+        if b"%%EOF" not in tail:
+            doc.close()
+            raise CorruptDocumentError(f"{name}: truncated PDF (no end-of-file marker)")
+        logger.info("%s: damaged cross-reference table repaired by MuPDF", name)
+    if doc.page_count == 0:
+        doc.close()
+        raise CorruptDocumentError(f"{name}: PDF has no pages")
+    return doc
+
+
+def _line_text(lines: list[dict]) -> str:
+    """Join layout text lines into one paragraph, undoing end-of-line hyphenation."""
+    out = ""
+    for line in lines:
+        text = " ".join(s["text"].strip() for s in line.get("spans", []) if s["text"].strip())
+        if not text:
+            continue
+        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and text[:1].islower():
+            out = out[:-1] + text
+        else:
+            out = f"{out} {text}" if out else text
+    return re.sub(r"\s+", " ", out).strip()
+
+
+def _layout_boxes(doc: "pymupdf.Document", pno: int) -> list:
+    """pymupdf4llm layout boxes for one page (module-level so tests can make one page fail)."""
+    from pymupdf4llm.helpers.document_layout import parse_document
+
+    # The layout helper prints its progress messages; keep stdout clean for JSON output.
+    with contextlib.redirect_stdout(sys.stderr):
+        return parse_document(doc, pages=[pno], use_ocr=False, force_text=True).pages[0].boxes
+
+
+def _boxes_from_layout(doc: "pymupdf.Document", pno: int) -> list[PageBox]:
+    out: list[PageBox] = []
+    for box in _layout_boxes(doc, pno):
+        bbox = (box.x0, box.y0, box.x1, box.y1)
+        cls = box.boxclass
+        if cls in _SKIP_CLASSES:
+            continue
+        if cls in ("title", "section-header"):
+            text = _line_text(box.textlines or [])
+            if text and is_caption(text):
+                # bold caption lines ("[표 1] ...") are often classed as headers; they must stay linkable
+                out.append(PageBox("text", bbox, text, meta={"class": "caption"}))
+            elif text:
+                out.append(PageBox("heading", bbox, text, size=float(box.max_fontsize or 0)))
+        elif cls == "table":
+            table = box.table or {}
+            if table.get("extract"):
+                out.append(PageBox("table", tuple(table.get("bbox") or bbox), table=table))
+        elif cls == "picture":
+            out.append(PageBox("figure", bbox))
+        else:
+            text = _line_text(box.textlines or [])
+            if text:
+                out.append(PageBox("text", bbox, text, meta={"class": cls}))
+    return out
+
+
+def _boxes_from_plain(page: "pymupdf.Page") -> list[PageBox]:
+    """Fallback analysis: MuPDF text blocks, images and find_tables, ordered top to bottom."""
+    out: list[PageBox] = []
+    tables = []
+    try:
+        tables = page.find_tables().tables
+    except Exception as err:  # table finding is optional on the fallback path
+        logger.debug("find_tables failed: %s", err)
+    for tab in tables:
+        out.append(PageBox("table", tuple(tab.bbox), table={"extract": tab.extract(), "cells": None}))
+    table_rects = [pymupdf.Rect(t.bbox) for t in tables]
+    blocks = page.get_text("dict")["blocks"]
+    sizes = [s["size"] for b in blocks if b["type"] == 0 for l in b["lines"] for s in l["spans"] if s["text"].strip()]
+    body = sorted(sizes)[len(sizes) // 2] if sizes else 10.0
+    for block in blocks:
+        rect = pymupdf.Rect(block["bbox"])
+        if any(rect.intersect(t).get_area() > 0.5 * rect.get_area() for t in table_rects):
+            continue
+        if block["type"] == 1:
+            out.append(PageBox("figure", tuple(rect)))
+            continue
+        text = _line_text(block["lines"])
+        if not text:
+            continue
+        size = max(s["size"] for l in block["lines"] for s in l["spans"])
+        if size >= 1.25 * body and len(text) < 200:
+            out.append(PageBox("heading", tuple(rect), text, size=round(size)))
+        else:
+            out.append(PageBox("text", tuple(rect), text))
+    out.sort(key=lambda b: (b.bbox[1], b.bbox[0]))
+    return out
+
+
+def _overlap_fraction(a: BBox, b: BBox) -> float:
+    """Intersection area over the smaller box's area."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w * h / smaller if smaller > 0 else 0.0
+
+
+def _vector_figures(page: "pymupdf.Page", boxes: list[PageBox], min_area: float) -> list[PageBox]:
+    """Regions of vector drawings (charts, diagrams) not already covered by a table or figure box."""
+    try:
+        clusters = page.cluster_drawings()
+    except Exception as err:
+        logger.debug("cluster_drawings failed: %s", err)
+        return []
+    page_area = page.rect.width * page.rect.height
+    taken = [b.bbox for b in boxes if b.kind in ("table", "figure")]
+    texts = [b.bbox for b in boxes if b.kind in ("text", "heading")]
+    found = []
+    for rect in clusters:
+        box = tuple(rect)
+        area = rect.width * rect.height
+        if area < min_area or rect.width < 20 or rect.height < 20 or area > 0.85 * page_area:
+            continue  # icons, rules and full-page backgrounds
+        if any(_overlap_fraction(box, t) > 0.5 for t in taken):
+            continue
+        covered = sum(_overlap_fraction(box, t) * (t[2] - t[0]) * (t[3] - t[1]) for t in texts)
+        if covered > 0.5 * area:
+            continue  # a shaded frame behind a paragraph, not a picture
+        found.append(PageBox("figure", box, meta={"source": "vector"}))
+        taken.append(box)
+    return found
+
+
+def _figure_words(page: "pymupdf.Page", bbox: BBox, exclude: list[BBox], margin: float) -> str:
+    """Text-layer words inside a figure (axis labels, legends), minus caption lines."""
+    clip = pymupdf.Rect(bbox) + (-margin, -margin, margin, margin)
+    words = page.get_text("words", clip=clip)
+    kept = [w for w in words
+            if not any(e[0] <= (w[0] + w[2]) / 2 <= e[2] and e[1] <= (w[1] + w[3]) / 2 <= e[3] for e in exclude)]
+    kept.sort(key=lambda w: (w[5], w[6], w[7]))
+    return " ".join(w[4] for w in kept)
+
+
+def _crop(page: "pymupdf.Page", bbox: BBox, path: Path, dpi: int) -> str | None:
+    rect = pymupdf.Rect(bbox) & page.rect
+    if rect.is_empty:
+        return None
+    longest = max(rect.width, rect.height)
+    dpi = min(dpi, max(10, int(MAX_CROP_PIXELS * 72 / longest)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.get_pixmap(clip=rect, dpi=dpi).save(str(path))
+    return str(path)
+
+
+def _heading_rank(text: str, size: float) -> tuple[float, int]:
+    numbering = _NUMBERING.match(text)
+    depth = numbering.group(1).count(".") + 1 if numbering and any(c.isdigit() for c in numbering.group(1)) else 0
+    return size, depth
+
+
+class _Sections:
+    """The running heading path. Nesting comes from font size (bigger = outer) and, when both headings are
+    numbered ("2", "2.1"), from numbering depth; this needs no document-wide pass, so pages can stream."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[str, float, int]] = []
+
+    def path(self) -> tuple[str, ...]:
+        return tuple(t for t, _, _ in self.stack)
+
+    def push(self, text: str, size: float) -> None:
+        size_, depth = _heading_rank(text, size)
+        while self.stack:
+            _, top_size, top_depth = self.stack[-1]
+            if depth and top_depth:
+                outer = top_depth < depth
+            else:
+                outer = top_size > size_ + 0.5
+            if outer:
+                break
+            self.stack.pop()
+        self.stack.append((text, size_, depth))
+
+
+class PyMuPDFParser:
+    """PDF parser built on PyMuPDF and its bundled layout models (offline, no OCR)."""
+
+    name = "pymupdf"
+    extensions = (".pdf",)
+
+    def open(self, path: Path, options: ParseOptions) -> DocumentInfo:
+        """Validate the file: readable, decryptable, within `options.max_pages`."""
+        path = Path(path)
+        doc = _open(path, options.password)
+        try:
+            pages = doc.page_count
+        finally:
+            doc.close()
+        if pages > options.max_pages:
+            raise DocumentTooLargeError(f"{path.name}: {pages} pages exceeds the limit max_pages={options.max_pages}")
+        return DocumentInfo(doc_id=file_doc_id(path), source=path.name, path=str(path.resolve()), pages=pages,
+                            format="pdf")
+
+    def elements(self, info: DocumentInfo, options: ParseOptions) -> Iterator[Element]:
+        """Headings, text chunks, tables and figures, page by page in reading order."""
+        doc = _open(Path(info.path), options.password)
+        sections = _Sections()
+        count = token_counter(options.tokenizer)
+        try:
+            for pno in range(doc.page_count):
+                boxes = self._page_boxes(doc, pno, info)
+                if boxes is None:
+                    continue
+                page = doc[pno]
+                yield from self._page_elements(page, pno + 1, boxes, info, options, sections, count)
+        finally:
+            doc.close()
+
+    def _page_boxes(self, doc: "pymupdf.Document", pno: int, info: DocumentInfo) -> list[PageBox] | None:
+        try:
+            return _boxes_from_layout(doc, pno)
+        except Exception as err:
+            logger.warning("%s page %d: layout analysis failed (%s: %s); using plain text extraction",
+                           info.source, pno + 1, type(err).__name__, err)
+        try:
+            return _boxes_from_plain(doc[pno])
+        except Exception as err:
+            logger.warning("%s page %d: skipped, text extraction failed (%s: %s)",
+                           info.source, pno + 1, type(err).__name__, err)
+            return None
+
+    def _page_elements(self, page: "pymupdf.Page", pageno: int, boxes: list[PageBox], info: DocumentInfo,
+                       options: ParseOptions, sections: _Sections, count) -> Iterator[Element]:
+        page_area = page.rect.width * page.rect.height
+        boxes = [b for b in boxes if b.kind != "figure" or (
+            (b.bbox[2] - b.bbox[0]) * (b.bbox[3] - b.bbox[1]) >= options.min_figure_area
+            and (b.bbox[2] - b.bbox[0]) * (b.bbox[3] - b.bbox[1]) < 0.85 * page_area)]
+        for fig in _vector_figures(page, boxes, options.min_figure_area):
+            at = next((i for i, b in enumerate(boxes) if b.bbox[1] > fig.bbox[1]), len(boxes))
+            boxes.insert(at, fig)
+
+        targets = [i for i, b in enumerate(boxes) if b.kind in ("table", "figure")]
+        candidates = [i for i, b in enumerate(boxes) if b.kind == "text" and is_caption(b.text)]
+        links = link_captions([(boxes[i].bbox, boxes[i].kind) for i in targets],
+                              [(boxes[i].bbox, boxes[i].text) for i in candidates])
+        consumed = set()
+        for ti, ci in links.items():
+            target, cap = boxes[targets[ti]], boxes[candidates[ci]]
+            target.caption, target.caption_box = cap.text, cap.bbox
+            consumed.add(candidates[ci])
+        caption_boxes = [boxes[i].bbox for i in candidates]
+
+        ordinal = 0
+        per_kind: dict[str, int] = {}
+        pending: list[TextBlock] = []
+
+        def make(kind: ElementKind, text: str, bbox: BBox, section: tuple[str, ...] | None = None,
+                 **extra) -> Element:
+            nonlocal ordinal
+            ordinal += 1
+            return Element(id=element_id(info.doc_id, kind.value, pageno, ordinal, text), kind=kind, text=text,
+                           provenance=Provenance(info.doc_id, info.source, pageno, round_bbox(bbox)),
+                           section=sections.path() if section is None else section, **extra)
+
+        def flush() -> Iterator[Element]:
+            for chunk in chunk_blocks(pending, options.chunk_tokens, options.chunk_overlap, count):
+                yield make(ElementKind.TEXT, chunk.text, chunk.bbox)
+            pending.clear()
+
+        def crop(kind: str, bbox: BBox) -> str | None:
+            per_kind[kind] = per_kind.get(kind, 0) + 1
+            if options.assets_dir is None:
+                return None
+            target = Path(options.assets_dir) / info.doc_id / f"p{pageno}-{kind}-{per_kind[kind]}.png"
+            return _crop(page, bbox, target, options.crop_dpi)
+
+        for i, box in enumerate(boxes):
+            if i in consumed:
+                continue
+            if box.kind == "heading":
+                yield from flush()
+                sections.push(box.text, box.size)
+                yield make(ElementKind.TITLE, box.text, box.bbox, section=sections.path()[:-1])
+            elif box.kind == "text":
+                pending.append(TextBlock(box.text, box.bbox))
+            elif box.kind == "table":
+                words = page.get_text("words", clip=pymupdf.Rect(box.bbox) + (-2, -2, 2, 2))
+                grid = dense_grid(box.table or {}, words)
+                if not any(any(c for c in row) for row in grid):
+                    continue
+                body = grid_to_markdown(grid)
+                text = f"{box.caption}\n\n{body}" if box.caption else body
+                yield make(ElementKind.TABLE, text, box.bbox, image=crop("table", box.bbox),
+                           cells=tuple(tuple(r) for r in grid), caption=box.caption)
+            elif box.kind == "figure":
+                inner = _figure_words(page, box.bbox, caption_boxes,
+                                      margin=12.0 if box.meta.get("source") == "vector" else 0.0)
+                text = "\n".join(t for t in (box.caption, inner) if t)
+                yield make(ElementKind.FIGURE, text, box.bbox, image=crop("figure", box.bbox), caption=box.caption,
+                           metadata=tuple(sorted(box.meta.items())))
+        yield from flush()

@@ -1,0 +1,81 @@
+"""Parser registry: file extension -> parser, chosen by name from a dict; parser modules are imported lazily."""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from docparse.base import DocumentInfo, DocumentParser, ParseOptions
+from docparse.element import Element
+from docparse.errors import UnsupportedFormatError
+
+# name -> ("module:Class", extensions handled). Classes are imported on first use so `docrag --help` and
+# listing the supported types stay instant; the extensions live here for the same reason.
+PARSERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "pymupdf": ("docparse.pdf_parser:PyMuPDFParser", (".pdf",)),
+    "plaintext": ("docparse.text_parser:PlainTextParser", (".txt", ".md", ".markdown")),
+}
+
+_instances: dict[str, DocumentParser] = {}
+
+
+def get_parser(name: str) -> DocumentParser:
+    """The parser registered under `name`; the error lists the valid names."""
+    if name not in PARSERS:
+        raise KeyError(f"unknown parser {name!r}; choose one of {sorted(PARSERS)}")
+    if name not in _instances:
+        module_name, class_name = PARSERS[name][0].split(":")
+        _instances[name] = getattr(importlib.import_module(module_name), class_name)()
+    return _instances[name]
+
+
+def _extension_map() -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for name, (_, extensions) in PARSERS.items():
+        for ext in extensions:
+            mapping.setdefault(ext, name)
+    return mapping
+
+
+def supported_extensions() -> tuple[str, ...]:
+    """Lower-case extensions (with the dot) that some parser handles."""
+    return tuple(sorted(_extension_map()))
+
+
+def parser_for(path: Path) -> DocumentParser:
+    """The parser for a file, by extension; `UnsupportedFormatError` names the file and the supported types."""
+    ext = path.suffix.lower()
+    mapping = _extension_map()
+    if ext not in mapping:
+        raise UnsupportedFormatError(
+            f"{path.name}: unsupported file type {ext or '(none)'!r}; supported: {', '.join(sorted(mapping))}")
+    return get_parser(mapping[ext])
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """A fully materialised parse (for `docrag parse` and tests; ingestion streams instead)."""
+
+    info: DocumentInfo
+    elements: tuple[Element, ...]
+
+    def to_contract(self) -> dict:
+        """The JSON object of `docrag parse --json`."""
+        return {"source": self.info.source, "doc_id": self.info.doc_id, "pages": self.info.pages,
+                "elements": [e.to_contract() for e in self.elements]}
+
+
+def open_document(path: str | Path, options: ParseOptions | None = None) -> tuple[DocumentInfo, Iterator[Element]]:
+    """Validate a file and return its info plus a lazy stream of its elements."""
+    options = options or ParseOptions()
+    path = Path(path)
+    parser = parser_for(path)
+    info = parser.open(path, options)
+    return info, parser.elements(info, options)
+
+
+def parse_document(path: str | Path, options: ParseOptions | None = None) -> ParsedDocument:
+    """Parse a whole file into memory."""
+    info, stream = open_document(path, options)
+    return ParsedDocument(info=info, elements=tuple(stream))

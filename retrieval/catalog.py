@@ -1,0 +1,228 @@
+"""The catalog: a SQLite file that is the source of truth for which documents and elements a library holds.
+
+Vectors in Chroma are only an index over it; a vector whose element is not in the catalog is ignored at search
+time, which is what lets ingestion write vectors first and commit the catalog last (a crash leaves orphans, never
+dangling catalog rows).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from docparse.element import Element
+from retrieval.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+CATALOG_FILE = "catalog.sqlite"
+SCHEMA_VERSION = 1
+_SQL_BATCH = 500  # stay well below SQLite's limit on bound parameters per statement
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, source TEXT NOT NULL, pages INTEGER NOT NULL,
+    format TEXT NOT NULL, n_elements INTEGER NOT NULL, added_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS elements (
+    id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL, kind TEXT NOT NULL,
+    page INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS elements_by_doc ON elements (doc_id, ordinal);
+CREATE INDEX IF NOT EXISTS documents_by_source ON documents (source);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """One stored document. path is absolute; source is the file name; added_at is a Unix timestamp."""
+
+    doc_id: str
+    source: str
+    path: str
+    pages: int
+    format: str
+    n_elements: int
+    added_at: float
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DocumentRecord":
+        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls)})
+
+
+_DOC_COLUMNS = "doc_id, source, path, pages, format, n_elements, added_at"
+
+
+def _record(row: Sequence) -> DocumentRecord:
+    return DocumentRecord(doc_id=row[0], source=row[1], path=row[2], pages=int(row[3]), format=row[4],
+                          n_elements=int(row[5]), added_at=float(row[6]))
+
+
+class Catalog:
+    """The catalog file `<root>/catalog.sqlite` (WAL mode, so searches read while an ingest writes).
+
+    Every operation uses its own short-lived connection: a long ingest transaction is then invisible to readers
+    in the same process until it commits, and the object is safe to share between threads.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.path = self.root / CATALOG_FILE
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._rebuild_hint = (f"delete the store folder {self.root} and ingest the documents again "
+                              "to rebuild it")
+        self._init_schema()
+
+    # -- connections -------------------------------------------------------------------------------------------
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot open catalog {self.path}: {err}; {self._rebuild_hint}") from err
+        try:
+            yield conn
+        except sqlite3.OperationalError as err:
+            if "locked" in str(err) or "busy" in str(err):
+                # Busy, not damaged: another writer held the file past the timeout.
+                raise StoreError(f"catalog {self.path} is busy ({err}); another process is writing to it") \
+                    from err
+            raise StoreError(f"catalog {self.path} is damaged or unreadable ({err}); {self._rebuild_hint}") \
+                from err
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"catalog {self.path} is damaged or unreadable ({err}); {self._rebuild_hint}") \
+                from err
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _init_schema(self) -> None:
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    conn.execute(statement)
+                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                if row is None:
+                    conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
+                                 (str(SCHEMA_VERSION),))
+                elif row[0] != str(SCHEMA_VERSION):
+                    raise StoreError(f"catalog {self.path} has schema version {row[0]}, this docrag reads version "
+                                     f"{SCHEMA_VERSION}; {self._rebuild_hint}")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # -- documents ---------------------------------------------------------------------------------------------
+    def document_for_path(self, path: str) -> DocumentRecord | None:
+        """The document stored for this absolute path, if any."""
+        with self._connect() as conn:
+            row = conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE path = ?", (path,)).fetchone()
+        return _record(row) if row else None
+
+    def document_by_id(self, doc_id: str) -> DocumentRecord | None:
+        """The document with this content hash, if any."""
+        with self._connect() as conn:
+            row = conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return _record(row) if row else None
+
+    def documents(self) -> list[DocumentRecord]:
+        """All stored documents, by file name then path."""
+        with self._connect() as conn:
+            rows = conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents ORDER BY source, path").fetchall()
+        return [_record(row) for row in rows]
+
+    def document_count(self) -> int:
+        with self._connect() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+
+    def element_count(self) -> int:
+        with self._connect() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM elements").fetchone()[0])
+
+    def put_document(self, record: DocumentRecord, elements: Iterable[Element]) -> tuple[DocumentRecord,
+                                                                                          list[DocumentRecord]]:
+        """Store a document and its elements in ONE transaction, replacing any document at the same path and
+        any earlier copy of the same doc_id. `elements` is consumed inside the transaction (it may be a lazy
+        stream whose producer does slow work: nothing is visible to readers until it is exhausted); if it
+        raises, nothing changes. n_elements is counted here. Returns (stored record, replaced records whose
+        doc_id differs from the new one: their vectors and crops are now the caller's to delete)."""
+        with self._transaction() as conn:
+            rows = conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE path = ? OR doc_id = ?",
+                                (record.path, record.doc_id)).fetchall()
+            previous = [_record(row) for row in rows]
+            for old in previous:
+                conn.execute("DELETE FROM elements WHERE doc_id = ?", (old.doc_id,))
+                conn.execute("DELETE FROM documents WHERE doc_id = ?", (old.doc_id,))
+            count = 0
+            for element in elements:
+                conn.execute("INSERT OR REPLACE INTO elements (id, doc_id, ordinal, kind, page, data) "
+                             "VALUES (?, ?, ?, ?, ?, ?)",
+                             (element.id, record.doc_id, count, element.kind.value, element.page,
+                              json.dumps(element.to_dict(), ensure_ascii=False)))
+                count += 1
+            stored = replace(record, n_elements=count)
+            conn.execute(f"INSERT INTO documents ({_DOC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (stored.doc_id, stored.source, stored.path, stored.pages, stored.format,
+                          stored.n_elements, stored.added_at))
+        return stored, [old for old in previous if old.doc_id != record.doc_id]
+
+    def delete_document(self, doc_id: str) -> DocumentRecord | None:
+        """Delete a document and its elements; returns what was deleted (None if it was not stored)."""
+        with self._transaction() as conn:
+            row = conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            conn.execute("DELETE FROM elements WHERE doc_id = ?", (doc_id,))
+            conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        return _record(row) if row else None
+
+    # -- elements ----------------------------------------------------------------------------------------------
+    def get_elements(self, ids: Sequence[str]) -> dict[str, Element]:
+        """The stored elements among `ids` (missing ids are simply absent from the result)."""
+        found: dict[str, Element] = {}
+        unique = list(dict.fromkeys(ids))
+        with self._connect() as conn:
+            for start in range(0, len(unique), _SQL_BATCH):
+                chunk = unique[start:start + _SQL_BATCH]
+                marks = ",".join("?" * len(chunk))
+                for element_id, data in conn.execute(f"SELECT id, data FROM elements WHERE id IN ({marks})",
+                                                     chunk):
+                    found[element_id] = Element.from_dict(json.loads(data))
+        return found
+
+    def elements_of(self, doc_id: str) -> list[Element]:
+        """A document's elements in their original order."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT data FROM elements WHERE doc_id = ? ORDER BY ordinal", (doc_id,)).fetchall()
+        return [Element.from_dict(json.loads(data)) for (data,) in rows]
+
+    def element_position(self, element_id: str) -> tuple[str, int] | None:
+        """(doc_id, ordinal) of an element, or None if it is not stored."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT doc_id, ordinal FROM elements WHERE id = ?", (element_id,)).fetchone()
+        return (row[0], int(row[1])) if row else None
+
+    def elements_between(self, doc_id: str, first: int, last: int) -> list[Element]:
+        """Elements of a document with first <= ordinal <= last, in order."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT data FROM elements WHERE doc_id = ? AND ordinal BETWEEN ? AND ? "
+                                "ORDER BY ordinal", (doc_id, first, last)).fetchall()
+        return [Element.from_dict(json.loads(data)) for (data,) in rows]

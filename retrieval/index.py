@@ -1,0 +1,331 @@
+"""The library index: adds, updates and removes documents, and answers dense searches over them.
+
+Ingest order (why a crash anywhere leaves a usable library): vectors are upserted first, the catalog then records
+the new document and drops the previous version at the same path in ONE transaction, and only after that commit
+are the old version's vectors and crops deleted. Vectors without a catalog element are orphans that search skips.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from docparse.base import DocumentInfo
+from docparse.element import Element, ElementKind
+from retrieval.catalog import Catalog, DocumentRecord
+from retrieval.chroma_store import ChromaStore
+from retrieval.element_text import element_of_view, embedding_views, view_id
+from retrieval.errors import StoreError, StoreLockedError
+from retrieval.hit import Hit
+from retrieval.text_embedder import TextEmbedder
+
+log = logging.getLogger(__name__)
+
+STORE_FORMAT = 1
+STORE_MARKER = "docrag-store.json"
+LOCK_FILE = "ingest.lock"
+ASSETS_DIR = "assets"
+
+
+def _absolute(path: str | Path) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
+def _source_names(sources: Sequence[str] | str | None) -> tuple[str, ...] | None:
+    """File names to filter on: full paths count by their base name; no names means no filter."""
+    if sources is None:
+        return None
+    if isinstance(sources, str):
+        sources = [sources]
+    names = tuple(sorted({Path(s).name for s in sources if s and s.strip()}))
+    return names or None
+
+
+class LibraryIndex:
+    """A library folder: `catalog.sqlite` (documents and elements), Chroma vectors (`chroma/` or a server),
+    crops under `assets/<doc_id>/`, the store-format marker and the ingest lock.
+
+    Writes (add, remove) take the ingest lock; searches do not. lock_timeout: seconds to wait for the lock.
+    """
+
+    def __init__(self, root: Path, embedder: TextEmbedder, chroma_url: str | None = None, *,
+                 lock_timeout: float = 5.0) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.embedder = embedder
+        self.lock_timeout = lock_timeout
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._rebuild_hint = f"delete the store folder {self.root} and ingest the documents again"
+        self._marker = self._read_marker()
+        self._dimension_checked = False
+        self.catalog = Catalog(self.root)
+        self.store = ChromaStore(root=self.root if chroma_url is None else None, url=chroma_url)
+        self._thread_lock = threading.RLock()
+        self._lock_depth = 0
+        self._lock_fd: int | None = None
+
+    # -- store-format marker -----------------------------------------------------------------------------------
+    @property
+    def marker_path(self) -> Path:
+        return self.root / STORE_MARKER
+
+    def _read_marker(self) -> dict[str, Any] | None:
+        if not self.marker_path.exists():
+            return None
+        try:
+            marker = json.loads(self.marker_path.read_text(encoding="utf-8"))
+            fmt, model, dim = marker["format"], str(marker["text_model"]), int(marker["dimension"])
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise StoreError(f"store marker {self.marker_path} is unreadable ({err}); {self._rebuild_hint}") \
+                from err
+        if fmt != STORE_FORMAT:
+            raise StoreError(f"store {self.root} has format {fmt!r}, this docrag reads format {STORE_FORMAT}; "
+                             f"{self._rebuild_hint}")
+        if model != self.embedder.name:
+            raise StoreError(f"store {self.root} was built with text model {model!r}, but the text model now is "
+                             f"{self.embedder.name!r}; use {model!r}, or {self._rebuild_hint} with the new model")
+        return {"format": fmt, "text_model": model, "dimension": dim}
+
+    def _check_dimension(self) -> None:
+        """Compare the embedder's dimension with the store's (loads the model, so done on first real use)."""
+        if self._dimension_checked or self._marker is None:
+            return
+        dimension = int(self.embedder.dimension)
+        if dimension != self._marker["dimension"]:
+            raise StoreError(f"store {self.root} holds {self._marker['dimension']}-dimensional vectors from "
+                             f"{self._marker['text_model']!r}, but {self.embedder.name!r} makes {dimension}-"
+                             f"dimensional ones; {self._rebuild_hint}")
+        self._dimension_checked = True
+
+    def _ensure_marker(self) -> None:
+        if self._marker is not None:
+            self._check_dimension()
+            return
+        marker = {"format": STORE_FORMAT, "text_model": self.embedder.name, "dimension": int(self.embedder.dimension)}
+        tmp = self.marker_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, self.marker_path)  # atomic: a crash leaves the old marker or the new one
+        self._marker = marker
+        self._dimension_checked = True
+
+    # -- locking -----------------------------------------------------------------------------------------------
+    @contextmanager
+    def write_lock(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the exclusive ingest lock on `<root>/ingest.lock` (re-entrant within this object and thread).
+
+        Waits up to `timeout` seconds (default: lock_timeout), then raises StoreLockedError."""
+        wait = self.lock_timeout if timeout is None else timeout
+        deadline = time.monotonic() + wait
+        if not self._thread_lock.acquire(timeout=max(wait, 0.0)):
+            raise StoreLockedError(f"another ingest is running on {self.root} (in this process); "
+                                   f"gave up after {wait:.1f} s")
+        try:
+            if self._lock_depth == 0:
+                self._lock_fd = self._take_file_lock(deadline, wait)
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+                if self._lock_depth == 0 and self._lock_fd is not None:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                    os.close(self._lock_fd)
+                    self._lock_fd = None
+        finally:
+            self._thread_lock.release()
+
+    def _take_file_lock(self, deadline: float, wait: float) -> int:
+        fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except OSError as err:
+                if err.errno not in (errno.EAGAIN, errno.EACCES):
+                    os.close(fd)
+                    raise
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise StoreLockedError(f"another ingest is running on {self.root} (lock file "
+                                           f"{self.root / LOCK_FILE}); gave up after {wait:.1f} s") from None
+                time.sleep(0.05)
+
+    # -- writes ------------------------------------------------------------------------------------------------
+    def status_of(self, path: Path, doc_id: str) -> str:
+        """What adding this file would do: "unchanged" (this path already holds these bytes, or these bytes are
+        stored under another path), "updated" (this path holds other bytes), or "added".
+
+        When the path holds old bytes AND the new bytes are stored elsewhere, the answer is "updated": add()
+        then drops the stale version at this path and stores nothing new."""
+        at_path = self.catalog.document_for_path(_absolute(path))
+        if at_path is not None and at_path.doc_id == doc_id:
+            return "unchanged"
+        if at_path is not None:
+            return "updated"
+        return "unchanged" if self.catalog.document_by_id(doc_id) is not None else "added"
+
+    def add(self, info: DocumentInfo, elements: Iterable[Element], batch_size: int = 64) -> int:
+        """Store a document: embed its elements batch by batch, upsert the vectors, record document and elements
+        in one catalog transaction (replacing the previous version at the same path), then delete that previous
+        version's vectors and crops. Returns the number of elements stored (0 when identical bytes are already
+        stored under another path: a library holds each content once)."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        path = _absolute(info.path)
+        with self.write_lock():
+            self._ensure_marker()
+            same_bytes = self.catalog.document_by_id(info.doc_id)
+            if same_bytes is not None and same_bytes.path != path:
+                stale = self.catalog.document_for_path(path)
+                if stale is not None:
+                    self._delete_records([stale])
+                log.info("%s has the same bytes as %s, already stored; not storing it twice", path, same_bytes.path)
+                return 0
+            record = DocumentRecord(doc_id=info.doc_id, source=info.source, path=path, pages=info.pages,
+                                    format=info.format, n_elements=0, added_at=time.time())
+            stored, replaced = self.catalog.put_document(record, self._embed_stream(info, elements, batch_size))
+            self._drop_vectors_and_assets(replaced)
+            log.info("stored %s: %d elements", info.source, stored.n_elements)
+            return stored.n_elements
+
+    def _embed_stream(self, info: DocumentInfo, elements: Iterable[Element], batch_size: int) -> Iterator[Element]:
+        """Pass elements through, upserting each batch's vectors before the batch goes on to the catalog."""
+        seen: set[str] = set()
+        batch: list[Element] = []
+        for element in elements:
+            if element.id in seen:
+                log.warning("%s: duplicate element id %s skipped", info.source, element.id)
+                continue
+            seen.add(element.id)
+            batch.append(element)
+            if len(batch) >= batch_size:
+                self._upsert_vectors(info, batch)
+                yield from batch
+                batch = []
+        if batch:
+            self._upsert_vectors(info, batch)
+            yield from batch
+
+    def _upsert_vectors(self, info: DocumentInfo, batch: Sequence[Element]) -> None:
+        pairs = [(view_id(element.id, n), element, text)
+                 for element in batch for n, text in enumerate(embedding_views(element))]
+        if not pairs:
+            return
+        vectors = np.asarray(self.embedder.embed_documents([text for _, _, text in pairs]), dtype=np.float32)
+        if vectors.shape != (len(pairs), self._marker["dimension"]):  # type: ignore[index]
+            raise StoreError(f"text embedder {self.embedder.name!r} returned vectors of shape {vectors.shape} for "
+                             f"{len(pairs)} texts; the store {self.root} expects dimension "
+                             f"{self._marker['dimension']}")  # type: ignore[index]
+        metadatas = [{"doc_id": info.doc_id, "source": info.source, "page": int(element.page),
+                      "kind": element.kind.value} for _, element, _ in pairs]
+        self.store.upsert([vid for vid, _, _ in pairs], vectors, None, metadatas)
+
+    def remove(self, name_or_path: str) -> list[DocumentRecord]:
+        """Remove the documents stored at this path (absolute or relative to the working folder) or, for a bare
+        file name, every document with that file name. Returns what was removed (empty if nothing matched)."""
+        target = _absolute(name_or_path)
+        bare_name = Path(name_or_path).name == name_or_path
+        with self.write_lock():
+            matches = [record for record in self.catalog.documents()
+                       if record.path == target or (bare_name and record.source == name_or_path)]
+            self._delete_records(matches)
+        for record in matches:
+            log.info("removed %s (%s)", record.source, record.path)
+        return matches
+
+    def _delete_records(self, records: Sequence[DocumentRecord]) -> None:
+        removed = [r for r in (self.catalog.delete_document(record.doc_id) for record in records) if r is not None]
+        self._drop_vectors_and_assets(removed)
+
+    def _drop_vectors_and_assets(self, records: Sequence[DocumentRecord]) -> None:
+        """Delete vectors and crops of documents already gone from the catalog (runs after the commit, so a crash
+        here only leaves orphans). Skipped for a doc_id the catalog still holds."""
+        for record in records:
+            if self.catalog.document_by_id(record.doc_id) is not None:
+                continue
+            self.store.delete_where({"doc_id": record.doc_id})
+            assets = self.root / ASSETS_DIR / record.doc_id
+            if assets.parent == self.root / ASSETS_DIR and assets.is_dir():
+                shutil.rmtree(assets, ignore_errors=True)
+
+    # -- reads -------------------------------------------------------------------------------------------------
+    def documents(self) -> list[DocumentRecord]:
+        """All stored documents, by file name then path."""
+        return self.catalog.documents()
+
+    def element_count(self) -> int:
+        """How many elements the catalog holds (with or without vectors)."""
+        return self.catalog.element_count()
+
+    def get_elements(self, ids: Sequence[str]) -> dict[str, Element]:
+        """The stored elements among `ids`, by id."""
+        return self.catalog.get_elements(ids)
+
+    def neighbours(self, element_id: str, window: int = 1) -> list[Element]:
+        """Elements of the same document within `window` positions before and after this one, in document order,
+        not including the element itself ([] if the element is not stored)."""
+        position = self.catalog.element_position(element_id)
+        if position is None or window < 1:
+            return []
+        doc_id, ordinal = position
+        return [e for e in self.catalog.elements_between(doc_id, ordinal - window, ordinal + window)
+                if e.id != element_id]
+
+    def search(self, query: str, k: int = 10, sources: Sequence[str] | None = None) -> list[Hit]:
+        """The k elements nearest to `query` (dense text route), optionally only from documents whose file name
+        is one of `sources` (full paths count by their base name)."""
+        return self.search_many([(query, sources)], k=k)[0]
+
+    def search_many(self, queries: Sequence[tuple[str, Sequence[str] | None]], k: int = 10) -> list[list[Hit]]:
+        """search() for many (query, sources) pairs with one embedding call; results in input order."""
+        for query, _ in queries:
+            if not query or not query.strip():
+                raise ValueError("empty query")
+        if not queries:
+            return []
+        if k < 1 or self.catalog.document_count() == 0:
+            return [[] for _ in queries]
+        self._check_dimension()
+        vectors = np.asarray(self.embedder.embed_queries([q for q, _ in queries]), dtype=np.float32)
+        groups: dict[tuple[str, ...] | None, list[int]] = {}
+        for i, (_, sources) in enumerate(queries):
+            groups.setdefault(_source_names(sources), []).append(i)
+        results: list[list[Hit]] = [[] for _ in queries]
+        for names, members in groups.items():
+            where = {"source": {"$in": list(names)}} if names else None
+            for i, hits in zip(members, self._dense(vectors[members], k, where)):
+                results[i] = hits
+        return results
+
+    def _dense(self, vectors: np.ndarray, k: int, where: dict[str, Any] | None) -> list[list[Hit]]:
+        """Nearest catalog elements per vector. Orphan vectors (no catalog element) are skipped and do not count
+        against k, so this over-fetches and widens the fetch until k are found or the collection runs out."""
+        total = self.store.count()
+        results: list[list[Hit]] = [[] for _ in range(len(vectors))]
+        pending = list(range(len(vectors)))
+        fetch = k + max(k, 10)
+        while pending:
+            raw = self.store.query(vectors[pending], fetch, where)
+            found = self.catalog.get_elements(list({element_of_view(i) for row in raw for i, _ in row}))
+            still: list[int] = []
+            for query_index, row in zip(pending, raw):
+                best: dict[str, float] = {}  # element id -> nearest of its views (rows arrive nearest first)
+                for vector_id, distance in row:
+                    best.setdefault(element_of_view(vector_id), distance)
+                kept = [(found[i], d) for i, d in best.items() if i in found][:k]
+                results[query_index] = [Hit(element=e, score=1.0 - d, rank=r, routes=("dense",))
+                                        for r, (e, d) in enumerate(kept, start=1)]
+                if len(kept) < k and len(row) >= fetch and fetch < total:
+                    still.append(query_index)
+            pending = still
+            fetch = min(total, fetch * 4)
+        return results

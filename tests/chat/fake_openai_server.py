@@ -1,0 +1,142 @@
+"""A fake OpenAI-compatible chat server on 127.0.0.1 for tests (stdlib only, runs in a thread).
+
+Implements POST /v1/chat/completions as plain JSON and as SSE streaming (`"stream": true`, with a final usage chunk
+when `stream_options.include_usage` is set). Every request body is recorded in `requests`. `mode` picks the
+behaviour: "ok", "error" (HTTP 500), "hang" (never answers until the server stops) or "drop" (closes the
+connection without a response).
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DEFAULT_REPLY = "Revenue was 4,812 [S1] and see [S9]."
+PROMPT_TOKENS = 321
+COMPLETION_TOKENS = 12
+MODES = ("ok", "error", "hang", "drop")
+
+
+class FakeOpenAIServer:
+    """Start with `start()` (or as a context manager); `url` is the base URL to give a client (ends in /v1)."""
+
+    def __init__(self, reply: str = DEFAULT_REPLY, mode: str = "ok") -> None:
+        self.reply = reply
+        self.mode = mode
+        self.requests: list[dict[str, Any]] = []
+        self.paths: list[str] = []
+        self._stop = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-openai", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> "FakeOpenAIServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()  # releases handlers stuck in "hang"
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> "FakeOpenAIServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def pieces(self) -> list[str]:
+        """The reply split into the streamed pieces (words with their following blanks)."""
+        return re.findall(r"\S+\s*", self.reply) or [""]
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+                pass
+
+            def _send_json(self, status: int, payload: dict[str, Any]) -> None:
+                body = json.dumps(payload).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                fake.paths.append(self.path)
+                try:
+                    body = json.loads(raw or b"{}")
+                except json.JSONDecodeError:
+                    self._send_json(400, {"error": {"message": "body is not JSON", "type": "invalid_request"}})
+                    return
+                fake.requests.append(body)
+                if self.path.rstrip("/") != "/v1/chat/completions":
+                    self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+                    return
+                if fake.mode == "error":
+                    self._send_json(500, {"error": {"message": "fake server exploded", "type": "server_error"}})
+                    return
+                if fake.mode == "hang":
+                    fake._stop.wait(60)
+                    return
+                if fake.mode == "drop":
+                    self.close_connection = True
+                    return  # nothing written: the client sees the connection close without a response
+                if body.get("stream"):
+                    self._stream(body)
+                else:
+                    self._send_json(200, fake._completion(body))
+
+            def _stream(self, body: dict[str, Any]) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.end_headers()  # HTTP/1.0: the stream ends when the connection closes
+                model = body.get("model", "fake")
+
+                def event(payload: dict[str, Any] | str) -> None:
+                    data = payload if isinstance(payload, str) else json.dumps(payload)
+                    self.wfile.write(f"data: {data}\n\n".encode("utf-8"))
+                    self.wfile.flush()
+
+                for i, piece in enumerate(fake.pieces()):
+                    delta = {"content": piece} if i else {"role": "assistant", "content": piece}
+                    event(_chunk(model, [{"index": 0, "delta": delta, "finish_reason": None}]))
+                event(_chunk(model, [{"index": 0, "delta": {}, "finish_reason": "stop"}]))
+                if (body.get("stream_options") or {}).get("include_usage"):
+                    event(_chunk(model, [], usage=_usage()))
+                event("[DONE]")
+
+        return Handler
+
+    def _completion(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"id": "chatcmpl-fake", "object": "chat.completion", "created": 0,
+                "model": body.get("model", "fake"),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": self.reply},
+                             "finish_reason": "stop"}],
+                "usage": _usage()}
+
+
+def _usage() -> dict[str, int]:
+    return {"prompt_tokens": PROMPT_TOKENS, "completion_tokens": COMPLETION_TOKENS,
+            "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS}
+
+
+def _chunk(model: str, choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> dict[str, Any]:
+    chunk: dict[str, Any] = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
+                             "model": model, "choices": choices}
+    if usage is not None:
+        chunk["usage"] = usage
+    return chunk
