@@ -1,0 +1,78 @@
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from chat.answer import Answer, Citation
+from chat.chat_loop import run_chat
+from docparse.element import Element, ElementKind, Provenance
+
+
+@dataclass
+class _Config:
+    root: Path = Path("lib")
+    llm_spec: str = "extractive"
+
+
+@dataclass
+class _Record:
+    source: str
+    pages: int
+
+
+class FakeLibrary:
+    """Stands in for Library: records questions and history, streams a fixed answer, fails on request."""
+
+    def __init__(self):
+        self.config = _Config()
+        self.calls = []
+
+    def documents(self):
+        return [_Record("report.pdf", 3)]
+
+    def ask(self, question, history=(), on_token=None):
+        self.calls.append((question, list(history)))
+        if question == "boom":
+            raise RuntimeError("backend exploded")
+        if question == "stop":
+            raise KeyboardInterrupt
+        element = Element(id="e1", kind=ElementKind.TEXT, text="Revenue was 4,812.",
+                          provenance=Provenance("d", "report.pdf", 2, (1.0, 2.0, 3.0, 4.0)))
+        text = f"Answer to {question} [S1]"
+        if on_token:
+            on_token(text)
+        return Answer(question=question, text=text, citations=(Citation("S1", element),), hits=(),
+                      model="fake", mode="llm")
+
+
+def drive(lines):
+    feed = iter(lines)
+
+    def read_line(prompt):
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError
+
+    out = io.StringIO()
+    library = FakeLibrary()
+    code = run_chat(library, read_line=read_line, out=out)
+    return code, out.getvalue(), library
+
+
+def test_questions_keep_history_and_commands_work():
+    code, out, library = drive(["first?", "/sources", "second?", "/clear", "third?", "/docs", "/nope", "/quit"])
+    assert code == 0
+    assert [q for q, _ in library.calls] == ["first?", "second?", "third?"]
+    assert library.calls[1][1] == [("first?", "Answer to first? [S1]")]
+    assert library.calls[2][1] == []  # /clear forgot the conversation
+    assert "[S1] report.pdf, page 2" in out
+    assert "report.pdf  3 pages" in out
+    assert "unknown command /nope" in out
+
+
+def test_a_failing_or_interrupted_answer_leaves_the_session_usable():
+    code, out, library = drive(["boom", "stop", "after?"])
+    assert code == 0
+    assert "error: backend exploded" in out and "(answer stopped)" in out
+    assert "Answer to after? [S1]" in out
+    assert library.calls[-1][1] == []  # failed turns are not part of the history
