@@ -124,11 +124,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     stream = not args.json and sys.stdout.isatty()
     answer = library.ask(args.question, k=args.k, sources=args.source, images=images,
                          on_token=(lambda piece: print(piece, end="", flush=True)) if stream else None)
+    shown = [str(p) for p in library.show(answer)] if args.show else []
     if args.json:
-        _print_json(answer.to_contract())
+        _print_json({**answer.to_contract(), **({"shown": shown} if args.show else {})})
         return 0
     from chat.render import format_answer
     print(format_answer(answer, already_streamed=stream))
+    for path in shown:
+        print(f"shown: {path}")
     return 0
 
 
@@ -201,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--source", action="append", help="only documents with this file name (repeatable)")
     p.add_argument("--image", help="attach an image to the question")
+    p.add_argument("--show", action="store_true",
+                   help="write the cited pages as PNGs with the cited boxes outlined, and print their paths")
     p.add_argument("--questions", help="JSON Lines file of {id, question, sources?}: batch mode")
     p.set_defaults(run=cmd_ask)
 

@@ -197,6 +197,17 @@ class Library:
             answer = self._extractive().answer(question, hits, history=history, images=images, on_token=on_token)
             return replace(answer, note=f"{err}; answered extractively instead")
 
+    def show(self, answer: Answer, out_dir: str | Path | None = None) -> list[Path]:
+        """Write the cited pages as PNGs with the cited boxes outlined (default folder: `<store>/shown`)."""
+        from chat.highlight import highlight_citations
+
+        def document_path(doc_id: str) -> str | None:
+            record = self.index.catalog.document_by_id(doc_id)
+            return record.path if record else None
+
+        return highlight_citations(answer.citations, document_path,
+                                   Path(out_dir) if out_dir else self.config.root / "shown")
+
     def _backend_or_fallback(self):
         try:
             return self.backend
