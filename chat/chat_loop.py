@@ -9,6 +9,7 @@ import sys
 from typing import Callable, TextIO
 
 from chat.answer import Answer
+from chat.chat_log import ChatLog
 from chat.render import format_answer, format_sources
 
 log = logging.getLogger(__name__)
@@ -21,8 +22,13 @@ HELP = """Type a question, or a command:
   /quit      leave (Ctrl-D works too)"""
 
 
-def run_chat(library, read_line: Callable[[str], str] = input, out: TextIO = sys.stdout) -> int:
-    """Run the loop until the user quits; returns the exit code."""
+def run_chat(library, read_line: Callable[[str], str] | None = None, out: TextIO = sys.stdout) -> int:
+    """Run the loop until the user quits; returns the exit code. Each answered turn is appended to the library's
+    transcript (`<store>/chat/transcript.jsonl`); typed lines are recalled with the arrow keys across sessions."""
+    chat_log = ChatLog(library.config.root)
+    if read_line is None:
+        chat_log.enable_line_history()
+        read_line = input
     history: list[tuple[str, str]] = []
     last: Answer | None = None
     count = len(library.documents())
@@ -76,4 +82,5 @@ def run_chat(library, read_line: Callable[[str], str] = input, out: TextIO = sys
             print(file=out)
         print(format_answer(answer, already_streamed=bool(streamed)), file=out)
         history.append((line, answer.text))
+        chat_log.append(answer)
         last = answer

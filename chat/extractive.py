@@ -203,6 +203,18 @@ def _figure_caption(element: Element) -> str:
     return " ".join(text.split())
 
 
+def _figure_summary(element: Element, max_chars: int = 200) -> str:
+    """The caption plus the words found inside the figure (labels, legends), which often are the answer to
+    "what are the parts of ..." questions."""
+    caption = _figure_caption(element)
+    inner = " ".join(element.text.replace(element.caption or "", "", 1).split()) if element.text else ""
+    if not inner:
+        return caption
+    if len(inner) > max_chars:
+        inner = inner[:max_chars].rsplit(" ", 1)[0] + " …"
+    return f"{caption} (labels in the figure: {inner})"
+
+
 class ExtractiveBackend:
     """Answers with the evidence itself: up to three best sentences or table rows, each followed by its [S#] key."""
 
@@ -268,7 +280,7 @@ class ExtractiveBackend:
                 if item.element.kind is ElementKind.FIGURE:
                     caption = _figure_caption(item.element)
                     if caption and overlap(q, terms(caption)) > 0:
-                        pieces.append(f"See Figure: {caption} [{item.key}]")
+                        pieces.append(f"See Figure: {_figure_summary(item.element)} [{item.key}]")
             if pieces:
                 text = "\n".join(pieces)
         clean, citations = parse_citations(text, items)

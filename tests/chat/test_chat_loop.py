@@ -3,13 +3,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chat.answer import Answer, Citation
+from chat.chat_log import ChatLog
 from chat.chat_loop import run_chat
 from docparse.element import Element, ElementKind, Provenance
 
 
 @dataclass
 class _Config:
-    root: Path = Path("lib")
+    root: Path
     llm_spec: str = "extractive"
 
 
@@ -22,8 +23,8 @@ class _Record:
 class FakeLibrary:
     """Stands in for Library: records questions and history, streams a fixed answer, fails on request."""
 
-    def __init__(self):
-        self.config = _Config()
+    def __init__(self, root):
+        self.config = _Config(root)
         self.calls = []
 
     def documents(self):
@@ -44,7 +45,7 @@ class FakeLibrary:
                       model="fake", mode="llm")
 
 
-def drive(lines):
+def drive(lines, root):
     feed = iter(lines)
 
     def read_line(prompt):
@@ -54,13 +55,14 @@ def drive(lines):
             raise EOFError
 
     out = io.StringIO()
-    library = FakeLibrary()
+    library = FakeLibrary(root)
     code = run_chat(library, read_line=read_line, out=out)
     return code, out.getvalue(), library
 
 
-def test_questions_keep_history_and_commands_work():
-    code, out, library = drive(["first?", "/sources", "second?", "/clear", "third?", "/docs", "/nope", "/quit"])
+def test_questions_keep_history_and_commands_work(tmp_path):
+    code, out, library = drive(["first?", "/sources", "second?", "/clear", "third?", "/docs", "/nope", "/quit"],
+                               tmp_path)
     assert code == 0
     assert [q for q, _ in library.calls] == ["first?", "second?", "third?"]
     assert library.calls[1][1] == [("first?", "Answer to first? [S1]")]
@@ -70,9 +72,17 @@ def test_questions_keep_history_and_commands_work():
     assert "unknown command /nope" in out
 
 
-def test_a_failing_or_interrupted_answer_leaves_the_session_usable():
-    code, out, library = drive(["boom", "stop", "after?"])
+def test_a_failing_or_interrupted_answer_leaves_the_session_usable(tmp_path):
+    code, out, library = drive(["boom", "stop", "after?"], tmp_path)
     assert code == 0
     assert "error: backend exploded" in out and "(answer stopped)" in out
     assert "Answer to after? [S1]" in out
     assert library.calls[-1][1] == []  # failed turns are not part of the history
+
+
+def test_turns_are_kept_on_disk_per_library(tmp_path):
+    drive(["first?", "second?"], tmp_path)
+    drive(["third?"], tmp_path)
+    turns = ChatLog(tmp_path).turns()
+    assert [t["question"] for t in turns] == ["first?", "second?", "third?"]
+    assert turns[0]["citations"][0]["source"] == "report.pdf" and turns[0]["citations"][0]["page"] == 2

@@ -63,6 +63,15 @@ def test_figure_with_matching_caption_is_pointed_to():
     assert {c.key for c in answer.citations} == {"S1", "S2"}
 
 
+def test_figure_labels_are_part_of_the_pointer():
+    caption = "Figure 7-27. Stainless steel self-locking nut."
+    fig = element("figure", caption + "\nNut case Threaded nut core Locking shoulder Keyway", caption=caption)
+    answer = ExtractiveBackend().answer("What are the parts of a stainless steel self-locking nut?", hits(fig))
+    line = next(l for l in answer.text.splitlines() if l.startswith("See Figure"))
+    assert line == ("See Figure: Figure 7-27. Stainless steel self-locking nut. (labels in the figure: "
+                    "Nut case Threaded nut core Locking shoulder Keyway) [S1]")
+
+
 def test_figure_without_overlap_is_not_mentioned():
     fig = element("figure", "Figure 1: Org chart", caption="Figure 1: Org chart")
     answer = ExtractiveBackend().answer("What was revenue?", hits(element("text", "Revenue was 5."), fig))
