@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from chat.answer import Answer
+from chat.attachments import validate_images
 from chat.ingest_report import FileFailure, IngestReport, IngestTally, expand_paths
 from docparse.base import ParseOptions, file_doc_id
 from docparse.errors import ParseError
@@ -182,6 +183,7 @@ class Library:
         question = (question or "").strip()
         if not question:
             raise ValueError("empty question")
+        images = validate_images(images)
         if self.index.element_count() == 0:
             return Answer(question=question, text=EMPTY_LIBRARY_MESSAGE, citations=(), hits=(),
                           model="none", mode="extractive", note=EMPTY_LIBRARY_MESSAGE)
