@@ -14,11 +14,15 @@ from retrieval.hit import Hit
 # spec prefix -> "module:Class". Each class provides `from_spec(model, base_url=, api_key=, **options)`.
 BACKENDS: dict[str, str] = {
     "openai": "chat.openai_backend:OpenAIBackend",
+    "ollama": "chat.ollama_backend:OllamaBackend",
+    "hf": "chat.hf_backend:HFBackend",
     "extractive": "chat.extractive:ExtractiveBackend",
 }
 
 # Prefixes whose backends need a model after the colon.
-_NEEDS_MODEL = frozenset({"openai"})
+_NEEDS_MODEL = frozenset({"openai", "ollama", "hf"})
+# An example model per prefix, for the "needs a model name" message.
+_EXAMPLE_MODEL = {"openai": "gpt-4o-mini", "ollama": "llava", "hf": "HuggingFaceTB/SmolVLM-256M-Instruct"}
 
 
 class BackendError(Exception):
@@ -67,7 +71,7 @@ def make_backend(spec: str, base_url: str | None = None, api_key: str | None = N
         raise ValueError(f"unknown answer backend {spec!r}; valid: {_valid_specs()}")
     if prefix in _NEEDS_MODEL and not model:
         raise ValueError(f"answer backend {spec!r} needs a model name: '{prefix}:<model>', e.g. "
-                         f"'{prefix}:gpt-4o-mini'")
+                         f"'{prefix}:{_EXAMPLE_MODEL.get(prefix, 'model')}'")
     module_name, class_name = BACKENDS[prefix].split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls.from_spec(model, base_url=base_url, api_key=api_key, **options)

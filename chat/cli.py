@@ -69,7 +69,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         bar.set_postfix_str(f"{source[:30]} | {pages_done[0]} pages, {rate:.1f} pages/s")
         bar.update(1)
 
-    report = _library(args).add(args.paths, sync=args.sync, on_file=on_file)
+    report = _library(args).add(args.paths, sync=args.sync, on_file=on_file, workers=args.workers)
     bar.close()
     if args.json:
         _print_json(report.to_contract())
@@ -164,6 +164,13 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 # -- argument parsing -----------------------------------------------------------------------------------------
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--store", default=None, help="library folder (default: $DOCRAG_STORE, else ./.docrag)")
@@ -189,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", parents=[common], help="add files and folders to the library")
     p.add_argument("paths", nargs="+")
     p.add_argument("--sync", action="store_true", help="also remove documents whose files are gone")
+    p.add_argument("--workers", type=_positive_int, default=1,
+                   help="parse in N processes (documents and page ranges in parallel; default 1)")
     p.set_defaults(run=cmd_ingest)
 
     p = sub.add_parser("search", parents=[common], help="find evidence for a query")

@@ -105,21 +105,27 @@ class Library:
         return parse_document(path, self.parse_options())
 
     def add(self, paths: Iterable[str | Path], sync: bool = False,
-            on_file: Callable[[str, int, int, int], None] | None = None) -> IngestReport:
+            on_file: Callable[[str, int, int, int], None] | None = None, workers: int = 1) -> IngestReport:
         """Ingest files and folders. Unchanged files are skipped, changed files replace their old version, and
         each bad file lands in `failed` with a one-line reason while the rest go on. With `sync`, documents
         whose files are no longer under the given paths are removed. `on_file(source, pages, done, total)`
-        is called as each file ends (for progress bars)."""
+        is called as each file ends (for progress bars). `workers` > 1 parses in that many processes
+        (docparse.parallel); embedding and storing stay in this process, one document at a time."""
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
         started = time.monotonic()
         files, skipped = expand_paths(paths)
         tally = IngestTally(skipped=list(skipped))
         index = self.index
         options = self.parse_options()
         with index.write_lock():
-            for done, path in enumerate(files, 1):
-                pages = self._add_one(path, index, options, tally)
-                if on_file is not None:
-                    on_file(path.name, pages, done, len(files))
+            if workers == 1:
+                for done, path in enumerate(files, 1):
+                    pages = self._add_one(path, index, options, tally)
+                    if on_file is not None:
+                        on_file(path.name, pages, done, len(files))
+            else:
+                self._add_parallel(files, index, options, tally, on_file, workers)
             if sync:
                 present = {str(p) for p in files}
                 for record in index.documents():
@@ -132,14 +138,50 @@ class Library:
                         "; ".join(f.error for f in report.failed))
         return report
 
-    def _add_one(self, path: Path, index, options: ParseOptions, tally: IngestTally) -> int:
-        """Ingest one file into `tally`; returns its page count (0 when it failed or was unchanged)."""
-        try:
-            status = index.status_of(path, file_doc_id(path))
+    def _add_parallel(self, files: list[Path], index, options: ParseOptions, tally: IngestTally,
+                      on_file: Callable[[str, int, int, int], None] | None, workers: int) -> None:
+        """Unchanged files are settled here; the rest are parsed in worker processes and stored as they arrive."""
+        from docparse.parallel import parse_in_workers
+
+        done = 0
+        todo: list[tuple[Path, str]] = []
+        for path in files:
+            try:
+                status = index.status_of(path, file_doc_id(path))
+            except OSError as err:
+                tally.failed.append(FileFailure(path.name, f"{path.name}: cannot read: {err.strerror or err}"))
+                status = None
             if status == "unchanged":
                 tally.unchanged.append(path.name)
-                return 0
-            info, elements = open_document(path, options)
+            if status in (None, "unchanged"):
+                done += 1
+                if on_file is not None:
+                    on_file(path.name, 0, done, len(files))
+            else:
+                todo.append((path, status))
+        statuses = dict(todo)
+        streams = parse_in_workers([p for p, _ in todo], options, workers=workers)
+        for stream in streams:
+            pages = self._add_one(stream.path, index, options, tally, status=statuses[stream.path], parsed=stream)
+            done += 1
+            if on_file is not None:
+                on_file(stream.path.name, pages, done, len(files))
+
+    def _add_one(self, path: Path, index, options: ParseOptions, tally: IngestTally, status: str | None = None,
+                 parsed=None) -> int:
+        """Ingest one file into `tally`; returns its page count (0 when it failed or was unchanged). `parsed`: a
+        `docparse.parallel.ParsedStream` already under way for this file (with its `status`)."""
+        try:
+            if parsed is None:
+                status = index.status_of(path, file_doc_id(path))
+                if status == "unchanged":
+                    tally.unchanged.append(path.name)
+                    return 0
+                info, elements = open_document(path, options)
+            elif parsed.error is not None:
+                raise parsed.error
+            else:
+                info, elements = parsed.info, parsed.elements
             tally.elements += index.add(info, elements)
             tally.pages += info.pages
             getattr(tally, status).append(path.name)

@@ -1,10 +1,11 @@
-"""PDF parsing with PyMuPDF: validation, then page-by-page layout analysis into headings, text chunks, tables
-and figures.
+"""PDF parsing with PyMuPDF: validation, then page-by-page analysis into headings, text chunks, tables and figures.
 
-The layout path is pymupdf4llm's `parse_document` (PyMuPDF's bundled ONNX layout + table-grid models, no OCR),
-called one page at a time: the models are loaded once per process, and batching pages measured no faster, so
-single pages keep memory flat. If layout analysis fails on a page, that page falls back to plain PyMuPDF text
-blocks and `find_tables`; if that fails too the page is skipped with a warning.
+Each page is first scanned cheaply (text, words, drawings, images) and routed (docparse.page_router): pages that may
+hold tables, many columns or text over pictures go through pymupdf4llm's `parse_document` (PyMuPDF's bundled ONNX
+layout + table-grid models, no OCR), called one page at a time: the models are loaded once per process, and
+batching pages measured no faster, so single pages keep memory flat. All other pages take the fast path
+(docparse.fast_page), about a hundred times cheaper. If layout analysis fails on a page, that page falls back to
+plain PyMuPDF text blocks and `find_tables`; if that fails too the page is skipped with a warning.
 """
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ import contextlib
 import logging
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pymupdf
 
@@ -23,7 +23,11 @@ from docparse.captions import is_caption, link_captions
 from docparse.chunking import TextBlock, chunk_blocks, token_counter
 from docparse.element import BBox, Element, ElementKind, Provenance, element_id, round_bbox
 from docparse.errors import CorruptDocumentError, DocumentTooLargeError, EncryptedDocumentError
+from docparse.fast_page import fast_boxes
+from docparse.page_box import PageBox
+from docparse.page_router import PageScan, route_page, scan_page
 from docparse.table_grid import dense_grid, grid_to_markdown
+from docparse.vector_clusters import cluster_rects
 
 logger = logging.getLogger(__name__)
 
@@ -31,24 +35,6 @@ MAX_CROP_PIXELS = 2000  # longest side of a table/figure crop
 _TEXT_CLASSES = {"text", "list-item", "footnote", "formula", "code", "caption"}
 _SKIP_CLASSES = {"page-header", "page-footer"}
 _NUMBERING = re.compile(r"^\s*((?:\d+|[IVXLC]+|[A-Z])(?:\.\d+)*)[.)]?\s+\S")
-
-
-@dataclass
-class PageBox:
-    """One region of a page in reading order, independent of which analysis produced it.
-
-    kind: "heading" | "text" | "table" | "figure"; size: the largest font size (headings);
-    table: {"cells": cell boxes by row, "extract": cell text by row} for tables.
-    """
-
-    kind: str
-    bbox: BBox
-    text: str = ""
-    size: float = 0.0
-    table: dict[str, Any] | None = None
-    caption: str | None = None
-    caption_box: BBox | None = None
-    meta: dict[str, str] = field(default_factory=dict)
 
 
 def _open(path: Path, password: str | None) -> "pymupdf.Document":
@@ -179,12 +165,18 @@ def _overlap_fraction(a: BBox, b: BBox) -> float:
     return w * h / smaller if smaller > 0 else 0.0
 
 
-def _vector_figures(page: "pymupdf.Page", boxes: list[PageBox], min_area: float) -> list[PageBox]:
+def _area(b: BBox) -> float:
+    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+
+def _vector_figures(page: "pymupdf.Page", boxes: list[PageBox], min_area: float,
+                    drawings: list | None = None) -> list[PageBox]:
     """Regions of vector drawings (charts, diagrams) not already covered by a table or figure box."""
     try:
-        clusters = page.cluster_drawings()
+        paths = page.get_cdrawings() if drawings is None else drawings
+        clusters = [pymupdf.Rect(r) for r in cluster_rects([p["rect"] for p in paths], tuple(page.rect))]
     except Exception as err:
-        logger.debug("cluster_drawings failed: %s", err)
+        logger.debug("clustering drawings failed: %s", err)
         return []
     page_area = page.rect.width * page.rect.height
     taken = [b.bbox for b in boxes if b.kind in ("table", "figure")]
@@ -282,15 +274,51 @@ class PyMuPDFParser:
         count = token_counter(options.tokenizer)
         try:
             for pno in range(doc.page_count):
-                boxes = self._page_boxes(doc, pno, info)
-                if boxes is None:
-                    continue
-                page = doc[pno]
-                yield from self._page_elements(page, pno + 1, boxes, info, options, sections, count)
+                yield from self.page_elements(doc, pno, info, options, sections, count)
         finally:
             doc.close()
 
-    def _page_boxes(self, doc: "pymupdf.Document", pno: int, info: DocumentInfo) -> list[PageBox] | None:
+    def range_elements(self, info: DocumentInfo, options: ParseOptions, start: int,
+                       stop: int) -> Iterator[tuple[Element, float | None]]:
+        """Elements of pages [start, stop) (0-based), each with its heading font size when it is a title, so that
+        a caller joining ranges can rebuild heading paths across them (docparse.parallel)."""
+        doc = _open(Path(info.path), options.password)
+        sections = _Sections()
+        count = token_counter(options.tokenizer)
+        try:
+            for pno in range(start, min(stop, doc.page_count)):
+                for element in self.page_elements(doc, pno, info, options, sections, count):
+                    yield element, (sections.stack[-1][1] if element.kind is ElementKind.TITLE else None)
+        finally:
+            doc.close()
+
+    def page_elements(self, doc: "pymupdf.Document", pno: int, info: DocumentInfo, options: ParseOptions,
+                      sections: "_Sections", count) -> Iterator[Element]:
+        """The elements of one page (0-based `pno`), advancing the running heading path `sections`."""
+        scan = None
+        try:
+            scan = scan_page(doc[pno])
+        except Exception as err:  # the layout path below does its own extraction
+            logger.warning("%s page %d: page scan failed (%s: %s)", info.source, pno + 1, type(err).__name__, err)
+        boxes = self._page_boxes(doc, pno, info, scan)
+        if boxes is None:
+            return
+        yield from self._page_elements(doc[pno], pno + 1, boxes, info, options, sections, count,
+                                       scan.drawings if scan else None)
+
+    def _page_boxes(self, doc: "pymupdf.Document", pno: int, info: DocumentInfo,
+                    scan: PageScan | None) -> list[PageBox] | None:
+        if scan is not None:
+            page = doc[pno]
+            decision = route_page(page, scan)
+            logger.debug("%s page %d: %s path (%s)", info.source, pno + 1,
+                         "layout" if decision.layout else "fast", decision.reason)
+            if not decision.layout:
+                try:
+                    return fast_boxes(scan.blocks, scan.image_rects, page.rect.width, page.rect.height)
+                except Exception as err:
+                    logger.warning("%s page %d: fast path failed (%s: %s); using layout analysis",
+                                   info.source, pno + 1, type(err).__name__, err)
         try:
             return _boxes_from_layout(doc, pno)
         except Exception as err:
@@ -304,12 +332,19 @@ class PyMuPDFParser:
             return None
 
     def _page_elements(self, page: "pymupdf.Page", pageno: int, boxes: list[PageBox], info: DocumentInfo,
-                       options: ParseOptions, sections: _Sections, count) -> Iterator[Element]:
+                       options: ParseOptions, sections: _Sections, count,
+                       drawings: list | None = None) -> Iterator[Element]:
         page_area = page.rect.width * page.rect.height
         boxes = [b for b in boxes if b.kind != "figure" or (
             (b.bbox[2] - b.bbox[0]) * (b.bbox[3] - b.bbox[1]) >= options.min_figure_area
             and (b.bbox[2] - b.bbox[0]) * (b.bbox[3] - b.bbox[1]) < 0.85 * page_area)]
-        for fig in _vector_figures(page, boxes, options.min_figure_area):
+        vector = _vector_figures(page, boxes, options.min_figure_area, drawings)
+        if vector:
+            # chart labels and legends are read into the figure's text (below), not repeated as body text
+            boxes = [b for b in boxes if b.kind != "text" or b.meta.get("class") == "caption" or is_caption(b.text)
+                     or not any(_overlap_fraction(b.bbox, f.bbox) > 0.8 and _area(b.bbox) < _area(f.bbox)
+                                for f in vector)]
+        for fig in vector:
             at = next((i for i, b in enumerate(boxes) if b.bbox[1] > fig.bbox[1]), len(boxes))
             boxes.insert(at, fig)
 

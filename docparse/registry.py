@@ -43,14 +43,20 @@ def supported_extensions() -> tuple[str, ...]:
     return tuple(sorted(_extension_map()))
 
 
-def parser_for(path: Path) -> DocumentParser:
-    """The parser for a file, by extension; `UnsupportedFormatError` names the file and the supported types."""
+def parser_name_for(path: Path) -> str:
+    """The registered name of the parser for a file, by extension; `UnsupportedFormatError` names the file and
+    the supported types."""
     ext = path.suffix.lower()
     mapping = _extension_map()
     if ext not in mapping:
         raise UnsupportedFormatError(
             f"{path.name}: unsupported file type {ext or '(none)'!r}; supported: {', '.join(sorted(mapping))}")
-    return get_parser(mapping[ext])
+    return mapping[ext]
+
+
+def parser_for(path: Path) -> DocumentParser:
+    """The parser for a file, by extension; `UnsupportedFormatError` names the file and the supported types."""
+    return get_parser(parser_name_for(path))
 
 
 @dataclass(frozen=True)

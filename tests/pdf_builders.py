@@ -121,3 +121,46 @@ def make_bad_files(folder: str | Path) -> dict[str, Path]:
     out["renamed.pdf"].write_text("This is just a text file.\nIt is not a PDF at all.\n", encoding="utf-8")
     out["notes.xyz"].write_text("unsupported", encoding="utf-8")
     return out
+
+
+def make_chart_table_pdf(path: str | Path) -> Path:
+    """Three pages with uncaptioned tables: 1 a ruled grid table under a paragraph; 2 a whitespace (unruled)
+    financial table whose columns are separated only by wide gaps; 3 a two-column label/amount budget table."""
+    path = Path(path)
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_textbox(pymupdf.Rect(72, 80, 523, 130), INTRO_PARAGRAPHS[0], fontsize=11, fontname="helv")
+    _ruled_table(page, TABLE_GRID, 120, 160, 110, 24)
+    page = doc.new_page(width=595, height=842)
+    page.insert_textbox(pymupdf.Rect(72, 80, 523, 130), INTRO_PARAGRAPHS[1], fontsize=11, fontname="helv")
+    for r, row in enumerate([["", "2022", "2023"], ["Net sales", "82,959", "81,434"], ["Cost of sales", "47,074",
+                             "46,179"], ["Gross margin", "35,885", "35,255"]]):
+        for c, text in enumerate(row):
+            page.insert_text((90 + c * 150, 170 + r * 18), text, fontsize=10, fontname="helv")
+    page = doc.new_page(width=595, height=842)
+    page.insert_textbox(pymupdf.Rect(72, 80, 523, 130), INTRO_PARAGRAPHS[1], fontsize=11, fontname="helv")
+    for r, (label, amount) in enumerate([("Program", "Budget"), ("Contact Center Services", "$8.6M"),
+                                         ("Printed Publications", "$3.9M"), ("Web Management", "$6.1M"),
+                                         ("Total", "$18.6M")]):
+        page.insert_text((90, 170 + r * 18), label, fontsize=10, fontname="helv")
+        page.insert_text((400, 170 + r * 18), amount, fontsize=10, fontname="helv")
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def make_two_column_pdf(path: str | Path) -> Path:
+    """One page: a large title across the page, then two columns of two paragraphs each, and a page number."""
+    path = Path(path)
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((72, 90), "A Two Column Study", fontsize=20, fontname="hebo")
+    words = " ".join(["the measured values agree with the model"] * 6)
+    for col, x0 in (("Left", 56), ("Right", 312)):
+        for i, name in enumerate(("one", "two")):
+            rect = pymupdf.Rect(x0, 130 + i * 200, x0 + 228, 300 + i * 200)
+            page.insert_textbox(rect, f"{col} {name}: {words}.", fontsize=10, fontname="helv")
+    page.insert_text((292, 820), "7", fontsize=9, fontname="helv")
+    doc.save(path)
+    doc.close()
+    return path

@@ -148,7 +148,7 @@ def test_base_url_and_key_from_environment(fake_openai, monkeypatch):
 
 
 def test_make_backend_errors():
-    with pytest.raises(ValueError, match="'extractive', 'openai:<model>'"):
+    with pytest.raises(ValueError, match="'extractive', 'hf:<model>', 'ollama:<model>', 'openai:<model>'"):
         make_backend("gpt4")
     with pytest.raises(ValueError, match="needs a model name"):
         make_backend("openai")
@@ -156,3 +156,12 @@ def test_make_backend_errors():
         make_backend("openai:  ")
     with pytest.raises(ValueError, match="takes no model"):
         make_backend("extractive:foo")
+
+
+def test_error_from_on_token_propagates_unwrapped(fake_openai, evidence):
+    # BrokenPipeError is a ConnectionError: it must not pass for a server failure (which triggers a fallback).
+    def reader_gone(piece):
+        raise BrokenPipeError("stdout closed")
+
+    with pytest.raises(BrokenPipeError):
+        backend(fake_openai).answer(QUESTION, evidence, on_token=reader_gone)

@@ -1,0 +1,129 @@
+"""The fast path: page boxes from PyMuPDF's text dict alone, for pages the router found free of tables.
+
+Text blocks are split into heading and body runs (a heading is a short run set clearly larger than the page's
+body text, or wholly bold and short); running heads and page numbers in the top and bottom margins are dropped,
+as the layout models drop page headers and footers; raster images become figures; reading order follows one or
+two columns. Vector figures are added later by the parser on every path.
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from docparse.captions import is_caption
+from docparse.page_box import PageBox
+
+HEADING_RATIO = 1.2  # a run this much larger than the body size is a heading
+MARGIN_BAND = 0.06  # top/bottom fraction of the page where short runs are running heads/footers
+_BOLD = 16  # span flag bit for bold
+_SENTENCE_END = re.compile(r"[.;,:]\s*$")
+
+
+def _span_chars(block: dict) -> list[tuple[float, int]]:
+    return [(s["size"], len(s["text"].strip())) for line in block["lines"] for s in line["spans"] if s["text"].strip()]
+
+
+def body_size(blocks: Sequence[dict]) -> float:
+    """The font size carrying most characters on the page (the body text size)."""
+    weights: dict[float, int] = {}
+    for block in blocks:
+        for size, chars in _span_chars(block):
+            key = round(size * 2) / 2
+            weights[key] = weights.get(key, 0) + chars
+    return max(weights, key=weights.get) if weights else 10.0
+
+
+def _line_text(spans: Sequence[dict]) -> str:
+    return " ".join(s["text"].strip() for s in spans if s["text"].strip())
+
+
+def _is_bold(span: dict) -> bool:
+    return bool(span["flags"] & _BOLD) or "bold" in span["font"].lower()
+
+
+def _join(lines: list[str]) -> str:
+    """Join lines into a paragraph, undoing end-of-line hyphenation."""
+    out = ""
+    for text in lines:
+        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and text[:1].islower():
+            out = out[:-1] + text
+        else:
+            out = f"{out} {text}" if out else text
+    return re.sub(r"\s+", " ", out).strip()
+
+
+def _runs(block: dict, body: float) -> list[PageBox]:
+    """Split one text block into consecutive heading and body runs."""
+    runs: list[tuple[bool, list[dict]]] = []
+    for line in block["lines"]:
+        spans = [s for s in line["spans"] if s["text"].strip()]
+        if not spans:
+            continue
+        size = max(s["size"] for s in spans)
+        text = _line_text(spans)
+        heading = len(text) < 120 and not is_caption(text) and (
+            size >= HEADING_RATIO * body
+            or (all(_is_bold(s) for s in spans) and size >= body - 0.5 and not _SENTENCE_END.search(text)))
+        if runs and runs[-1][0] == heading:
+            runs[-1][1].append(line)
+        else:
+            runs.append((heading, [line]))
+    out = []
+    for heading, lines in runs:
+        text = _join([_line_text(line["spans"]) for line in lines])
+        bbox = (min(l["bbox"][0] for l in lines), min(l["bbox"][1] for l in lines),
+                max(l["bbox"][2] for l in lines), max(l["bbox"][3] for l in lines))
+        if heading and len(text) < 200:
+            size = max(s["size"] for l in lines for s in l["spans"] if s["text"].strip())
+            out.append(PageBox("heading", bbox, text, size=float(round(size))))
+        elif text:
+            out.append(PageBox("text", bbox, text, meta={"class": "caption"} if is_caption(text) else {}))
+    return out
+
+
+def _in_margin(box: PageBox, height: float) -> bool:
+    """A short run inside the top or bottom band: a running head, a page number, a footer line."""
+    short = len(box.text.split()) <= 12
+    return short and (box.bbox[3] <= MARGIN_BAND * height or box.bbox[1] >= (1 - MARGIN_BAND) * height)
+
+
+def reading_order(boxes: list[PageBox], width: float) -> list[PageBox]:
+    """Top to bottom; on two-column pages, full-width boxes cut the page into bands and each band reads its left
+    column before its right one."""
+    mid = width / 2
+    side = {id(b): "L" if b.bbox[2] <= mid + 10 else "R" if b.bbox[0] >= mid - 10 else "F" for b in boxes}
+    lefts = sum(1 for b in boxes if side[id(b)] == "L" and len(b.text) > 80)
+    rights = sum(1 for b in boxes if side[id(b)] == "R" and len(b.text) > 80)
+    ordered = sorted(boxes, key=lambda b: (b.bbox[1], b.bbox[0]))
+    if lefts < 2 or rights < 2:
+        return ordered
+    out: list[PageBox] = []
+    band: list[PageBox] = []
+    for box in ordered + [None]:
+        if box is None or side[id(box)] == "F":
+            out += [b for b in band if side[id(b)] == "L"] + [b for b in band if side[id(b)] == "R"]
+            band = []
+            if box is not None:
+                out.append(box)
+        else:
+            band.append(box)
+    return out
+
+
+def fast_boxes(blocks: Sequence[dict], image_rects: Sequence[Sequence[float]], width: float,
+               height: float) -> list[PageBox]:
+    """Page boxes in reading order from text-dict blocks (type 0) and the page's raster image rectangles."""
+    body = body_size([b for b in blocks if b.get("type", 0) == 0])
+    boxes: list[PageBox] = [PageBox("figure", tuple(r)) for r in image_rects]
+    figures = [b.bbox for b in boxes]
+    for block in blocks:
+        if block.get("type", 0) != 0:
+            continue
+        for run in _runs(block, body):
+            if _in_margin(run, height):
+                continue
+            cx, cy = (run.bbox[0] + run.bbox[2]) / 2, (run.bbox[1] + run.bbox[3]) / 2
+            if run.meta.get("class") != "caption" and any(f[0] <= cx <= f[2] and f[1] <= cy <= f[3] for f in figures):
+                continue  # words printed on a picture are read into the figure's text, not the body
+            boxes.append(run)
+    return reading_order(boxes, width)

@@ -1,0 +1,63 @@
+"""Parsing in worker processes: same elements as one process, heading paths across page ranges, failures
+isolated to their document."""
+import os
+
+import pytest
+
+pytest.importorskip("pymupdf")
+
+from docparse import CorruptDocumentError, ParseOptions, parse_document  # noqa: E402
+from docparse.parallel import WorkerCrashedError, _run_job, parse_in_workers  # noqa: E402
+from tests.pdf_builders import make_bad_files, make_korean_pdf, make_report_pdf  # noqa: E402
+
+
+def _collect(paths, **kwargs):
+    out = {}
+    streams = parse_in_workers(paths, **kwargs)
+    for stream in streams:
+        try:
+            out[stream.path.name] = list(stream.elements) if stream.error is None else stream.error
+        except Exception as err:  # a range failing mid-stream fails its document (as Library.add records it)
+            out[stream.path.name] = err
+    return out
+
+
+def test_workers_give_the_same_elements_as_one_process(tmp_path):
+    report = make_report_pdf(tmp_path / "report.pdf")
+    korean = make_korean_pdf(tmp_path / "ko.pdf")
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Notes\n\nThe plant opened in 2019.\n", encoding="utf-8")
+    options = ParseOptions(assets_dir=tmp_path / "assets")
+    # one page per job: the report's headings on pages 1-3 are joined across three ranges
+    got = _collect([report, korean, notes], options=options, workers=2, pages_per_job=1)
+    for path in (report, korean, notes):
+        expected = list(parse_document(path, options).elements)
+        assert got[path.name] == expected, path.name
+    sections = {e.text[:12]: e.section for e in got["report.pdf"]}
+    assert any(s == ("2 Results",) for s in sections.values())
+
+
+def test_bad_file_fails_alone(tmp_path):
+    bad = make_bad_files(tmp_path)["truncated.pdf"]
+    good = make_report_pdf(tmp_path / "good.pdf")
+    got = _collect([bad, good], workers=2)
+    assert isinstance(got["truncated.pdf"], CorruptDocumentError)
+    assert len(got["good.pdf"]) > 0
+
+
+def dying_job(job):
+    """Runs in a spawned worker (imported by name): the process dies, as on a segfault, on doomed.pdf."""
+    if job.info.source == "doomed.pdf":
+        os._exit(3)
+    return _run_job(job)
+
+
+def test_worker_crash_fails_only_its_document(tmp_path):
+    doomed = make_report_pdf(tmp_path / "doomed.pdf")
+    good = make_korean_pdf(tmp_path / "ko.pdf")
+    also_good = make_report_pdf(tmp_path / "after.pdf")
+    got = _collect([doomed, good, also_good], workers=2, run_job=dying_job)
+    assert isinstance(got["doomed.pdf"], WorkerCrashedError)
+    assert "doomed.pdf" in str(got["doomed.pdf"]) and "crashed" in str(got["doomed.pdf"])
+    assert got["ko.pdf"] == list(parse_document(good).elements)
+    assert got["after.pdf"] == list(parse_document(also_good).elements)
