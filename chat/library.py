@@ -229,8 +229,11 @@ class Library:
         if self.index.element_count() == 0:
             return Answer(question=question, text=EMPTY_LIBRARY_MESSAGE, citations=(), hits=(),
                           model="none", mode="extractive", note=EMPTY_LIBRARY_MESSAGE)
-        hits = self.search(question, k=k, sources=sources)
         backend = self._backend_or_fallback()
+        # A follow-up ("and the year before?") is searched as a standalone query; the model sees the question
+        # as asked, with the history.
+        from chat.query_rewrite import rewrite_query
+        hits = self.search(rewrite_query(question, history, backend), k=k, sources=sources)
         try:
             return backend.answer(question, hits, history=history, images=images, on_token=on_token)
         except Exception as err:

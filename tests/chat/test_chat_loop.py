@@ -86,3 +86,20 @@ def test_turns_are_kept_on_disk_per_library(tmp_path):
     turns = ChatLog(tmp_path).turns()
     assert [t["question"] for t in turns] == ["first?", "second?", "third?"]
     assert turns[0]["citations"][0]["source"] == "report.pdf" and turns[0]["citations"][0]["page"] == 2
+
+
+def test_library_searches_a_follow_up_as_a_standalone_query(tmp_path, monkeypatch):
+    from chat.library import Library
+
+    library = Library.open(tmp_path)
+    searched = []
+
+    class Index:
+        def element_count(self):
+            return 1
+
+    library._index = Index()
+    monkeypatch.setattr(library, "search", lambda query, k=None, sources=None: searched.append(query) or [])
+    history = [("What were total net sales in 2022?", "82,959 [S1]")]
+    library.ask("and the year before?", history=history)
+    assert searched and "net sales" in searched[0] and "year before" in searched[0]
