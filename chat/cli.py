@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", parents=[common, llm], help="answer a question with citations")
     p.add_argument("question", nargs="?")
-    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--k", type=int, default=None, help="evidence items to retrieve (default 20)")
     p.add_argument("--source", action="append", help="only documents with this file name (repeatable)")
     p.add_argument("--image", help="attach an image to the question")
     p.add_argument("--show", action="store_true",
@@ -233,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_logging(args: argparse.Namespace) -> None:
     level = logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("chromadb", "httpx", "sentence_transformers", "transformers", "urllib3", "openai"):
+    for noisy in ("bm25s", "chromadb", "httpx", "sentence_transformers", "transformers", "urllib3", "openai"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 

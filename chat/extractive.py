@@ -222,7 +222,7 @@ class ExtractiveBackend:
     mode = "extractive"
     supports_images = False
 
-    def __init__(self, max_pieces: int = _MAX_PIECES, max_items: int = 10) -> None:
+    def __init__(self, max_pieces: int = _MAX_PIECES, max_items: int = 20) -> None:
         self.max_pieces = max_pieces
         self.max_items = max_items
 

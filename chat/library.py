@@ -51,6 +51,9 @@ class LibraryConfig:
     base_url: str | None = None
     api_key: str | None = None
     search_k: int = 10
+    # Answering looks wider than a search list: the answerer re-scores its evidence (the extractive one row by
+    # row), and an LLM backend still packs only what fits its budget, best ranks first.
+    answer_k: int = 20
 
     @property
     def llm_spec(self) -> str:
@@ -132,6 +135,8 @@ class Library:
                     if record.path not in present and _under_any(record.path, paths):
                         index.remove(record.path)
                         tally.removed.append(record.source)
+            if tally.added or tally.updated or tally.removed:
+                index.refresh_lexical()  # rebuild BM25 now, so the first search after an ingest does not pay
         report = tally.freeze(time.monotonic() - started)
         if report.failed:
             log.warning("%d of %d files failed: %s", len(report.failed), len(files),
@@ -233,7 +238,8 @@ class Library:
         # A follow-up ("and the year before?") is searched as a standalone query; the model sees the question
         # as asked, with the history.
         from chat.query_rewrite import rewrite_query
-        hits = self.search(rewrite_query(question, history, backend), k=k, sources=sources)
+        query = rewrite_query(question, history, backend)
+        hits = self.search(query, k=k or self.config.answer_k, sources=sources)
         try:
             return backend.answer(question, hits, history=history, images=images, on_token=on_token)
         except Exception as err:

@@ -13,12 +13,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from retrieval.errors import StoreError, StoreLockedError
     from retrieval.hit import Hit
     from retrieval.index import LibraryIndex
+    from retrieval.search_filter import SearchFilter
+    from retrieval.search_settings import SearchSettings
     from retrieval.text_embedder import DEFAULT_TEXT_MODEL, make_text_embedder
 
 _EXPORTS = {
     "Hit": "retrieval.hit",
     "LibraryIndex": "retrieval.index",
     "DocumentRecord": "retrieval.catalog",
+    "SearchSettings": "retrieval.search_settings",
+    "SearchFilter": "retrieval.search_filter",
     "make_text_embedder": "retrieval.text_embedder",
     "DEFAULT_TEXT_MODEL": "retrieval.text_embedder",
     "StoreError": "retrieval.errors",

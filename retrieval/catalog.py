@@ -10,6 +10,7 @@ import dataclasses
 import json
 import logging
 import sqlite3
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -63,6 +64,17 @@ _DOC_COLUMNS = "doc_id, source, path, pages, format, n_elements, added_at"
 def _record(row: Sequence) -> DocumentRecord:
     return DocumentRecord(doc_id=row[0], source=row[1], path=row[2], pages=int(row[3]), format=row[4],
                           n_elements=int(row[5]), added_at=float(row[6]))
+
+
+def _stamp(conn: sqlite3.Connection) -> str:
+    values = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('catalog_id', 'generation')").fetchall())
+    return f"{values.get('catalog_id', '')}:{values.get('generation', '0')}"
+
+
+def _bump_generation(conn: sqlite3.Connection) -> None:
+    """Count a committed change (inside the caller's transaction, so it commits or rolls back with it)."""
+    conn.execute("INSERT INTO meta (key, value) VALUES ('generation', '1') "
+                 "ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)")
 
 
 class Catalog:
@@ -127,6 +139,10 @@ class Catalog:
                 elif row[0] != str(SCHEMA_VERSION):
                     raise StoreError(f"catalog {self.path} has schema version {row[0]}, this docrag reads version "
                                      f"{SCHEMA_VERSION}; {self._rebuild_hint}")
+                # A random id per catalog file: a lexical index built for another catalog (deleted and
+                # re-ingested) can then never match by a coincidence of generation numbers.
+                conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('catalog_id', ?)",
+                             (uuid.uuid4().hex,))
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -159,6 +175,23 @@ class Catalog:
         with self._connect() as conn:
             return int(conn.execute("SELECT COUNT(*) FROM elements").fetchone()[0])
 
+    def stamp(self) -> str:
+        """"<catalog id>:<generation>": changes with every committed put_document / delete_document, so an index
+        derived from the catalog (the lexical index) knows whether it is current."""
+        with self._connect() as conn:
+            return _stamp(conn)
+
+    def snapshot(self) -> tuple[str, list[Element]]:
+        """(stamp, every element) read in one transaction, so the elements are exactly those of that stamp."""
+        with self._connect() as conn:
+            conn.execute("BEGIN")
+            try:
+                stamp = _stamp(conn)
+                rows = conn.execute("SELECT data FROM elements ORDER BY doc_id, ordinal").fetchall()
+            finally:
+                conn.execute("COMMIT")
+        return stamp, [Element.from_dict(json.loads(data)) for (data,) in rows]
+
     def put_document(self, record: DocumentRecord, elements: Iterable[Element]) -> tuple[DocumentRecord,
                                                                                           list[DocumentRecord]]:
         """Store a document and its elements in ONE transaction, replacing any document at the same path and
@@ -184,6 +217,7 @@ class Catalog:
             conn.execute(f"INSERT INTO documents ({_DOC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (stored.doc_id, stored.source, stored.path, stored.pages, stored.format,
                           stored.n_elements, stored.added_at))
+            _bump_generation(conn)
         return stored, [old for old in previous if old.doc_id != record.doc_id]
 
     def delete_document(self, doc_id: str) -> DocumentRecord | None:
@@ -192,6 +226,8 @@ class Catalog:
             row = conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
             conn.execute("DELETE FROM elements WHERE doc_id = ?", (doc_id,))
             conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+            if row is not None:
+                _bump_generation(conn)
         return _record(row) if row else None
 
     # -- elements ----------------------------------------------------------------------------------------------
@@ -207,6 +243,18 @@ class Catalog:
                                                      chunk):
                     found[element_id] = Element.from_dict(json.loads(data))
         return found
+
+    def element_ids_present(self, ids: Sequence[str]) -> set[str]:
+        """The ids among `ids` that the catalog holds (no element data read: cheaper than get_elements)."""
+        present: set[str] = set()
+        unique = list(dict.fromkeys(ids))
+        with self._connect() as conn:
+            for start in range(0, len(unique), _SQL_BATCH):
+                chunk = unique[start:start + _SQL_BATCH]
+                marks = ",".join("?" * len(chunk))
+                present.update(row[0] for row in conn.execute(f"SELECT id FROM elements WHERE id IN ({marks})",
+                                                              chunk))
+        return present
 
     def elements_of(self, doc_id: str) -> list[Element]:
         """A document's elements in their original order."""

@@ -1,4 +1,4 @@
-"""The library index: adds, updates and removes documents, and answers dense searches over them.
+"""The library index: adds, updates and removes documents, and answers hybrid (dense + lexical) searches over them.
 
 Ingest order (why a crash anywhere leaves a usable library): vectors are upserted first, the catalog then records
 the new document and drops the previous version at the same path in ONE transaction, and only after that commit
@@ -26,8 +26,13 @@ from retrieval.catalog import Catalog, DocumentRecord
 from retrieval.chroma_store import ChromaStore
 from retrieval.element_text import element_of_view, embedding_views, view_id
 from retrieval.errors import StoreError, StoreLockedError
+from retrieval.fusion import fuse
 from retrieval.hit import Hit
+from retrieval.lexical_index import LexicalIndex
+from retrieval.search_filter import SearchFilter
+from retrieval.search_settings import SearchSettings
 from retrieval.text_embedder import TextEmbedder
+from retrieval.tokenize import LexicalTokenizer, has_searchable_text
 
 log = logging.getLogger(__name__)
 
@@ -41,25 +46,18 @@ def _absolute(path: str | Path) -> str:
     return str(Path(path).expanduser().resolve())
 
 
-def _source_names(sources: Sequence[str] | str | None) -> tuple[str, ...] | None:
-    """File names to filter on: full paths count by their base name; no names means no filter."""
-    if sources is None:
-        return None
-    if isinstance(sources, str):
-        sources = [sources]
-    names = tuple(sorted({Path(s).name for s in sources if s and s.strip()}))
-    return names or None
-
-
 class LibraryIndex:
     """A library folder: `catalog.sqlite` (documents and elements), Chroma vectors (`chroma/` or a server),
     crops under `assets/<doc_id>/`, the store-format marker and the ingest lock.
 
     Writes (add, remove) take the ingest lock; searches do not. lock_timeout: seconds to wait for the lock.
+    settings: how searches fuse their routes (default: SearchSettings.from_env()); tokenizer: lexical terms.
+    The lexical index under `lexical/` follows the catalog by itself (rebuilt when the catalog changed).
     """
 
     def __init__(self, root: Path, embedder: TextEmbedder, chroma_url: str | None = None, *,
-                 lock_timeout: float = 5.0) -> None:
+                 lock_timeout: float = 5.0, settings: SearchSettings | None = None,
+                 tokenizer: LexicalTokenizer | None = None) -> None:
         self.root = Path(root).expanduser().resolve()
         self.embedder = embedder
         self.lock_timeout = lock_timeout
@@ -69,6 +67,8 @@ class LibraryIndex:
         self._dimension_checked = False
         self.catalog = Catalog(self.root)
         self.store = ChromaStore(root=self.root if chroma_url is None else None, url=chroma_url)
+        self.settings = settings or SearchSettings.from_env()
+        self.lexical = LexicalIndex(self.root, self.catalog, tokenizer)
         self._thread_lock = threading.RLock()
         self._lock_depth = 0
         self._lock_fd: int | None = None
@@ -280,51 +280,98 @@ class LibraryIndex:
         return [e for e in self.catalog.elements_between(doc_id, ordinal - window, ordinal + window)
                 if e.id != element_id]
 
-    def search(self, query: str, k: int = 10, sources: Sequence[str] | None = None) -> list[Hit]:
-        """The k elements nearest to `query` (dense text route), optionally only from documents whose file name
-        is one of `sources` (full paths count by their base name)."""
-        return self.search_many([(query, sources)], k=k)[0]
+    def search(self, query: str, k: int = 10, sources: Sequence[str] | None = None, *,
+               kinds: Sequence[str | ElementKind] | None = None, pages: tuple[int, int] | int | None = None,
+               settings: SearchSettings | None = None) -> list[Hit]:
+        """The k best elements for `query`: dense and lexical routes fused by rank (see SearchSettings), views of
+        one element collapsed into one Hit whose routes name every route that found it.
 
-    def search_many(self, queries: Sequence[tuple[str, Sequence[str] | None]], k: int = 10) -> list[list[Hit]]:
-        """search() for many (query, sources) pairs with one embedding call; results in input order."""
-        for query, _ in queries:
-            if not query or not query.strip():
-                raise ValueError("empty query")
+        sources: only documents with these file names (full paths count by their base name); kinds: only these
+        element kinds ("text", "table", "figure", ...); pages: only pages first..last (inclusive) of each
+        document. Every route filters inside its own search. A query with no letter or digit (blank,
+        punctuation only) raises ValueError("empty query ..."); a very long one is read up to
+        settings.max_query_chars characters."""
+        return self.search_many([(query, sources)], k=k, kinds=kinds, pages=pages, settings=settings)[0]
+
+    def search_many(self, queries: Sequence[tuple[str, Sequence[str] | None]], k: int = 10, *,
+                    kinds: Sequence[str | ElementKind] | None = None, pages: tuple[int, int] | int | None = None,
+                    settings: SearchSettings | None = None) -> list[list[Hit]]:
+        """search() for many (query, sources) pairs with one embedding call; results in input order. kinds and
+        pages apply to every query. Raises ValueError naming the first empty query's position."""
+        settings = settings or self.settings
+        for position, (query, _) in enumerate(queries):
+            if not query or not has_searchable_text(query):
+                raise ValueError(f"empty query at position {position}: {query[:40]!r} has no letter or digit "
+                                 "to search for")
         if not queries:
             return []
         if k < 1 or self.catalog.document_count() == 0:
             return [[] for _ in queries]
-        self._check_dimension()
-        vectors = np.asarray(self.embedder.embed_queries([q for q, _ in queries]), dtype=np.float32)
-        groups: dict[tuple[str, ...] | None, list[int]] = {}
-        for i, (_, sources) in enumerate(queries):
-            groups.setdefault(_source_names(sources), []).append(i)
-        results: list[list[Hit]] = [[] for _ in queries]
-        for names, members in groups.items():
-            where = {"source": {"$in": list(names)}} if names else None
-            for i, hits in zip(members, self._dense(vectors[members], k, where)):
-                results[i] = hits
+        texts = [self._truncate(q, settings) for q, _ in queries]
+        filters = [SearchFilter.build(sources=s, kinds=kinds, pages=pages) for _, s in queries]
+        depth = settings.candidates(k)
+        ranked: dict[str, list[list[str]]] = {}
+        if "dense" in settings.route_names:
+            ranked["dense"] = self._dense_route(texts, filters, depth)
+        if "lexical" in settings.route_names:
+            ranked["lexical"] = self._lexical_route(texts, filters, depth)
+        wanted = {e for lists in ranked.values() for row in lists for e in row}
+        found = self.catalog.get_elements(list(wanted))  # the catalog decides: ids it lacks are never served
+        results: list[list[Hit]] = []
+        for i in range(len(queries)):
+            per_route = {route: [e for e in lists[i] if e in found] for route, lists in ranked.items()}
+            kinds_of = {e: found[e].kind.value for row in per_route.values() for e in row}
+            fused = fuse(per_route, kinds_of, k, settings)
+            results.append([Hit(element=found[f.element_id], score=f.score, rank=rank, routes=f.routes)
+                            for rank, f in enumerate(fused, start=1)])
         return results
 
-    def _dense(self, vectors: np.ndarray, k: int, where: dict[str, Any] | None) -> list[list[Hit]]:
-        """Nearest catalog elements per vector. Orphan vectors (no catalog element) are skipped and do not count
-        against k, so this over-fetches and widens the fetch until k are found or the collection runs out."""
+    def _truncate(self, query: str, settings: SearchSettings) -> str:
+        if len(query) <= settings.max_query_chars:
+            return query
+        log.info("query of %d characters truncated to its first %d (SearchSettings.max_query_chars)",
+                 len(query), settings.max_query_chars)
+        return query[:settings.max_query_chars]
+
+    def refresh_lexical(self) -> bool:
+        """Bring the lexical index up to date with the catalog now (searches also do it on demand). Call after a
+        batch ingest so the first search does not pay for the rebuild. Returns True when it rebuilt."""
+        return self.lexical.sync()
+
+    def _lexical_route(self, texts: Sequence[str], filters: Sequence[SearchFilter], depth: int) -> list[list[str]]:
+        self.lexical.sync()
+        return [[element for element, _ in self.lexical.search(self.lexical.tokenizer.tokenize(text), depth, where)]
+                for text, where in zip(texts, filters)]
+
+    def _dense_route(self, texts: Sequence[str], filters: Sequence[SearchFilter], depth: int) -> list[list[str]]:
+        self._check_dimension()
+        vectors = np.asarray(self.embedder.embed_queries(list(texts)), dtype=np.float32)
+        groups: dict[SearchFilter, list[int]] = {}
+        for i, where in enumerate(filters):
+            groups.setdefault(where, []).append(i)
+        results: list[list[str]] = [[] for _ in texts]
+        for where, members in groups.items():
+            for i, row in zip(members, self._dense(vectors[members], depth, where.chroma_where())):
+                results[i] = row
+        return results
+
+    def _dense(self, vectors: np.ndarray, k: int, where: dict[str, Any] | None) -> list[list[str]]:
+        """Ids of the k nearest catalog elements per vector, nearest first. Orphan vectors (no catalog element)
+        are skipped and do not count against k, so this over-fetches and widens the fetch until k are found or
+        the collection runs out."""
         total = self.store.count()
-        results: list[list[Hit]] = [[] for _ in range(len(vectors))]
+        results: list[list[str]] = [[] for _ in range(len(vectors))]
         pending = list(range(len(vectors)))
         fetch = k + max(k, 10)
         while pending:
             raw = self.store.query(vectors[pending], fetch, where)
-            found = self.catalog.get_elements(list({element_of_view(i) for row in raw for i, _ in row}))
+            found = self.catalog.element_ids_present(list({element_of_view(i) for row in raw for i, _ in row}))
             still: list[int] = []
             for query_index, row in zip(pending, raw):
-                best: dict[str, float] = {}  # element id -> nearest of its views (rows arrive nearest first)
-                for vector_id, distance in row:
-                    best.setdefault(element_of_view(vector_id), distance)
-                kept = [(found[i], d) for i, d in best.items() if i in found][:k]
-                results[query_index] = [Hit(element=e, score=1.0 - d, rank=r, routes=("dense",))
-                                        for r, (e, d) in enumerate(kept, start=1)]
-                if len(kept) < k and len(row) >= fetch and fetch < total:
+                # rows arrive nearest first, so the first view seen of an element is its nearest
+                nearest = dict.fromkeys(element_of_view(vector_id) for vector_id, _ in row)
+                results[query_index] = [e for e in nearest if e in found][:k]
+                if len(results[query_index]) < k and len(row) >= fetch and fetch < total:
                     still.append(query_index)
             pending = still
             fetch = min(total, fetch * 4)

@@ -91,7 +91,7 @@ def test_add_then_status_and_search(index: LibraryIndex, tmp_path: Path) -> None
     hits = index.search("net sales total", k=2)
     assert [h.rank for h in hits] == [1, 2]
     assert hits[0].element.text == SALES[0]
-    assert hits[0].routes == ("dense",)
+    assert hits[0].routes == ("dense", "lexical")  # both routes found it: one Hit
     assert hits[0].score > hits[1].score
     assert 0.0 < hits[0].score <= 1.0 + 1e-6
     assert hits[0].element == elements[0]  # round-trips through the catalog intact

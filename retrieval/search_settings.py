@@ -1,0 +1,89 @@
+"""How a search combines its routes: which routes run, their weights in rank fusion, how deep each route looks,
+and the slots kept for tables and figures. One frozen value, so a search is reproducible from its settings.
+
+The environment can override the defaults for a whole process (benchmarks and ablations run the real CLI):
+  DOCRAG_SEARCH_ROUTES="dense:1,lexical:1"   routes and weights ("dense" alone = dense only)
+  DOCRAG_SEARCH_VISUAL_EVERY=5               one table/figure slot per this many positions; 0 (default) = off
+  DOCRAG_SEARCH_RRF_K=60                     the rank-fusion constant
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import Mapping
+
+ROUTES = ("dense", "lexical")  # the routes LibraryIndex can run, in the order Hit.routes lists them
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """routes: (route name, weight) pairs; a route's contribution to an element's fused score is
+    weight / (rrf_k + rank in that route). rrf_k: 60, the usual reciprocal-rank-fusion constant: it damps the
+    difference between rank 1 and rank 5 so neither route dominates on its own top hit.
+    depth: candidates taken from each route (at least 2k are always taken).
+    visual_every / visual_kinds: at every visual_every-th position (5, 10, ...) the list must by then hold at
+    least position // visual_every elements of visual_kinds, if such elements ranked within the top 2k of any
+    route; otherwise the best of them takes that position. Text chunks outnumber tables and figures by far, and
+    both routes favour long prose, so without this a table that one route ranks 8th rarely makes the top 5.
+    max_query_chars: characters of the query read (the dense model reads ~256 word pieces anyway; a pasted
+    100 KB query is truncated, not rejected)."""
+
+    routes: tuple[tuple[str, float], ...] = (("dense", 1.0), ("lexical", 1.0))
+    rrf_k: float = 60.0
+    depth: int = 50
+    visual_every: int = 0  # off: on MMLongBench-15 it changed no recall@5 (bench/results/ablation-mmlb15.md)
+    visual_kinds: tuple[str, ...] = ("table", "figure")
+    max_query_chars: int = 4000
+
+    def __post_init__(self) -> None:
+        names = [name for name, _ in self.routes]
+        unknown = [name for name in names if name not in ROUTES]
+        if unknown or not names or len(set(names)) != len(names):
+            raise ValueError(f"search routes {names!r} must be distinct names from {ROUTES}, at least one")
+        if any(weight <= 0 for _, weight in self.routes):
+            raise ValueError(f"route weights must be positive, got {self.routes!r}")
+        if self.rrf_k < 0 or self.depth < 1 or self.visual_every < 0 or self.max_query_chars < 1:
+            raise ValueError(f"rrf_k >= 0, depth >= 1, visual_every >= 0 and max_query_chars >= 1 are required; "
+                             f"got rrf_k={self.rrf_k}, depth={self.depth}, visual_every={self.visual_every}, "
+                             f"max_query_chars={self.max_query_chars}")
+
+    @property
+    def route_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.routes)
+
+    def weight(self, route: str) -> float:
+        return dict(self.routes).get(route, 0.0)
+
+    def candidates(self, k: int) -> int:
+        """How many elements each route contributes for a top-k search."""
+        return max(self.depth, 2 * k)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "SearchSettings":
+        """The defaults, overridden by DOCRAG_SEARCH_ROUTES, DOCRAG_SEARCH_VISUAL_EVERY and DOCRAG_SEARCH_RRF_K
+        where set."""
+        env = os.environ if environ is None else environ
+        settings = cls()
+        spec = env.get("DOCRAG_SEARCH_ROUTES", "").strip()
+        if spec:
+            routes = []
+            for part in spec.split(","):
+                name, _, weight = part.strip().partition(":")
+                try:
+                    routes.append((name.strip(), float(weight) if weight else 1.0))
+                except ValueError:
+                    raise ValueError(f"DOCRAG_SEARCH_ROUTES={spec!r}: weight {weight!r} is not a number; "
+                                     f"write e.g. 'dense:1,lexical:0.5'") from None
+            settings = replace(settings, routes=tuple(routes))
+        every = env.get("DOCRAG_SEARCH_VISUAL_EVERY", "").strip()
+        if every:
+            if not every.isdigit():
+                raise ValueError(f"DOCRAG_SEARCH_VISUAL_EVERY={every!r} must be a whole number >= 0 (0 = off)")
+            settings = replace(settings, visual_every=int(every))
+        rrf_k = env.get("DOCRAG_SEARCH_RRF_K", "").strip()
+        if rrf_k:
+            try:
+                settings = replace(settings, rrf_k=float(rrf_k))
+            except ValueError:
+                raise ValueError(f"DOCRAG_SEARCH_RRF_K={rrf_k!r} must be a number >= 0 (default 60)") from None
+        return settings

@@ -1,0 +1,173 @@
+"""Lexical tokens for the BM25 route: one function from text to the terms a document is indexed and queried under.
+
+- English (and any Latin-script word): NFKC, lower case, a small stop-word list, Snowball stemming (PyStemmer)
+  so "revenues" meets "revenue".
+- Numbers as tables write them: thousands separators and accounting brackets are dropped and a trailing percent
+  sign is ignored, so "82,959", "82959" and "(82,959)" are one term and "12.5%" meets "12.5". A leading currency
+  sign or minus is dropped too: people ask "how much was revenue" with the number, not with its sign. Letters
+  and digits split ("FY2019" -> "fy", "2019"), so "FY 2019" and "FY2019" match.
+- Korean (Hangul runs): an analyzer from KOREAN_ANALYZERS. The default is character bigrams; the kiwipiepy
+  morpheme analyzer is the alternative. bench/korean_tokenizer_check.py compares them (results in
+  bench/results/korean-tokenizer.md): on our check bigrams found as much, cost nothing to load, and need no model.
+- Other scripts (Chinese, Japanese): character bigrams as well: no segmenter is needed to match substrings.
+
+Documents and queries go through the same function, so any normalisation applies to both sides.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import unicodedata
+from typing import Callable, Protocol, runtime_checkable
+
+log = logging.getLogger(__name__)
+
+TOKENIZER_VERSION = 1  # bump when tokens change: lexical indexes built with another version are rebuilt
+
+# Deliberately small: BM25's idf already discounts frequent words; this only drops words that carry no topic.
+ENGLISH_STOPWORDS = frozenset("""
+a an and are as at be but by for from has have in into is it its of on or that the their there these this those
+to was were which will with what when where who how does did do
+""".split())
+
+# Thousands separators inside numbers ("82,959" -> "82959"); a comma before other than exactly three digits is
+# punctuation ("1,2" and "in 2019, sales" are left alone).
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+# A term: a number with an optional decimal part (brackets, signs, currency and % fall away as punctuation), or a
+# run of letters. One findall over the whole text: per-word Python work is what makes tokenizing slow.
+_TERM = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
+
+
+def _is_hangul(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7a3" or "\u1100" <= ch <= "\u11ff" or "\u3130" <= ch <= "\u318f"
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u4dbf" or "\u4e00" <= ch <= "\u9fff" \
+        or "\uf900" <= ch <= "\ufaff"
+
+
+def normalize_number(raw: str) -> str:
+    """The term for a number as written: "82,959" -> "82959", "(1,234)" -> "1234", "12.5%" -> "12.5",
+    "$3.20" -> "3.20"."""
+    terms = _TERM.findall(_THOUSANDS.sub("", raw))
+    return terms[0] if terms else ""
+
+
+def char_bigrams(run: str) -> list[str]:
+    """Overlapping character pairs of a run of letters ("매출액" -> ["매출", "출액"]); a single letter stays whole."""
+    if len(run) < 2:
+        return [run]
+    return [run[i:i + 2] for i in range(len(run) - 1)]
+
+
+@runtime_checkable
+class KoreanAnalyzer(Protocol):
+    """Turns runs of Hangul (space-separated words of one text) into index terms."""
+
+    name: str
+
+    def terms(self, runs: list[str]) -> list[str]:
+        """Index terms for these Hangul words, in order."""
+        ...
+
+
+class BigramKorean:
+    """Character bigrams of each Hangul word: no model, no load time, robust to inflection and spacing."""
+
+    name = "bigram"
+
+    def terms(self, runs: list[str]) -> list[str]:
+        return [gram for run in runs for gram in char_bigrams(run)]
+
+
+# Kiwi part-of-speech tags kept as terms: nouns, numerals, verb and adjective stems, roots, foreign words, adverbs.
+_KIWI_KEEP = ("NN", "NR", "NP", "VV", "VA", "XR", "SL", "SH", "SN", "MAG")
+
+
+class KiwiKorean:
+    """Morphemes from kiwipiepy (its model ships in the kiwipiepy_model wheel and loads offline, ~3 s)."""
+
+    name = "kiwi"
+
+    def __init__(self) -> None:
+        self._kiwi = None
+
+    def terms(self, runs: list[str]) -> list[str]:
+        if not runs:
+            return []
+        if self._kiwi is None:
+            try:
+                from kiwipiepy import Kiwi
+            except ImportError as err:
+                raise RuntimeError("the 'kiwi' Korean analyzer needs kiwipiepy (pip install kiwipiepy); "
+                                   f"or use one of {sorted(KOREAN_ANALYZERS)}") from err
+            self._kiwi = Kiwi()
+        return [token.form for token in self._kiwi.tokenize(" ".join(runs))
+                if token.tag.startswith(_KIWI_KEEP)]
+
+
+KOREAN_ANALYZERS: dict[str, Callable[[], KoreanAnalyzer]] = {"bigram": BigramKorean, "kiwi": KiwiKorean}
+DEFAULT_KOREAN = "bigram"
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    try:
+        import Stemmer  # PyStemmer: Snowball stemmers compiled in C
+    except ImportError:
+        log.warning("PyStemmer is not installed: lexical search runs without stemming (pip install PyStemmer)")
+        return None
+    return Stemmer.Stemmer("english")
+
+
+class LexicalTokenizer:
+    """text -> BM25 terms (see the module docstring). name identifies the tokens it makes: an index built with
+    another name is stale. korean: a key of KOREAN_ANALYZERS."""
+
+    def __init__(self, korean: str = DEFAULT_KOREAN) -> None:
+        if korean not in KOREAN_ANALYZERS:
+            raise ValueError(f"unknown Korean analyzer {korean!r}; choose one of {sorted(KOREAN_ANALYZERS)}")
+        self.korean = KOREAN_ANALYZERS[korean]()
+        stem = "snowball" if _stemmer() is not None else "nostem"
+        self.name = f"docrag-lex-v{TOKENIZER_VERSION}-{stem}-ko:{self.korean.name}"
+
+    def __call__(self, text: str) -> list[str]:
+        return self.tokenize(text)
+
+    def tokenize(self, text: str) -> list[str]:
+        """The terms of one text (repeats kept: BM25 counts them; Korean terms follow the others)."""
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text)
+        text = text.lower()
+        if "," in text:
+            text = _THOUSANDS.sub("", text)
+        raw = _TERM.findall(text)
+        stemmer = _stemmer()
+        if text.isascii():  # the common case, without a per-term Python loop
+            words = [w for w in raw if w not in ENGLISH_STOPWORDS]
+            return stemmer.stemWords(words) if stemmer is not None else words
+        terms: list[str] = []
+        hangul: list[str] = []
+        for term in raw:
+            if _is_hangul(term[0]):
+                hangul.append(term)
+            elif _is_cjk(term[0]):
+                terms.extend(char_bigrams(term))
+            elif term not in ENGLISH_STOPWORDS:
+                terms.append(term)
+        if stemmer is not None:
+            terms = stemmer.stemWords(terms)  # numbers and non-Latin words come back unchanged
+        if hangul:
+            terms.extend(self.korean.terms(hangul))
+        return terms
+
+    def tokenize_many(self, texts: list[str]) -> list[list[str]]:
+        """tokenize() for each text."""
+        return [self.tokenize(t) for t in texts]
+
+
+def has_searchable_text(query: str) -> bool:
+    """Whether a query holds any letter or digit (a blank or punctuation-only query has nothing to search for)."""
+    return any(ch.isalnum() for ch in query)

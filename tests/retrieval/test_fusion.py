@@ -1,0 +1,90 @@
+"""Reciprocal-rank fusion: dedupe across routes, weights, the table/figure slots, and the settings value."""
+from __future__ import annotations
+
+import pytest
+
+from retrieval.fusion import fuse
+from retrieval.search_settings import SearchSettings
+
+PLAIN = SearchSettings(visual_every=0)
+
+
+def test_element_found_by_both_routes_is_one_entry_naming_both() -> None:
+    fused = fuse({"dense": ["a", "b"], "lexical": ["b", "c"]}, {}, 10, PLAIN)
+    assert [f.element_id for f in fused] == ["b", "a", "c"]
+    assert fused[0].routes == ("dense", "lexical")
+    assert fused[1].routes == ("dense",) and fused[2].routes == ("lexical",)
+    assert fused[0].score == pytest.approx(1 / 62 + 1 / 61)
+    assert fused[1].score == pytest.approx(1 / 61)
+
+
+def test_weights_and_routes_follow_settings() -> None:
+    lexical_heavy = SearchSettings(routes=(("dense", 0.5), ("lexical", 2.0)), visual_every=0)
+    fused = fuse({"dense": ["a"], "lexical": ["c"]}, {}, 10, lexical_heavy)
+    assert [f.element_id for f in fused] == ["c", "a"]
+    dense_only = SearchSettings(routes=(("dense", 1.0),), visual_every=0)
+    assert [f.element_id for f in fuse({"dense": ["a"], "lexical": ["c"]}, {}, 10, dense_only)] == ["a"]
+
+
+def test_ties_go_to_the_better_single_rank_then_id() -> None:
+    fused = fuse({"dense": ["x", "y"], "lexical": ["y", "x"]}, {}, 10, PLAIN)
+    assert [f.element_id for f in fused] == ["x", "y"]  # equal sums, both best rank 1: by id
+
+
+def test_k_limits_and_zero() -> None:
+    ranked = {"dense": [f"e{i}" for i in range(20)]}
+    assert len(fuse(ranked, {}, 5, PLAIN)) == 5
+    assert fuse(ranked, {}, 0, PLAIN) == []
+
+
+def _texts_then_table(table_rank: int, lexical_too: bool = False) -> tuple[dict[str, list[str]], dict[str, str]]:
+    ids = [f"t{i}" for i in range(1, 30)]
+    ids.insert(table_rank - 1, "tab")
+    kinds = {e: "text" for e in ids}
+    kinds["tab"] = "table"
+    return {"dense": ids, "lexical": ids if lexical_too else [e for e in ids if e != "tab"]}, kinds
+
+
+def test_visual_slot_lifts_a_table_ranked_within_2k() -> None:
+    ranked, kinds = _texts_then_table(table_rank=12)
+    plain = [f.element_id for f in fuse(ranked, kinds, 10, PLAIN)]
+    assert "tab" not in plain
+    slotted = [f.element_id for f in fuse(ranked, kinds, 10, SearchSettings(visual_every=5))]
+    assert slotted.index("tab") == 4  # position 5: the first slot
+    assert len(slotted) == 10 and len(set(slotted)) == 10
+
+
+def test_visual_slot_ignores_tables_ranked_beyond_2k() -> None:
+    ranked, kinds = _texts_then_table(table_rank=25)
+    assert "tab" not in [f.element_id for f in fuse(ranked, kinds, 10, SearchSettings(visual_every=5))]
+
+
+def test_visual_slot_leaves_lists_that_already_hold_tables() -> None:
+    ranked, kinds = _texts_then_table(table_rank=2, lexical_too=True)
+    settings = SearchSettings(visual_every=5)
+    assert [f.element_id for f in fuse(ranked, kinds, 10, settings)] == \
+        [f.element_id for f in fuse(ranked, kinds, 10, PLAIN)]
+    assert [f.element_id for f in fuse(ranked, kinds, 10, settings)][1] == "tab"
+
+
+def test_settings_validate_with_choices() -> None:
+    with pytest.raises(ValueError, match="dense"):
+        SearchSettings(routes=(("image", 1.0),))
+    with pytest.raises(ValueError, match="positive"):
+        SearchSettings(routes=(("dense", 0.0),))
+    with pytest.raises(ValueError, match="depth"):
+        SearchSettings(depth=0)
+
+
+def test_settings_from_environment() -> None:
+    settings = SearchSettings.from_env({"DOCRAG_SEARCH_ROUTES": "lexical:2, dense",
+                                        "DOCRAG_SEARCH_VISUAL_EVERY": "0"})
+    assert settings.routes == (("lexical", 2.0), ("dense", 1.0)) and settings.visual_every == 0
+    assert SearchSettings.from_env({}) == SearchSettings()
+    with pytest.raises(ValueError, match="dense:1"):
+        SearchSettings.from_env({"DOCRAG_SEARCH_ROUTES": "dense:x"})
+    assert SearchSettings.from_env({"DOCRAG_SEARCH_RRF_K": "10"}).rrf_k == 10.0
+    with pytest.raises(ValueError, match="RRF_K"):
+        SearchSettings.from_env({"DOCRAG_SEARCH_RRF_K": "ten"})
+    with pytest.raises(ValueError, match="whole number"):
+        SearchSettings.from_env({"DOCRAG_SEARCH_VISUAL_EVERY": "-1"})
