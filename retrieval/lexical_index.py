@@ -43,6 +43,14 @@ MAX_QUERY_TERMS = 256  # distinct query terms scored; a pasted page of text stil
 _OVERFETCH = 8  # views looked at per wanted element before collapsing views to elements
 
 
+def _import_bm25s():
+    """bm25s, with its logger kept at WARNING: on import it sets itself to DEBUG and would chatter on stderr."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 @dataclass(frozen=True)
 class _Built:
     """One loaded build: the BM25 matrix and, per view (row), its element id and filterable metadata."""
@@ -85,7 +93,7 @@ class LexicalIndex:
             return True
 
     def _rebuild(self) -> _Built:
-        import bm25s  # heavy-ish (scipy); only when a lexical build is needed
+        bm25s = _import_bm25s()  # heavy-ish (scipy); only when a lexical build is needed
 
         start = time.perf_counter()
         stamp, elements = self.catalog.snapshot()
@@ -140,7 +148,7 @@ class LexicalIndex:
             return None
         build = self.folder / str(current.get("build", ""))
         try:
-            import bm25s
+            bm25s = _import_bm25s()
 
             with np.load(build / "views.npz", allow_pickle=False) as views:
                 arrays = {name: views[name] for name in ("element_ids", "sources", "kinds", "pages")}
