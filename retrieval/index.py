@@ -57,7 +57,7 @@ class LibraryIndex:
 
     def __init__(self, root: Path, embedder: TextEmbedder, chroma_url: str | None = None, *,
                  lock_timeout: float = 5.0, settings: SearchSettings | None = None,
-                 tokenizer: LexicalTokenizer | None = None) -> None:
+                 tokenizer: LexicalTokenizer | None = None, image_embedder: Any = None) -> None:
         self.root = Path(root).expanduser().resolve()
         self.embedder = embedder
         self.lock_timeout = lock_timeout
@@ -69,6 +69,11 @@ class LibraryIndex:
         self.store = ChromaStore(root=self.root if chroma_url is None else None, url=chroma_url)
         self.settings = settings or SearchSettings.from_env()
         self.lexical = LexicalIndex(self.root, self.catalog, tokenizer)
+        # The CLIP route exists only when an image embedder loaded (see retrieval.clip_embedder).
+        self.images = None
+        if image_embedder is not None:
+            from retrieval.image_route import ImageRoute
+            self.images = ImageRoute(self.root, image_embedder, chroma_url=chroma_url)
         self._thread_lock = threading.RLock()
         self._lock_depth = 0
         self._lock_fd: int | None = None
@@ -194,8 +199,20 @@ class LibraryIndex:
                                     format=info.format, n_elements=0, added_at=time.time())
             stored, replaced = self.catalog.put_document(record, self._embed_stream(info, elements, batch_size))
             self._drop_vectors_and_assets(replaced)
+            self._index_images(stored)
             log.info("stored %s: %d elements", info.source, stored.n_elements)
             return stored.n_elements
+
+    def _index_images(self, record: DocumentRecord) -> None:
+        """Add the document's crops and page images to the CLIP route. Runs after the catalog commit: a failure
+        here costs only image search for this document, never the document itself."""
+        if self.images is None or record.n_elements == 0 and record.format != "pdf":
+            return
+        try:
+            count = self.images.index_document(record, self.catalog.elements_of(record.doc_id))
+            log.info("%s: %d images in the CLIP index", record.source, count)
+        except Exception as err:  # image search is an extra route; the text routes already hold the document
+            log.warning("%s: image indexing failed (%s); text search is unaffected", record.source, err)
 
     def _embed_stream(self, info: DocumentInfo, elements: Iterable[Element], batch_size: int) -> Iterator[Element]:
         """Pass elements through, upserting each batch's vectors before the batch goes on to the catalog."""
@@ -253,6 +270,8 @@ class LibraryIndex:
             if self.catalog.document_by_id(record.doc_id) is not None:
                 continue
             self.store.delete_where({"doc_id": record.doc_id})
+            if self.images is not None:
+                self.images.remove_document(record.doc_id)
             assets = self.root / ASSETS_DIR / record.doc_id
             if assets.parent == self.root / ASSETS_DIR and assets.is_dir():
                 shutil.rmtree(assets, ignore_errors=True)
@@ -315,8 +334,12 @@ class LibraryIndex:
             ranked["dense"] = self._dense_route(texts, filters, depth)
         if "lexical" in settings.route_names:
             ranked["lexical"] = self._lexical_route(texts, filters, depth)
+        if "image" in settings.route_names and self.images is not None:
+            ranked["image"] = self.images.ranked_for_texts(texts, filters, depth)
         wanted = {e for lists in ranked.values() for row in lists for e in row}
         found = self.catalog.get_elements(list(wanted))  # the catalog decides: ids it lacks are never served
+        if self.images is not None:
+            found.update(self.images.page_elements(wanted - set(found), self.catalog))
         results: list[list[Hit]] = []
         for i in range(len(queries)):
             per_route = {route: [e for e in lists[i] if e in found] for route, lists in ranked.items()}
@@ -325,6 +348,23 @@ class LibraryIndex:
             results.append([Hit(element=found[f.element_id], score=f.score, rank=rank, routes=f.routes)
                             for rank, f in enumerate(fused, start=1)])
         return results
+
+    def search_by_image(self, path: str | Path, k: int = 10, sources: Sequence[str] | None = None, *,
+                        kinds: Sequence[str | ElementKind] | None = None) -> list[Hit]:
+        """Figures, tables and pages that look like the image at `path` (CLIP route only). Raises ValueError when
+        image search is off (no CLIP model) or the file is not an image."""
+        if self.images is None:
+            raise ValueError("image search is off: no CLIP model is loaded (see the warning above, or set "
+                             "--clip-model/--clip-pretrained to a local checkpoint)")
+        if k < 1 or self.catalog.document_count() == 0:
+            return []
+        where = SearchFilter.build(sources=sources, kinds=kinds)
+        ids = self.images.ranked_for_image(str(path), where, self.settings.candidates(k))
+        found = self.catalog.get_elements(ids)
+        found.update(self.images.page_elements(set(ids) - set(found), self.catalog))
+        kept = [i for i in ids if i in found][:k]
+        return [Hit(element=found[i], score=1.0 / (self.settings.rrf_k + rank), rank=rank, routes=("image",))
+                for rank, i in enumerate(kept, start=1)]
 
     def _truncate(self, query: str, settings: SearchSettings) -> str:
         if len(query) <= settings.max_query_chars:

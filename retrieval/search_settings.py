@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-ROUTES = ("dense", "lexical")  # the routes LibraryIndex can run, in the order Hit.routes lists them
+ROUTES = ("dense", "lexical", "image")  # the routes LibraryIndex can run, in the order Hit.routes lists them
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,8 @@ class SearchSettings:
     max_query_chars: characters of the query read (the dense model reads ~256 word pieces anyway; a pasted
     100 KB query is truncated, not rejected)."""
 
-    routes: tuple[tuple[str, float], ...] = (("dense", 1.0), ("lexical", 1.0))
+    # "image" (CLIP) runs only when a CLIP model is loaded; otherwise it contributes nothing.
+    routes: tuple[tuple[str, float], ...] = (("dense", 1.0), ("lexical", 1.0), ("image", 1.0))
     rrf_k: float = 60.0
     depth: int = 50
     visual_every: int = 0  # off: on MMLongBench-15 it changed no recall@5 (bench/results/ablation-mmlb15.md)

@@ -69,7 +69,7 @@ def test_visual_slot_leaves_lists_that_already_hold_tables() -> None:
 
 def test_settings_validate_with_choices() -> None:
     with pytest.raises(ValueError, match="dense"):
-        SearchSettings(routes=(("image", 1.0),))
+        SearchSettings(routes=(("colour", 1.0),))
     with pytest.raises(ValueError, match="positive"):
         SearchSettings(routes=(("dense", 0.0),))
     with pytest.raises(ValueError, match="depth"):

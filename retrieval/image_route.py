@@ -1,0 +1,78 @@
+"""The CLIP image route of a library: on ingest, figure and table crops and low-resolution page images go into a
+CLIP-space collection; at search time a text query reaches them through CLIP's text tower, and an image query
+(`docrag search --image`) through its image tower. Page images become PAGE elements that exist only in this
+route (the catalog holds the document, the PNG lives under `<store>/pages/<doc_id>/`)."""
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from docparse.element import Element, ElementKind, Provenance
+from retrieval.catalog import Catalog, DocumentRecord
+from retrieval.clip_embedder import ImageEmbedder
+from retrieval.image_index import ImageIndex, ImageItem, page_element_id
+from retrieval.page_images import PAGES_FOLDER, page_image_path, render_page_images
+from retrieval.search_filter import SearchFilter
+
+log = logging.getLogger(__name__)
+
+_CROP_KINDS = (ElementKind.FIGURE, ElementKind.TABLE)
+
+
+def _page_id_parts(element_id: str) -> tuple[str, int] | None:
+    doc_id, marker, page = element_id.rpartition(":page:")
+    return (doc_id, int(page)) if marker and page.isdigit() else None
+
+
+class ImageRoute:
+    """Indexes and searches a library's images in CLIP space (scores never mix with text space: fusion is by
+    rank)."""
+
+    def __init__(self, root: Path, embedder: ImageEmbedder, chroma_url: str | None = None):
+        self.root = root
+        self.images = ImageIndex(root, embedder, chroma_url=chroma_url)
+
+    def index_document(self, record: DocumentRecord, elements: Iterable[Element]) -> int:
+        """Embed the document's crops and its page images (PDFs); returns how many images were stored."""
+        self.images.remove(record.doc_id)  # a re-added document replaces its images
+        items = [ImageItem(e.id, e.kind.value, e.page, e.image) for e in elements
+                 if e.kind in _CROP_KINDS and e.image and Path(e.image).is_file()]
+        if record.format == "pdf":
+            items += [ImageItem(page_element_id(record.doc_id, page), "page", page, str(path))
+                      for page, path in render_page_images(record.path, record.doc_id, self.root)]
+        return self.images.add(record.doc_id, record.source, items)
+
+    def remove_document(self, doc_id: str) -> None:
+        """Delete the document's image vectors and page images."""
+        self.images.remove(doc_id)
+        shutil.rmtree(self.root / PAGES_FOLDER / doc_id, ignore_errors=True)
+
+    def ranked_for_texts(self, texts: Sequence[str], filters: Sequence[SearchFilter], depth: int) -> list[list[str]]:
+        """Per query, ids of the nearest images (elements and pages), nearest first."""
+        out: list[list[str]] = []
+        for text, where in zip(texts, filters):
+            matches = self.images.search_text([text], depth, where.chroma_where())[0]
+            out.append([m.element_id for m in matches])
+        return out
+
+    def ranked_for_image(self, path: str, where: SearchFilter, depth: int) -> list[str]:
+        """Ids of the images nearest to the image file at `path` (ValueError names the file if it is no image)."""
+        return [m.element_id for m in self.images.search_image(path, depth, where.chroma_where())]
+
+    def page_elements(self, ids: Iterable[str], catalog: Catalog) -> dict[str, Element]:
+        """PAGE elements for page-image ids whose document is still stored and whose image exists."""
+        out: dict[str, Element] = {}
+        for element_id in ids:
+            parts = _page_id_parts(element_id)
+            if parts is None:
+                continue
+            doc_id, page = parts
+            record = catalog.document_by_id(doc_id)
+            image = page_image_path(self.root, doc_id, page)
+            if record is None or not image.is_file():
+                continue
+            out[element_id] = Element(id=element_id, kind=ElementKind.PAGE, text=f"Page {page} of {record.source}",
+                                      provenance=Provenance(doc_id, record.source, page, None), image=str(image))
+        return out

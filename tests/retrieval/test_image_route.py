@@ -1,0 +1,70 @@
+"""The CLIP route inside LibraryIndex: crops and page images indexed on add, found by image and by text, removed
+with their document; without a CLIP model, image search says it is off. Uses the tiny random-weight OpenCLIP
+model of clip_fixtures (random weights still map identical images to identical vectors)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from docparse.base import DocumentInfo, file_doc_id
+from docparse.element import Element, ElementKind, Provenance, element_id
+from retrieval import LibraryIndex
+from tests.retrieval.clip_fixtures import tiny_clip, tiny_embedder, write_pattern_image  # noqa: F401
+from tests.retrieval.test_index import HashingEmbedder
+
+
+def _pdf_with_crops(folder: Path) -> tuple[DocumentInfo, list[Element], Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    pdf = folder / "plant.pdf"
+    with pymupdf.open() as doc:
+        page = doc.new_page(width=300, height=300)
+        page.insert_text((20, 40), "Site report with a photograph and a table.")
+        doc.save(pdf)
+    doc_id = file_doc_id(pdf)
+    photo = write_pattern_image(folder / "photo.png", seed=1)
+    grid = write_pattern_image(folder / "grid.png", seed=2)
+
+    def element(kind: ElementKind, text: str, image: Path | None, n: int) -> Element:
+        return Element(id=element_id(doc_id, kind.value, 1, n, text), kind=kind, text=text,
+                       provenance=Provenance(doc_id, "plant.pdf", 1, (10.0, 10.0, 100.0, 100.0)),
+                       image=str(image) if image else None)
+
+    elements = [element(ElementKind.TEXT, "Site report with a photograph and a table.", None, 0),
+                element(ElementKind.FIGURE, "Figure 1: Site photograph", photo, 1),
+                element(ElementKind.TABLE, "| Region | Total |", grid, 2)]
+    info = DocumentInfo(doc_id=doc_id, source="plant.pdf", path=str(pdf), pages=1, format="pdf")
+    return info, elements, photo
+
+
+def test_crops_and_pages_are_found_by_image_and_text(tmp_path: Path, tiny_embedder) -> None:  # noqa: F811
+    index = LibraryIndex(tmp_path / "store", HashingEmbedder(), image_embedder=tiny_embedder)
+    info, elements, photo = _pdf_with_crops(tmp_path / "docs")
+    index.add(info, elements)
+    assert index.images.images.count() == 3  # two crops and one page image
+
+    by_image = index.search_by_image(photo, k=3)
+    assert by_image[0].element.kind is ElementKind.FIGURE and by_image[0].routes == ("image",)
+    page_png = tmp_path / "store" / "pages" / info.doc_id / "p1.png"
+    assert page_png.is_file()
+    page_hits = index.search_by_image(page_png, k=1)
+    assert page_hits[0].element.kind is ElementKind.PAGE and page_hits[0].element.page == 1
+    assert page_hits[0].element.image == str(page_png)
+    assert [h.element.kind for h in index.search_by_image(photo, k=3, kinds=["table"])] == [ElementKind.TABLE]
+
+    text_hits = index.search("site photograph", k=5)
+    assert any("image" in h.routes for h in text_hits)
+    assert len({h.element.id for h in text_hits}) == len(text_hits)  # one hit per element across routes
+
+    index.remove("plant.pdf")
+    assert index.images.images.count() == 0 and not page_png.parent.exists()
+
+
+def test_without_clip_image_search_says_it_is_off(tmp_path: Path) -> None:
+    index = LibraryIndex(tmp_path / "store", HashingEmbedder())
+    info, elements, photo = _pdf_with_crops(tmp_path / "docs")
+    index.add(info, elements)
+    with pytest.raises(ValueError, match="image search is off"):
+        index.search_by_image(photo)
+    assert {r for h in index.search("site photograph", k=5) for r in h.routes} <= {"dense", "lexical"}
