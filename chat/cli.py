@@ -36,7 +36,8 @@ def _read_jsonl(path: str, field: str) -> Iterator[dict[str, Any]]:
 
 def _library(args: argparse.Namespace):
     from chat.library import Library
-    settings = {"chroma_url": args.chroma_url, "text_model": args.text_model}
+    settings = {"chroma_url": args.chroma_url, "text_model": args.text_model, "clip_model": args.clip_model,
+                "clip_pretrained": args.clip_pretrained, "image_search": not args.no_images}
     for name in ("llm", "base_url"):
         if getattr(args, name, None):
             settings[name] = getattr(args, name)
@@ -85,9 +86,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    if args.image:
-        raise ValueError("image search (--image) needs the CLIP image route, which this version does not have yet")
     library = _library(args)
+    if args.image:
+        hits = library.search_by_image(args.image, k=args.k, sources=args.source)
+        if args.json:
+            _print_json({"query": args.query, "image": args.image, "hits": [h.to_contract() for h in hits]})
+            return 0
+        _print_hits(hits)
+        return 0
     if args.queries:
         rows = list(_read_jsonl(args.queries, "query"))
         results = library.search_many([(r["query"], r.get("sources")) for r in rows], k=args.k)
@@ -100,13 +106,17 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"query": args.query, "hits": [h.to_contract() for h in hits]})
         return 0
+    _print_hits(hits)
+    return 0
+
+
+def _print_hits(hits) -> None:
     if not hits:
         print("no results")
     for hit in hits:
         text = " ".join(hit.element.text.split())
         print(f"{hit.rank:>2}. {hit.score:.3f}  {hit.element.source} p{hit.element.page} {hit.element.kind.value}"
               f"  {text[:110]}")
-    return 0
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -177,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--chroma-url", default=None, help="use a Chroma server (http://host:port)")
     common.add_argument("--text-model", default="all-MiniLM-L6-v2",
                         help="sentence-transformers model id or folder for text embeddings")
+    common.add_argument("--clip-model", default=None,
+                        help="OpenCLIP model name or config JSON for image search (default ViT-B-32)")
+    common.add_argument("--clip-pretrained", default=None,
+                        help="OpenCLIP weights: a tag such as laion2b_s34b_b79k or a local checkpoint file")
+    common.add_argument("--no-images", action="store_true", help="do not load CLIP (text routes only)")
     common.add_argument("--json", action="store_true", help="print JSON on stdout")
     common.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
     common.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")

@@ -54,6 +54,11 @@ class LibraryConfig:
     # Answering looks wider than a search list: the answerer re-scores its evidence (the extractive one row by
     # row), and an LLM backend still packs only what fits its budget, best ranks first.
     answer_k: int = 20
+    # The CLIP image route: loaded on ingest, and on search once the store holds images; None = the defaults
+    # (ViT-B-32 / laion2b_s34b_b79k, or $DOCRAG_CLIP_MODEL / $DOCRAG_CLIP_PRETRAINED).
+    image_search: bool = True
+    clip_model: str | None = None
+    clip_pretrained: str | None = None
 
     @property
     def llm_spec(self) -> str:
@@ -81,9 +86,23 @@ class Library:
             from retrieval.index import LibraryIndex
             from retrieval.text_embedder import make_text_embedder
             self.config.root.mkdir(parents=True, exist_ok=True)
+            from retrieval.image_route import store_has_images
             self._index = LibraryIndex(self.config.root, make_text_embedder(self.config.text_model),
                                        chroma_url=self.config.chroma_url)
+            if store_has_images(self.config.root):
+                self._attach_images(self._index)
         return self._index
+
+    def _attach_images(self, index) -> None:
+        """Load CLIP into the index unless it is off or already there; when the weights cannot be had, CLIP's
+        loader says once why image search is off, and the text routes carry on."""
+        if not self.config.image_search or index.images is not None:
+            return
+        from retrieval.clip_embedder import ClipSettings, load_image_embedder
+        embedder = load_image_embedder(ClipSettings.from_env(model=self.config.clip_model,
+                                                             pretrained=self.config.clip_pretrained))
+        if embedder is not None:
+            index.attach_image_embedder(embedder)
 
     @property
     def backend(self):
@@ -120,6 +139,7 @@ class Library:
         files, skipped = expand_paths(paths)
         tally = IngestTally(skipped=list(skipped))
         index = self.index
+        self._attach_images(index)
         options = self.parse_options()
         with index.write_lock():
             if workers == 1:
@@ -213,6 +233,12 @@ class Library:
     def search(self, query: str, k: int | None = None, sources: Sequence[str] | None = None) -> list[Hit]:
         """Mixed-modality evidence for a query, best first. `sources` restricts to these file names."""
         return self.index.search(query, k=k or self.config.search_k, sources=sources or None)
+
+    def search_by_image(self, image: str | Path, k: int | None = None,
+                        sources: Sequence[str] | None = None) -> list[Hit]:
+        """Figures, tables and pages that look like an image file (the CLIP route)."""
+        return self.index.search_by_image(validate_images([str(image)])[0], k=k or self.config.search_k,
+                                          sources=sources or None)
 
     def search_many(self, queries: Sequence[tuple[str, Sequence[str] | None]],
                     k: int | None = None) -> list[list[Hit]]:

@@ -4,6 +4,7 @@ CLIP-space collection; at search time a text query reaches them through CLIP's t
 route (the catalog holds the document, the PNG lives under `<store>/pages/<doc_id>/`)."""
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -19,6 +20,12 @@ from retrieval.search_filter import SearchFilter
 log = logging.getLogger(__name__)
 
 _CROP_KINDS = (ElementKind.FIGURE, ElementKind.TABLE)
+CLIP_MARKER = "clip.json"  # present once images were indexed: searches then load CLIP, otherwise they need not
+
+
+def store_has_images(root: Path) -> bool:
+    """Whether images were ever indexed in the library at `root` (so a search should load CLIP)."""
+    return (Path(root) / CLIP_MARKER).is_file()
 
 
 def _page_id_parts(element_id: str) -> tuple[str, int] | None:
@@ -42,7 +49,12 @@ class ImageRoute:
         if record.format == "pdf":
             items += [ImageItem(page_element_id(record.doc_id, page), "page", page, str(path))
                       for page, path in render_page_images(record.path, record.doc_id, self.root)]
-        return self.images.add(record.doc_id, record.source, items)
+        stored = self.images.add(record.doc_id, record.source, items)
+        marker = self.root / CLIP_MARKER
+        if stored and not marker.is_file():
+            marker.write_text(json.dumps({"clip_model": getattr(self.images.embedder, "name", "")}),
+                              encoding="utf-8")
+        return stored
 
     def remove_document(self, doc_id: str) -> None:
         """Delete the document's image vectors and page images."""

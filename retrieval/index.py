@@ -71,9 +71,9 @@ class LibraryIndex:
         self.lexical = LexicalIndex(self.root, self.catalog, tokenizer)
         # The CLIP route exists only when an image embedder loaded (see retrieval.clip_embedder).
         self.images = None
+        self._chroma_url = chroma_url
         if image_embedder is not None:
-            from retrieval.image_route import ImageRoute
-            self.images = ImageRoute(self.root, image_embedder, chroma_url=chroma_url)
+            self.attach_image_embedder(image_embedder)
         self._thread_lock = threading.RLock()
         self._lock_depth = 0
         self._lock_fd: int | None = None
@@ -202,6 +202,11 @@ class LibraryIndex:
             self._index_images(stored)
             log.info("stored %s: %d elements", info.source, stored.n_elements)
             return stored.n_elements
+
+    def attach_image_embedder(self, image_embedder: Any) -> None:
+        """Turn the CLIP image route on with a loaded `retrieval.clip_embedder.ImageEmbedder`."""
+        from retrieval.image_route import ImageRoute
+        self.images = ImageRoute(self.root, image_embedder, chroma_url=self._chroma_url)
 
     def _index_images(self, record: DocumentRecord) -> None:
         """Add the document's crops and page images to the CLIP route. Runs after the catalog commit: a failure
