@@ -11,58 +11,33 @@ without a response).
 from __future__ import annotations
 
 import json
-import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-DEFAULT_REPLY = "Revenue was 4,812 [S1] and see [S9]."
+from tests.chat.loopback_server import DEFAULT_REPLY, LoopbackServer
+
 PROMPT_EVAL_COUNT = 456
 EVAL_COUNT = 17
 CREATED_AT = "2025-01-01T00:00:00.000000Z"
 
 
-class FakeOllamaServer:
+class FakeOllamaServer(LoopbackServer):
     """Start with `start()` (or as a context manager); `url` is the base URL (no path) to give a client."""
 
+    thread_name = "fake-ollama"
+
     def __init__(self, reply: str = DEFAULT_REPLY, mode: str = "ok", model_name: str = "llava:latest") -> None:
-        self.reply = reply
-        self.mode = mode
         self.model_name = model_name
         self.requests: list[tuple[str, str, dict[str, Any]]] = []
-        self._stop = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-ollama", daemon=True)
+        super().__init__(reply, mode)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "FakeOllamaServer":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()  # releases handlers stuck in "hang"
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> "FakeOllamaServer":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.base_url
 
     def chat_requests(self) -> list[dict[str, Any]]:
         """Bodies of the POST /api/chat requests, oldest first."""
         return [body for method, path, body in self.requests if (method, path) == ("POST", "/api/chat")]
-
-    def pieces(self) -> list[str]:
-        """The reply split into the streamed pieces (words with their following blanks)."""
-        return re.findall(r"\S+\s*", self.reply) or [""]
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self

@@ -8,54 +8,29 @@ connection without a response).
 from __future__ import annotations
 
 import json
-import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-DEFAULT_REPLY = "Revenue was 4,812 [S1] and see [S9]."
+from tests.chat.loopback_server import DEFAULT_REPLY, LoopbackServer
+
 PROMPT_TOKENS = 321
 COMPLETION_TOKENS = 12
 MODES = ("ok", "error", "hang", "drop")
 
 
-class FakeOpenAIServer:
+class FakeOpenAIServer(LoopbackServer):
     """Start with `start()` (or as a context manager); `url` is the base URL to give a client (ends in /v1)."""
 
+    thread_name = "fake-openai"
+
     def __init__(self, reply: str = DEFAULT_REPLY, mode: str = "ok") -> None:
-        self.reply = reply
-        self.mode = mode
         self.requests: list[dict[str, Any]] = []
         self.paths: list[str] = []
-        self._stop = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-openai", daemon=True)
+        super().__init__(reply, mode)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
-
-    def start(self) -> "FakeOpenAIServer":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()  # releases handlers stuck in "hang"
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> "FakeOpenAIServer":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def pieces(self) -> list[str]:
-        """The reply split into the streamed pieces (words with their following blanks)."""
-        return re.findall(r"\S+\s*", self.reply) or [""]
+        return f"{self.base_url}/v1"
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
