@@ -10,6 +10,9 @@ import html
 import re
 from typing import Any, Mapping, Sequence
 
+from docparse.table_repair import (Rule, drop_empty_lines, is_amount, merge_continuation_rows,
+                                   merge_split_columns, merge_wrapped_header, reread_cell, split_merged_row)
+
 Grid = list[list[str]]
 # A word as PyMuPDF's page.get_text("words") returns it: (x0, y0, x1, y1, text, block, line, word_no).
 Word = Sequence[Any]
@@ -58,7 +61,7 @@ def _column_groups(row_box: Sequence[float], col_edges: Sequence[float], words: 
             continue
         height = max(a[3] - a[1], 1.0)
         gap = b[0] - a[2]
-        if 0 <= gap < 0.35 * height:
+        if 0 <= gap < 0.35 * height and not (is_amount(str(a[4])) and is_amount(str(b[4]))):
             ja, jb = col_of((a[0] + a[2]) / 2), col_of((b[0] + b[2]) / 2)
             for j in range(min(ja, jb), max(ja, jb)):
                 parent[find(j + 1)] = find(min(ja, jb))
@@ -71,11 +74,19 @@ def _words_text(words: Sequence[Word], box: Sequence[float]) -> str:
     return clean_cell(" ".join(str(w[4]) for w in inside))
 
 
-def dense_grid(table: Mapping[str, Any], words: Sequence[Word] | None = None) -> Grid:
+def _amount_words(words: Sequence[Word], box: Sequence[float]) -> int:
+    return sum(1 for w in words if box[0] <= (w[0] + w[2]) / 2 <= box[2] and box[1] <= (w[1] + w[3]) / 2 <= box[3]
+               and is_amount(str(w[4])))
+
+
+def dense_grid(table: Mapping[str, Any], words: Sequence[Word] | None = None,
+               rules: Sequence[Rule] | None = None) -> Grid:
     """The dense grid of a layout table dict ({"cells": boxes by row, "extract": text by row, ...}).
 
-    With `words` (the page's words inside the table), cells that one piece of text spans are merged: the text,
-    re-read from the words, goes to the first slot and the covered slots become "".
+    With `words` (the page's words inside the table), cells that one piece of text spans are merged (the text,
+    re-read from the words, goes to the first slot and the covered slots become ""), and the model's split
+    phrases and rows are repaired (docparse.table_repair), using `rules` (the page's horizontal ruling lines)
+    to tell one logical row from two.
     """
     extract = table.get("extract") or []
     grid: Grid = [[clean_cell(c) for c in row] for row in extract]
@@ -83,24 +94,47 @@ def dense_grid(table: Mapping[str, Any], words: Sequence[Word] | None = None) ->
     grid = [row + [""] * (width - len(row)) for row in grid]
     cells = table.get("cells")
     if not words or not cells or len(cells) != len(grid):
-        return grid
-    for i, row_cells in enumerate(cells):
+        return drop_empty_lines(grid)
+    col_edges: list[float] = []
+    rows: Grid = []
+    bands: list[tuple[float, float] | None] = []
+    for row, row_cells in zip(grid, cells):
         boxes = [c for c in row_cells if c is not None]
+        band = (min(b[1] for b in boxes), max(b[3] for b in boxes)) if boxes else None
         if len(row_cells) != width or len(boxes) != width:
+            rows.append(row)
+            bands.append(band)
             continue
-        col_edges = [b[0] for b in boxes] + [boxes[-1][2]]
-        row_box = (boxes[0][0], min(b[1] for b in boxes), boxes[-1][2], max(b[3] for b in boxes))
-        groups = _column_groups(row_box, col_edges, words)
+        split = split_merged_row(boxes, words)
+        if split:
+            step = (band[1] - band[0]) / len(split)
+            rows.extend(split)
+            bands.extend((band[0] + k * step, band[0] + (k + 1) * step) for k in range(len(split)))
+            continue
+        row = [reread_cell(text, words, box) for text, box in zip(row, boxes)]
+        edges = [b[0] for b in boxes] + [boxes[-1][2]]
+        col_edges = col_edges or edges
+        row_box = (boxes[0][0], band[0], boxes[-1][2], band[1])
+        groups = _column_groups(row_box, edges, words)
         for j in range(width):
             if groups[j] != j:
                 continue
             last = max(k for k in range(width) if groups[k] == j)
             if last == j:
                 continue
-            grid[i][j] = _words_text(words, (col_edges[j], row_box[1], col_edges[last + 1], row_box[3]))
+            span_box = (edges[j], row_box[1], edges[last + 1], row_box[3])
+            if _amount_words(words, span_box) >= 2:
+                continue  # several numbers are several cells, whatever the model's column edges say
+            row[j] = _words_text(words, span_box)
             for k in range(j + 1, last + 1):
-                grid[i][k] = ""
-    return grid
+                row[k] = ""
+        rows.append(row)
+        bands.append(band)
+    grid = rows
+    if col_edges:
+        grid = merge_split_columns(grid, bands, col_edges, words)
+        grid = merge_continuation_rows(grid, bands, col_edges[0], col_edges[-1], rules or ())
+    return merge_wrapped_header(drop_empty_lines(grid))
 
 
 def grid_to_markdown(grid: Sequence[Sequence[str]]) -> str:

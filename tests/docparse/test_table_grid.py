@@ -23,8 +23,9 @@ def test_dense_grid_merges_text_spanning_columns():
     assert grid == [["", "Three Months Ended", ""], ["Sales", "1", "2"]]
 
 
-def test_dense_grid_without_words_pads_rows():
-    assert dense_grid({"extract": [["a", None], ["b"]]}) == [["a", ""], ["b", ""]]
+def test_dense_grid_without_words_pads_rows_and_drops_empty_columns():
+    assert dense_grid({"extract": [["a", None, "x"], ["b"]]}) == [["a", "x"], ["b", ""]]
+    assert dense_grid({"extract": [["a", None], ["b"]]}) == [["a"], ["b"]]
 
 
 def test_markdown_and_html():
