@@ -15,6 +15,9 @@ from docparse.errors import UnsupportedFormatError
 PARSERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "pymupdf": ("docparse.pdf_parser:PyMuPDFParser", (".pdf",)),
     "plaintext": ("docparse.text_parser:PlainTextParser", (".txt", ".md", ".markdown")),
+    "image": ("docparse.image_parser:ImageParser", (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")),
+    "unstructured": ("docparse.unstructured_parser:UnstructuredParser",
+                     (".docx", ".pptx", ".xlsx", ".html", ".htm", ".eml")),
 }
 
 _instances: dict[str, DocumentParser] = {}
