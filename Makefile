@@ -7,7 +7,7 @@ STAMP := $(VENV)/.docrag-installed
 DEMO_STORE ?= .docrag-demo
 DEMO_QUESTION ?= What were Apple's total net sales for the three months ended June 25, 2022?
 
-.PHONY: install test demo bench-tables bench-retrieval clean
+.PHONY: install test demo bench-tables bench-retrieval bench-ocr clean
 
 install: $(STAMP)
 
@@ -16,7 +16,7 @@ $(PY):
 
 $(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,clip]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,clip,bench]"
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -31,6 +31,9 @@ bench-tables: $(STAMP)
 
 bench-retrieval: $(STAMP)
 	$(PY) bench/run_retrieval.py
+
+bench-ocr: $(STAMP)
+	$(PY) bench/ocr_accuracy.py --out bench/results/ocr-accuracy.md
 
 clean:
 	rm -rf $(DEMO_STORE) .pytest_cache

@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Protocol, runtime_checkable
 
 from docparse.element import Element
+
+
+def _default_layout_features() -> str:
+    from docparse.layout_model import DEFAULT_FEATURES  # light: reads one environment variable
+
+    return DEFAULT_FEATURES
 
 
 @dataclass(frozen=True)
@@ -16,9 +22,11 @@ class ParseOptions:
     assets_dir: where table/figure crops are written (`<assets_dir>/<doc_id>/...png`); None = no crops.
     chunk_tokens / chunk_overlap: target size of text chunks, counted by `token_counter` when the caller
     supplies one (the embedder's own tokenizer), else by a word-piece estimate.
+    layout_features: which bundled layout model runs on pages routed to layout analysis (docparse.layout_model).
     tokenizer: folder of a Hugging Face tokenizer (holding tokenizer.json) used to count chunk tokens; None =
     the estimate in `docparse.chunking.estimate_tokens`.
     crop_dpi: resolution of table/figure crops. max_pages: refuse documents with more pages than this.
+    ocr / ocr_languages / max_image_pixels: see the fields.
     """
 
     assets_dir: Path | None = None
@@ -29,6 +37,16 @@ class ParseOptions:
     min_figure_area: float = 2_500.0  # PDF points^2 (50x50): smaller images are icons, bullets, rules
     password: str | None = None
     tokenizer: str | None = None
+    layout_features: str = field(default_factory=lambda: _default_layout_features())
+    # OCR of image-only/scanned pages and of figures without a text layer (docparse.scanned_page): "auto" (the
+    # measured default engine, only where a page needs it), "off", or an engine name (docparse.ocr.OCR_ENGINES).
+    ocr: str = "auto"
+    ocr_languages: str = "eng+kor"  # Tesseract language codes; rapidocr's models read Chinese/English only
+    max_image_pixels: int = 10_000_000  # pixel budget: bigger renders and images are downscaled before OCR/models
+
+    def __post_init__(self) -> None:
+        from docparse.ocr import validate_choice
+        validate_choice(self.ocr)
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,8 @@ class DocumentInfo:
     path: str
     pages: int
     format: str
+    # PDF image xrefs drawn on many pages (logos, banners): their figures are dropped (docparse.decorative)
+    decorative_images: frozenset[int] = frozenset()
 
 
 def file_doc_id(path: Path) -> str:

@@ -114,7 +114,15 @@ class Element:
                                "bbox": list(self.bbox) if self.bbox is not None else None,
                                "text": self.text, "image": self.image}
         if self.kind is ElementKind.TABLE:
+            from docparse.table_grid import grid_to_html
+
+            meta = dict(self.metadata)
             out["cells"] = [list(row) for row in self.cells or ()]
+            header_rows = int(meta.get("header_rows", 1))
+            out["header_rows"] = header_rows
+            out["html"] = grid_to_html(out["cells"], header_rows)
+            if "continues" in meta:
+                out["continues"] = meta["continues"]
         if self.section:
             out["section"] = list(self.section)
         if self.caption:

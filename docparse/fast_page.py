@@ -120,7 +120,9 @@ def fast_boxes(blocks: Sequence[dict], image_rects: Sequence[Sequence[float]], w
         if block.get("type", 0) != 0:
             continue
         for run in _runs(block, body):
-            if _in_margin(run, height):
+            if _in_margin(run, height):  # kept apart: the parser stores it as page metadata, not body text
+                place = "header" if run.bbox[3] <= MARGIN_BAND * height else "footer"
+                boxes.append(PageBox("furniture", run.bbox, run.text, meta={"place": place}))
                 continue
             cx, cy = (run.bbox[0] + run.bbox[2]) / 2, (run.bbox[1] + run.bbox[3]) / 2
             if run.meta.get("class") != "caption" and any(f[0] <= cx <= f[2] and f[1] <= cy <= f[3] for f in figures):

@@ -12,7 +12,8 @@ from docparse.element import BBox
 class PageBox:
     """One region of a page in reading order, independent of which analysis produced it.
 
-    kind: "heading" | "text" | "table" | "figure"; size: the largest font size (headings);
+    kind: "heading" | "text" | "table" | "figure" | "furniture" (running head, footer, page number: meta "place");
+    size: the largest font size (headings);
     table: {"cells": cell boxes by row, "extract": cell text by row} for tables.
     """
 

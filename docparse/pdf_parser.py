@@ -26,14 +26,20 @@ from docparse.errors import CorruptDocumentError, DocumentTooLargeError, Encrypt
 from docparse.fast_page import fast_boxes
 from docparse.page_box import PageBox
 from docparse.page_router import PageScan, route_page, scan_page
+from docparse.scanned_page import FigureOcr, ocr_page_boxes
 from docparse.table_grid import dense_grid, grid_to_markdown
+from docparse.layout_model import use_layout_features
+from docparse.pdf_limits import oversized_content
+from docparse.decorative import decorative_image_xrefs, decorative_rects, is_decorative
+from docparse.table_continuation import TableRun, header_row_count, repeats_header
+from docparse.table_repair import horizontal_rules
 from docparse.vector_clusters import cluster_rects
 
 logger = logging.getLogger(__name__)
 
 MAX_CROP_PIXELS = 2000  # longest side of a table/figure crop
 _TEXT_CLASSES = {"text", "list-item", "footnote", "formula", "code", "caption"}
-_SKIP_CLASSES = {"page-header", "page-footer"}
+_FURNITURE_CLASSES = {"page-header", "page-footer"}  # kept out of chunks, kept as metadata
 _NUMBERING = re.compile(r"^\s*((?:\d+|[IVXLC]+|[A-Z])(?:\.\d+)*)[.)]?\s+\S")
 
 
@@ -66,7 +72,13 @@ def _open(path: Path, password: str | None) -> "pymupdf.Document":
             doc.close()
             raise CorruptDocumentError(f"{name}: truncated PDF (no end-of-file marker)")
         logger.info("%s: damaged cross-reference table repaired by MuPDF", name)
-    if doc.page_count == 0:
+    try:
+        pages = doc.page_count
+    except Exception as err:  # a page tree whose /Count disagrees with its kids ("claims 100,000 pages")
+        doc.close()
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise CorruptDocumentError(f"{name}: damaged page tree ({reason})") from None
+    if pages == 0:
         doc.close()
         raise CorruptDocumentError(f"{name}: PDF has no pages")
     return doc
@@ -100,7 +112,11 @@ def _boxes_from_layout(doc: "pymupdf.Document", pno: int) -> list[PageBox]:
     for box in _layout_boxes(doc, pno):
         bbox = (box.x0, box.y0, box.x1, box.y1)
         cls = box.boxclass
-        if cls in _SKIP_CLASSES:
+        if cls in _FURNITURE_CLASSES:
+            text = _line_text(box.textlines or [])
+            if text:
+                out.append(PageBox("furniture", bbox, text,
+                                   meta={"place": "header" if cls == "page-header" else "footer"}))
             continue
         if cls in ("title", "section-header"):
             text = _line_text(box.textlines or [])
@@ -169,6 +185,10 @@ def _area(b: BBox) -> float:
     return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
 
 
+MARGIN_BAND = 0.12  # share of the page height at the top and bottom where headers and footers live
+FURNITURE_WORDS = 12  # a header/footer drawing holds a running title or a page number at most
+
+
 def _vector_figures(page: "pymupdf.Page", boxes: list[PageBox], min_area: float,
                     drawings: list | None = None) -> list[PageBox]:
     """Regions of vector drawings (charts, diagrams) not already covered by a table or figure box."""
@@ -189,12 +209,33 @@ def _vector_figures(page: "pymupdf.Page", boxes: list[PageBox], min_area: float,
             continue  # icons, rules and full-page backgrounds
         if any(_overlap_fraction(box, t) > 0.5 for t in taken):
             continue
+        if _is_page_furniture(page, rect):
+            continue
         covered = sum(_overlap_fraction(box, t) * (t[2] - t[0]) * (t[3] - t[1]) for t in texts)
         if covered > 0.5 * area:
             continue  # a shaded frame behind a paragraph, not a picture
         found.append(PageBox("figure", box, meta={"source": "vector"}))
         taken.append(box)
     return found
+
+
+def _furniture_metadata(boxes: list[PageBox]) -> dict[str, str]:
+    """{"page_header": ..., "page_footer": ...} from a page's running heads, footers and page numbers."""
+    out: dict[str, str] = {}
+    for place in ("header", "footer"):
+        texts = [b.text for b in sorted(boxes, key=lambda b: (b.bbox[1], b.bbox[0])) if b.meta.get("place") == place]
+        if texts:
+            out[f"page_{place}"] = " | ".join(texts)
+    return out
+
+
+def _is_page_furniture(page: "pymupdf.Page", rect: "pymupdf.Rect") -> bool:
+    """A drawing in the top or bottom margin band holding at most a few words: a letterhead, a header strip or
+    a footer rule, repeated page furniture rather than a figure."""
+    height = page.rect.height
+    if rect.y1 > MARGIN_BAND * height and rect.y0 < (1 - MARGIN_BAND) * height:
+        return False
+    return len(page.get_text("words", clip=rect)) <= FURNITURE_WORDS
 
 
 def _figure_words(page: "pymupdf.Page", bbox: BBox, exclude: list[BBox], margin: float) -> str:
@@ -230,6 +271,7 @@ class _Sections:
 
     def __init__(self) -> None:
         self.stack: list[tuple[str, float, int]] = []
+        self.tables = TableRun()  # tables continued across pages ride along with the heading path
 
     def path(self) -> tuple[str, ...]:
         return tuple(t for t, _, _ in self.stack)
@@ -260,15 +302,22 @@ class PyMuPDFParser:
         doc = _open(path, options.password)
         try:
             pages = doc.page_count
+            if pages > options.max_pages:
+                raise DocumentTooLargeError(
+                    f"{path.name}: {pages} pages exceeds the limit max_pages={options.max_pages}")
+            try:
+                decorative = decorative_image_xrefs(doc)
+            except Exception as err:  # a damaged resource tree only costs the filter
+                logger.warning("%s: could not look for repeated images (%s: %s)", path.name, type(err).__name__, err)
+                decorative = frozenset()
         finally:
             doc.close()
-        if pages > options.max_pages:
-            raise DocumentTooLargeError(f"{path.name}: {pages} pages exceeds the limit max_pages={options.max_pages}")
         return DocumentInfo(doc_id=file_doc_id(path), source=path.name, path=str(path.resolve()), pages=pages,
-                            format="pdf")
+                            format="pdf", decorative_images=decorative)
 
     def elements(self, info: DocumentInfo, options: ParseOptions) -> Iterator[Element]:
         """Headings, text chunks, tables and figures, page by page in reading order."""
+        use_layout_features(options.layout_features)
         doc = _open(Path(info.path), options.password)
         sections = _Sections()
         count = token_counter(options.tokenizer)
@@ -282,6 +331,7 @@ class PyMuPDFParser:
                        stop: int) -> Iterator[tuple[Element, float | None]]:
         """Elements of pages [start, stop) (0-based), each with its heading font size when it is a title, so that
         a caller joining ranges can rebuild heading paths across them (docparse.parallel)."""
+        use_layout_features(options.layout_features)
         doc = _open(Path(info.path), options.password)
         sections = _Sections()
         count = token_counter(options.tokenizer)
@@ -295,12 +345,19 @@ class PyMuPDFParser:
     def page_elements(self, doc: "pymupdf.Document", pno: int, info: DocumentInfo, options: ParseOptions,
                       sections: "_Sections", count) -> Iterator[Element]:
         """The elements of one page (0-based `pno`), advancing the running heading path `sections`."""
+        oversized = oversized_content(doc, pno)
+        if oversized:
+            logger.warning("%s page %d: skipped, %s", info.source, pno + 1, oversized)
+            return
         scan = None
         try:
             scan = scan_page(doc[pno])
         except Exception as err:  # the layout path below does its own extraction
             logger.warning("%s page %d: page scan failed (%s: %s)", info.source, pno + 1, type(err).__name__, err)
-        boxes = self._page_boxes(doc, pno, info, scan)
+        # Image-only / scanned pages are read by OCR (None: the page has a usable text layer, or OCR is off).
+        boxes = ocr_page_boxes(doc[pno], scan, info.source, options) if scan is not None else None
+        if boxes is None:
+            boxes = self._page_boxes(doc, pno, info, scan)
         if boxes is None:
             return
         yield from self._page_elements(doc[pno], pno + 1, boxes, info, options, sections, count,
@@ -335,9 +392,15 @@ class PyMuPDFParser:
                        options: ParseOptions, sections: _Sections, count,
                        drawings: list | None = None) -> Iterator[Element]:
         page_area = page.rect.width * page.rect.height
+        furniture = _furniture_metadata([b for b in boxes if b.kind == "furniture"])
+        boxes = [b for b in boxes if b.kind != "furniture"]
         boxes = [b for b in boxes if b.kind != "figure" or (
             (b.bbox[2] - b.bbox[0]) * (b.bbox[3] - b.bbox[1]) >= options.min_figure_area
             and (b.bbox[2] - b.bbox[0]) * (b.bbox[3] - b.bbox[1]) < 0.85 * page_area)]
+        boxes = [b for b in boxes if b.kind != "figure" or not _is_page_furniture(page, pymupdf.Rect(b.bbox))]
+        if info.decorative_images:
+            logos = decorative_rects(page, info.decorative_images)
+            boxes = [b for b in boxes if b.kind != "figure" or not is_decorative(b.bbox, logos)]
         vector = _vector_figures(page, boxes, options.min_figure_area, drawings)
         if vector:
             # chart labels and legends are read into the figure's text (below), not repeated as body text
@@ -361,12 +424,18 @@ class PyMuPDFParser:
 
         ordinal = 0
         per_kind: dict[str, int] = {}
+        figure_ocr = FigureOcr(page, options)
+        rules: list | None = None  # the page's ruling lines, read at the first table
+        run = sections.tables
+        run.new_page()
         pending: list[TextBlock] = []
 
         def make(kind: ElementKind, text: str, bbox: BBox, section: tuple[str, ...] | None = None,
                  **extra) -> Element:
             nonlocal ordinal
             ordinal += 1
+            if furniture:  # the page's running head and footer travel with each element as metadata
+                extra["metadata"] = tuple(sorted({**dict(extra.get("metadata", ())), **furniture}.items()))
             return Element(id=element_id(info.doc_id, kind.value, pageno, ordinal, text), kind=kind, text=text,
                            provenance=Provenance(info.doc_id, info.source, pageno, round_bbox(bbox)),
                            section=sections.path() if section is None else section, **extra)
@@ -386,6 +455,8 @@ class PyMuPDFParser:
         for i, box in enumerate(boxes):
             if i in consumed:
                 continue
+            if box.kind != "table" and (box.kind != "text" or len(box.text.split()) > FURNITURE_WORDS):
+                run.content()  # body text, a heading or a figure ends any table run
             if box.kind == "heading":
                 yield from flush()
                 sections.push(box.text, box.size)
@@ -394,16 +465,33 @@ class PyMuPDFParser:
                 pending.append(TextBlock(box.text, box.bbox))
             elif box.kind == "table":
                 words = page.get_text("words", clip=pymupdf.Rect(box.bbox) + (-2, -2, 2, 2))
-                grid = dense_grid(box.table or {}, words)
+                if rules is None:
+                    rules = horizontal_rules(drawings if drawings is not None else page.get_cdrawings())
+                grid = dense_grid(box.table or {}, words, rules)
                 if not any(any(c for c in row) for row in grid):
                     continue
+                continues = run.continued(grid, box.caption)
+                caption, meta = box.caption, {"header_rows": str(header_row_count(grid))}
+                if continues is not None:
+                    meta["continues"] = continues.element_id
+                    if repeats_header(grid, continues.header):
+                        meta["header_rows"] = str(len(continues.header))
+                    elif continues.header:
+                        meta["header_rows"] = "0"
+                        meta["header"] = "\n".join(" | ".join(c for c in row if c) for row in continues.header)
+                    caption = f"{continues.caption} (continued)" if continues.caption else None
                 body = grid_to_markdown(grid)
-                text = f"{box.caption}\n\n{body}" if box.caption else body
-                yield make(ElementKind.TABLE, text, box.bbox, image=crop("table", box.bbox),
-                           cells=tuple(tuple(r) for r in grid), caption=box.caption)
+                text = f"{caption}\n\n{body}" if caption else body
+                element = make(ElementKind.TABLE, text, box.bbox, image=crop("table", box.bbox),
+                               cells=tuple(tuple(r) for r in grid), caption=caption,
+                               metadata=tuple(sorted(meta.items())))
+                run.opened(element.id, grid, caption, continues)
+                yield element
             elif box.kind == "figure":
                 inner = _figure_words(page, box.bbox, caption_boxes,
                                       margin=12.0 if box.meta.get("source") == "vector" else 0.0)
+                if not inner:  # no text layer inside: text OCR'd with the page, else OCR of the crop (bounded)
+                    inner = box.text or ("" if box.meta.get("ocr") else figure_ocr.text(box.bbox))
                 text = "\n".join(t for t in (box.caption, inner) if t)
                 yield make(ElementKind.FIGURE, text, box.bbox, image=crop("figure", box.bbox), caption=box.caption,
                            metadata=tuple(sorted(box.meta.items())))

@@ -164,3 +164,49 @@ def make_two_column_pdf(path: str | Path) -> Path:
     doc.save(path)
     doc.close()
     return path
+
+
+def make_long_table_pdf(path: str | Path, rows: int = 80) -> Path:
+    """A ruled three-column table (header "Item | 2022 | 2021", captioned "Table 3. ...") that runs over two
+    pages without repeating its header, with a page number in each footer."""
+    path = Path(path)
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 40), "Table 3. Units shipped by item", fontsize=11)
+    y = 60.0
+    grid = [("Item", "2022", "2021")] + [(f"Row {i}", f"{i * 10:,}", f"{i * 9:,}") for i in range(1, rows)]
+    for number, row in enumerate(grid):
+        if y > 780:
+            page.insert_text((300, 820), str(doc.page_count), fontsize=8)
+            page = doc.new_page()
+            y = 60.0
+        for x, text in zip((72, 250, 400), row):
+            page.insert_text((x, y), text, fontsize=10)
+        page.draw_line((70, y + 3), (480, y + 3))
+        y += 16
+    page.insert_text((300, 820), str(doc.page_count), fontsize=8)
+    doc.save(path)
+    return path
+
+
+def make_logo_pdf(path: str | Path, pages: int = 4) -> Path:
+    """`pages` pages that each draw the same logo image (one xref) in the corner and the same banner image
+    mid-page, with a different photo on page 2 only."""
+    path = Path(path)
+    doc = pymupdf.open()
+    logo, banner = _png(120, 60), _png(400, 60)
+    xrefs: dict[str, int] = {}
+    for n in range(pages):
+        page = doc.new_page()
+        for name, data, rect in (("logo", logo, pymupdf.Rect(480, 30, 560, 70)),
+                                 ("banner", banner, pymupdf.Rect(72, 300, 472, 360))):
+            if name in xrefs:
+                page.insert_image(rect, xref=xrefs[name])
+            else:
+                xrefs[name] = page.insert_image(rect, stream=data)
+        page.insert_text((72, 120), f"Body text of page {n + 1} about quarterly results and outlook.", fontsize=11)
+        if n == 1:
+            page.insert_image(pymupdf.Rect(72, 420, 372, 620), stream=_png(300, 200))
+            page.insert_text((72, 640), "Figure 1. The only real picture", fontsize=10)
+    doc.save(path)
+    return path

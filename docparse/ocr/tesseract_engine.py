@@ -1,0 +1,157 @@
+"""Tesseract OCR through pytesseract (Debian packages tesseract-ocr, tesseract-ocr-eng, tesseract-ocr-kor).
+
+pytesseract runs the `tesseract` binary once per image and asks for its TSV output: one row per word with the
+block / paragraph / line numbers of Tesseract's own page layout analysis, a box and a confidence. Words are
+joined into lines here, and the (block, paragraph) key lets the caller rebuild paragraphs in reading order
+without its own column analysis.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import statistics
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from docparse.ocr import OcrLine
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+logger = logging.getLogger(__name__)
+
+INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor (and pip install pytesseract)"
+# Page segmentation modes: 3 = automatic page layout (columns, paragraphs); 11 = sparse text in no order (the
+# labels and legends of a chart, where mode 3 looks for paragraphs that are not there).
+_PSM_PAGE, _PSM_SPARSE = 3, 11
+_PSM_COLUMN = 4  # one column of text of varying sizes: the fallback when mode 3 finds no text at all
+# A gap wider than this many word heights inside one Tesseract line is a column gutter, not a word space.
+COLUMN_GAP = 1.5
+# Gap between two Hangul "words" (in line heights) below which they are syllables of one word.
+# Chosen on page 2 of data/korean-insurance-report-4p.pdf (not in the accuracy bench's pages): word spaces there
+# have a median gap of 0.48 heights, syllable breaks 0.16; 0.35 misplaces the fewest (82 of 693).
+HANGUL_JOIN_GAP = 0.35
+# Hangul and the CJK brackets set beside it (「」『』〈〉): Korean particles attach to what precedes them.
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\u3008-\u3011]")
+# Per-image wall-clock limit (seconds): a pathological image must not hang a batch. Generous, because a page
+# that takes 13 s alone took 90-130 s on this 2-core machine while other jobs ran (120 s cut real pages off).
+TIMEOUT_S = 600
+
+
+@lru_cache(maxsize=1)
+def _installed_languages() -> frozenset[str]:
+    import pytesseract
+
+    return frozenset(pytesseract.get_languages(config=""))
+
+
+class TesseractEngine:
+    """Tesseract 4/5 (LSTM models). Reads whatever language data is installed; Latin and Hangul with the
+    packages named in INSTALL_HINT."""
+
+    name = "tesseract"
+
+    @property
+    def scripts(self) -> frozenset[str]:
+        langs = _installed_languages() if self.unavailable() is None else frozenset()
+        return frozenset(s for code, s in (("eng", "latin"), ("kor", "hangul"), ("chi_sim", "han"),
+                                           ("chi_tra", "han")) if code in langs)
+
+    def unavailable(self) -> str | None:
+        try:
+            import pytesseract  # noqa: F401
+        except ImportError:
+            return f"the pytesseract package is not installed ({INSTALL_HINT})"
+        if shutil.which("tesseract") is None:
+            return f"the tesseract binary is not on PATH ({INSTALL_HINT})"
+        return None
+
+    def usable_languages(self, languages: str) -> str:
+        """The installed subset of a "eng+kor" string (missing ones are warned about once), or "eng"."""
+        wanted = [code for code in languages.split("+") if code]
+        installed = _installed_languages()
+        missing = [code for code in wanted if code not in installed]
+        if missing:
+            _warn_missing(tuple(missing))
+        kept = [code for code in wanted if code in installed]
+        return "+".join(kept) if kept else "eng"
+
+    def recognize(self, image: "Image.Image", languages: str, sparse: bool = False) -> list[OcrLine]:
+        """Lines of `image` (Tesseract lines, cut at column gutters)."""
+        # Tesseract's OpenMP threads fight each other (and our worker processes) on a busy machine: measured here,
+        # a page took 58 s with the default threads and 12 s with one. The user's own setting wins.
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        lang = self.usable_languages(languages)
+        data = _image_data(image, lang, _PSM_SPARSE if sparse else _PSM_PAGE)
+        if not sparse and not any(t.strip() for t in data["text"]):
+            # Mode 3's layout analysis sometimes declares a page with widely spaced text "empty"; one column of
+            # text of varying size (mode 4) still reads it. Costs a second pass only on pages that came back empty.
+            data = _image_data(image, lang, _PSM_COLUMN)
+        lines: dict[tuple[int, int, int], list[int]] = {}
+        for i, text in enumerate(data["text"]):
+            if text.strip() and float(data["conf"][i]) >= 0:
+                lines.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append(i)
+        out = []
+        for idx in lines.values():
+            for segment in _segments(data, idx):
+                out.append(_line(data, segment))
+        return out
+
+
+def _image_data(image: "Image.Image", lang: str, psm: int) -> dict:
+    import pytesseract
+
+    return pytesseract.image_to_data(image, lang=lang, config=f"--psm {psm}", output_type=pytesseract.Output.DICT,
+                                     timeout=TIMEOUT_S)
+
+
+def _segments(data: dict, idx: list[int]) -> list[list[int]]:
+    """A Tesseract line cut at gaps wider than COLUMN_GAP word heights: Tesseract sometimes reads straight across
+    the gutter of a two-column page, and the halves belong to different paragraphs."""
+    height = statistics.median(data["height"][i] for i in idx) or 1
+    out = [[idx[0]]]
+    for prev, cur in zip(idx, idx[1:]):
+        if data["left"][cur] - (data["left"][prev] + data["width"][prev]) > COLUMN_GAP * height:
+            out.append([])
+        out[-1].append(cur)
+    return out
+
+
+def _line(data: dict, idx: list[int]) -> OcrLine:
+    x0 = min(data["left"][i] for i in idx)
+    x1 = max(data["left"][i] + data["width"][i] for i in idx)
+    # The typical top and bottom of the words, not their union: one superscript or descender would make the
+    # line taller than its neighbours and break it out of its paragraph.
+    y0 = statistics.median(data["top"][i] for i in idx)
+    y1 = statistics.median(data["top"][i] + data["height"][i] for i in idx)
+    # Word confidence weighted by length, so one doubtful punctuation mark does not sink a line.
+    weights = [len(data["text"][i].strip()) for i in idx]
+    conf = sum(float(data["conf"][i]) * w for i, w in zip(idx, weights)) / (100.0 * sum(weights))
+    text = _join_words([data["text"][i].strip() for i in idx], [data["left"][i] for i in idx],
+                       [data["left"][i] + data["width"][i] for i in idx],
+                       statistics.median(data["height"][i] for i in idx))
+    return OcrLine(text=text, bbox=(x0, y0, x1, y1), confidence=conf)
+
+
+def _join_words(words: list[str], lefts: list[int], rights: list[int], word_height: float) -> str:
+    """Words of one line joined by spaces, except inside Korean words: Tesseract's Korean model often reports
+    each Hangul syllable (and a bracket or number before a particle) as a word of its own, and the pixel gap
+    tells a syllable break (tight) from a real word space (about a third of the word height or more). Latin
+    words keep Tesseract's own spacing."""
+    out = words[0]
+    for k in range(1, len(words)):
+        gap = lefts[k] - rights[k - 1]
+        tight = gap < HANGUL_JOIN_GAP * word_height
+        if tight and (_HANGUL.search(words[k - 1][-1:]) or _HANGUL.match(words[k])):
+            out += words[k]
+        else:
+            out += " " + words[k]
+    return out
+
+
+@lru_cache(maxsize=8)
+def _warn_missing(missing: tuple[str, ...]) -> None:
+    logger.warning("Tesseract language data missing for %s; install tesseract-ocr-%s", "+".join(missing),
+                   " tesseract-ocr-".join(missing))
