@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import shlex
 import sqlite3
 import uuid
 from contextlib import contextmanager
@@ -66,6 +67,13 @@ def _record(row: Sequence) -> DocumentRecord:
                           n_elements=int(row[5]), added_at=float(row[6]))
 
 
+def rebuild_hint(root: Path) -> str:
+    """How to rebuild a library folder, as one line ending in the command to run."""
+    where = shlex.quote(str(root))
+    return (f"delete the store folder {root} and ingest the documents again "
+            f"(rm -r {where} && docrag ingest YOUR_DOCUMENTS --store {where})")
+
+
 def _stamp(conn: sqlite3.Connection) -> str:
     values = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('catalog_id', 'generation')").fetchall())
     return f"{values.get('catalog_id', '')}:{values.get('generation', '0')}"
@@ -88,8 +96,7 @@ class Catalog:
         self.root = Path(root)
         self.path = self.root / CATALOG_FILE
         self.root.mkdir(parents=True, exist_ok=True)
-        self._rebuild_hint = (f"delete the store folder {self.root} and ingest the documents again "
-                              "to rebuild it")
+        self._rebuild_hint = rebuild_hint(self.root)
         self._init_schema()
 
     # -- connections -------------------------------------------------------------------------------------------

@@ -2,19 +2,80 @@
 
 Vectors carry only the metadata search filters on (doc_id, source, page, kind); element content lives in the
 catalog. chromadb is imported on first use so that importing docrag stays fast.
+
+On a server many libraries share one namespace, so each library gets its own collection name: the one given
+(`--collection NAME`), else one derived from the library folder's path. The name is recorded in the library
+folder (`chroma-server.json`) the first time, so later runs find the same collection without repeating it, and a
+different name for the same library is refused (its catalog would then point at vectors that are not there).
+The text collection is NAME itself; other collections of the library (CLIP) are NAME-<suffix>.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+import re
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 from urllib.parse import urlparse
 
 import numpy as np
 
+from retrieval.catalog import rebuild_hint
+from retrieval.errors import StoreError
+
 log = logging.getLogger(__name__)
 
 TEXT_COLLECTION = "docrag_text"
+SERVER_BINDING = "chroma-server.json"  # in the library folder: {"collection": NAME} used on Chroma servers
+_NAME_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]$")  # Chroma's rule, kept short
+
+
+def derived_collection_name(root: Path) -> str:
+    """A server collection name for a library folder: its base name (sanitised) and a hash of its full path,
+    so two libraries both called `.docrag` in different folders still get different names."""
+    path = str(Path(root).expanduser().resolve())
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).name).strip("-_")[:30] or "library"
+    return f"docrag-{stem}-{hashlib.sha1(path.encode()).hexdigest()[:12]}"
+
+
+def check_collection_name(name: str) -> str:
+    """`name` if Chroma accepts it as a collection name (with our suffixes), else ValueError saying the rule."""
+    if not _NAME_RULE.match(name) or ".." in name:
+        raise ValueError(f"collection name {name!r} is not valid: use 3-63 letters, digits, '.', '_' or '-', "
+                         "starting and ending with a letter or digit")
+    return name
+
+
+def server_collection_base(root: Path, requested: str | None = None) -> str:
+    """The library's collection name on a Chroma server: recorded in `<root>/chroma-server.json`, else
+    `requested`, else derived from the folder; recorded on first use. A `requested` name that differs from the
+    recorded one raises StoreError naming both."""
+    binding = Path(root) / SERVER_BINDING
+    recorded = None
+    if binding.is_file():
+        try:
+            recorded = str(json.loads(binding.read_text(encoding="utf-8"))["collection"])
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise StoreError(f"{binding} is unreadable ({err}); write {{\"collection\": \"NAME\"}} into it with "
+                             "the library's collection name on the Chroma server, or delete the store folder "
+                             f"{binding.parent} and ingest the documents again") from err
+    if recorded is not None:
+        if requested and requested != recorded:
+            raise StoreError(f"library {binding.parent} uses collection {recorded!r} on the Chroma server, not "
+                             f"{requested!r}; leave out --collection, or use another --store for {requested!r}")
+        return recorded
+    name = check_collection_name(requested) if requested else derived_collection_name(root)
+    try:
+        binding.parent.mkdir(parents=True, exist_ok=True)
+        tmp = binding.with_name(f"{SERVER_BINDING}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"collection": name}) + "\n", encoding="utf-8")
+        os.replace(tmp, binding)
+    except OSError as err:
+        log.warning("could not record the collection name in %s (%s)", binding, err)
+    return name
 
 
 def _http_client(url: str, settings: Any) -> Any:
@@ -32,22 +93,54 @@ class ChromaStore:
     """A cosine-space Chroma collection, `TEXT_COLLECTION` by default.
 
     root: the library folder (vectors go to `<root>/chroma` in an embedded PersistentClient); url: a Chroma
-    server ("http://host:port") used instead. Exactly one of them is needed.
+    server ("http://host:port") used instead. With both, the collection is the library's own on that server
+    (see server_collection_base; `library` requests a name). With a url alone, `collection` is used as given.
     """
 
     def __init__(self, root: Path | None = None, url: str | None = None,
-                 collection: str = TEXT_COLLECTION) -> None:
+                 collection: str = TEXT_COLLECTION, library: str | None = None) -> None:
         if root is None and url is None:
             raise ValueError("ChromaStore needs a library folder (root) or a Chroma server URL (url)")
         self.root = Path(root) if root is not None else None
         self.url = url
+        if url is not None and self.root is not None:
+            base = server_collection_base(self.root, library)
+            suffix = collection.removeprefix("docrag_")
+            collection = base if collection == TEXT_COLLECTION else f"{base}-{suffix}"
+        elif library:
+            log.warning("collection name %r is used only with a Chroma server (--chroma-url); the embedded "
+                        "store under %s has its own folder", library, self.root)
         self.collection_name = collection
         self._client: Any = None
         self._collection: Any = None
+        # Chroma's count() costs ~7 ms at 30k vectors and searches need it twice (bench/search_latency.py), so it
+        # is kept until this store writes or closes (a reader closes when another process changed the library).
+        self._count: int | None = None
 
     def __repr__(self) -> str:
         where = self.url or str(self.root / "chroma")  # type: ignore[operator]
         return f"ChromaStore({where!r}, collection={self.collection_name!r})"
+
+    @contextmanager
+    def _reported(self) -> Iterator[None]:
+        """Turn Chroma failures that are not our bug into StoreErrors a user can act on: an embedded store whose
+        files are damaged (names the folder and the rebuild command), or a server that cannot be reached."""
+        try:
+            yield
+        except (StoreError, KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as err:  # Chroma's Rust core raises PanicException, a BaseException
+            reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
+            if self.url is not None:
+                if _is_connection_error(err):
+                    raise StoreError(f"Chroma server {self.url} cannot be reached ({reason}); start it (chroma run "
+                                     "--path DIR --host 127.0.0.1 --port PORT) or check --chroma-url") from err
+                raise
+            if _is_damage(err):
+                folder = self.root / "chroma"  # type: ignore[operator]
+                raise StoreError(f"vector store {folder} is damaged or unreadable ({reason}); "
+                                 f"{rebuild_hint(self.root)}") from err
+            raise
 
     @property
     def client(self) -> Any:
@@ -56,21 +149,38 @@ class ChromaStore:
             from chromadb.config import Settings
 
             settings = Settings(anonymized_telemetry=False)
-            if self.url is not None:
-                self._client = _http_client(self.url, settings)
-            else:
-                folder = self.root / "chroma"  # type: ignore[operator]
-                folder.mkdir(parents=True, exist_ok=True)
-                self._client = chromadb.PersistentClient(path=str(folder), settings=settings)
+            with self._reported():
+                if self.url is not None:
+                    self._client = _http_client(self.url, settings)
+                else:
+                    folder = self.root / "chroma"  # type: ignore[operator]
+                    folder.mkdir(parents=True, exist_ok=True)
+                    self._client = chromadb.PersistentClient(path=str(folder), settings=settings)
         return self._client
 
     @property
     def collection(self) -> Any:
         if self._collection is None:
-            # embedding_function=None: we always pass vectors, and Chroma's default would fetch an ONNX model.
-            self._collection = self.client.get_or_create_collection(
-                self.collection_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+            with self._reported():
+                # embedding_function=None: we always pass vectors, and Chroma's default would fetch an ONNX model.
+                self._collection = self.client.get_or_create_collection(
+                    self.collection_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
         return self._collection
+
+    def close(self) -> None:
+        """Let go of the client; the next use opens it again. An embedded Chroma keeps its vector index in
+        memory and does not see what another process wrote since it opened, so a reader reopens after a change
+        (every ChromaStore on the same folder must close first: they share one Chroma system)."""
+        client, self._client, self._collection, self._count = self._client, None, None, None
+        if client is not None and hasattr(client, "close"):
+            try:
+                client.close()
+            except Exception as err:  # noqa: BLE001 - closing is best effort; a fresh client is made anyway
+                log.debug("closing the Chroma client of %r failed: %s", self, err)
+
+    def forget_count(self) -> None:
+        """Drop the cached count (another process may have written)."""
+        self._count = None
 
     def upsert(self, ids: Sequence[str], embeddings: np.ndarray,
                documents: Sequence[str] | None = None,
@@ -78,27 +188,36 @@ class ChromaStore:
         """Insert or replace vectors, in chunks no larger than the client's maximum batch size."""
         if len(ids) == 0:
             return
+        self._count = None
         step = max(1, int(self.client.get_max_batch_size()))
         vectors = np.asarray(embeddings, dtype=np.float32)
         for start in range(0, len(ids), step):
             end = start + step
-            self.collection.upsert(
-                ids=list(ids[start:end]), embeddings=vectors[start:end],
-                documents=list(documents[start:end]) if documents is not None else None,
-                metadatas=[dict(m) for m in metadatas[start:end]] if metadatas is not None else None)
+            with self._reported():
+                self.collection.upsert(
+                    ids=list(ids[start:end]), embeddings=vectors[start:end],
+                    documents=list(documents[start:end]) if documents is not None else None,
+                    metadatas=[dict(m) for m in metadatas[start:end]] if metadatas is not None else None)
 
     def delete_where(self, where: Mapping[str, Any]) -> None:
         """Delete every vector whose metadata matches `where` (a Chroma filter such as {"doc_id": "..."})."""
-        self.collection.delete(where=dict(where))
+        self._count = None
+        with self._reported():
+            self.collection.delete(where=dict(where))
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         """Delete vectors by id (unknown ids are ignored)."""
         if ids:
-            self.collection.delete(ids=list(ids))
+            self._count = None
+            with self._reported():
+                self.collection.delete(ids=list(ids))
 
     def count(self) -> int:
         """How many vectors the collection holds (orphans included)."""
-        return int(self.collection.count())
+        if self._count is None:
+            with self._reported():
+                self._count = int(self.collection.count())
+        return self._count
 
     def query(self, embeddings: np.ndarray, k: int,
               where: Mapping[str, Any] | None = None) -> list[list[tuple[str, float]]]:
@@ -109,7 +228,30 @@ class ChromaStore:
         total = self.count()
         if total == 0 or k <= 0:
             return [[] for _ in range(len(vectors))]
-        result = self.collection.query(query_embeddings=vectors, n_results=min(k, total),
-                                       where=dict(where) if where else None, include=["distances"])
+        with self._reported():
+            result = self.collection.query(query_embeddings=vectors, n_results=min(k, total),
+                                           where=dict(where) if where else None, include=["distances"])
         return [list(zip(ids, (float(d) for d in distances)))
                 for ids, distances in zip(result["ids"], result["distances"])]
+
+
+def _is_damage(err: BaseException) -> bool:
+    """Errors an embedded Chroma raises over damaged files (its SQLite or HNSW segment files)."""
+    import sqlite3
+
+    from chromadb.errors import InternalError
+
+    return isinstance(err, (InternalError, sqlite3.DatabaseError)) or type(err).__name__ == "PanicException"
+
+
+def _is_connection_error(err: BaseException) -> bool:
+    """A Chroma server that is down, refuses, or times out (httpx errors, or chromadb's own "Could not connect")."""
+    if isinstance(err, (ConnectionError, TimeoutError)):
+        return True
+    try:
+        import httpx
+        if isinstance(err, (httpx.TransportError,)):
+            return True
+    except ImportError:  # pragma: no cover - chromadb depends on httpx
+        pass
+    return "could not connect" in str(err).lower()

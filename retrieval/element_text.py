@@ -52,6 +52,9 @@ def embedding_text(element: Element) -> str:
     if caption and caption not in body[:len(caption) + 50]:
         parts.append(caption)
     if element.kind is ElementKind.TABLE and element.cells:
+        header = dict(element.metadata).get("header")  # a continued table's column names, from its first page
+        if header:
+            parts.append(header)
         parts.append(table_summary(element.cells))
     parts.append(body)
     return "\n".join(p for p in parts if p).strip()
@@ -79,7 +82,8 @@ def embedding_views(element: Element) -> list[str]:
     body = rows[n_header:]
     if len(body) <= ROWS_PER_VIEW:
         return [first]
-    lead = [" > ".join(h for h in element.section[-SECTION_LEVELS:] if h), (element.caption or "").strip()]
+    lead = [" > ".join(h for h in element.section[-SECTION_LEVELS:] if h), (element.caption or "").strip(),
+            dict(element.metadata).get("header", "")]
     lead = [p for p in lead if p]
     views = [first]
     for start in range(0, len(body), ROWS_PER_VIEW):

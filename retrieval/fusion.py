@@ -7,7 +7,7 @@ the sum over the routes that found it of weight / (rrf_k + rank). Routes already
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Hashable, Mapping, Sequence
 
 from retrieval.search_settings import SearchSettings
 
@@ -22,9 +22,10 @@ class Fused:
 
 
 def fuse(ranked: Mapping[str, Sequence[str]], kinds: Mapping[str, str], k: int,
-         settings: SearchSettings) -> list[Fused]:
+         settings: SearchSettings, pages: Mapping[str, Hashable] | None = None) -> list[Fused]:
     """The top k of the fused ranking. ranked: route name -> element ids, best first (unique within a route);
-    kinds: element id -> kind value (used for the table/figure slots; see SearchSettings.visual_every)."""
+    kinds: element id -> kind value (used for the table/figure slots; see SearchSettings.visual_every);
+    pages: element id -> its page (any hashable, e.g. (doc_id, page)), for SearchSettings.per_page."""
     if k < 1:
         return []
     scores: dict[str, float] = {}
@@ -38,6 +39,8 @@ def fuse(ranked: Mapping[str, Sequence[str]], kinds: Mapping[str, str], k: int,
             best_rank[element_id] = min(best_rank.get(element_id, rank), rank)
     # Ties (same fused score) go to the element the best single route ranked higher, then to the id: stable.
     order = sorted(scores, key=lambda e: (-scores[e], best_rank[e], e))
+    if settings.per_page and pages:
+        order = crowd_by_page(order, pages, settings.per_page)
     chosen = _with_visual_slots(order, kinds, best_rank, k, settings)
     return [Fused(element_id=e, score=scores[e], routes=tuple(found_by[e])) for e in chosen]
 
@@ -70,3 +73,33 @@ def _with_visual_slots(order: list[str], kinds: Mapping[str, str], best_rank: Ma
         chosen.append(pick)
         taken.add(pick)
     return chosen
+
+
+def crowd_by_page(order: Sequence[str], pages: Mapping[str, Hashable], per_page: int) -> list[str]:
+    """`order` with at most `per_page` elements of any one page ahead of the first element of every other page
+    found; the elements held back follow in their own order. Like host crowding in web search: the chunks,
+    table and caption of one page often all match, and without this they fill the top of the list with one
+    page's evidence while the page holding the answer waits below."""
+    first: list[str] = []
+    later: list[str] = []
+    taken: dict[Hashable, int] = {}
+    for element_id in order:
+        page = pages.get(element_id, element_id)
+        if taken.get(page, 0) < per_page:
+            taken[page] = taken.get(page, 0) + 1
+            first.append(element_id)
+        else:
+            later.append(element_id)
+    return first + later
+
+
+def on_named_pages(ranked: Mapping[str, Sequence[str]], page_of: Mapping[str, int],
+                   named: Sequence[int]) -> list[str]:
+    """The "page" route: candidates of the other routes that lie on a page the question names, best single-route
+    rank first."""
+    best: dict[str, int] = {}
+    for ids in ranked.values():
+        for rank, element_id in enumerate(ids):
+            if page_of.get(element_id) in named:
+                best[element_id] = min(best.get(element_id, rank), rank)
+    return sorted(best, key=lambda e: (best[e], e))

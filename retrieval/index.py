@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -22,13 +23,16 @@ import numpy as np
 
 from docparse.base import DocumentInfo
 from docparse.element import Element, ElementKind
-from retrieval.catalog import Catalog, DocumentRecord
+from retrieval.catalog import Catalog, DocumentRecord, rebuild_hint
 from retrieval.chroma_store import ChromaStore
+from retrieval.crash_points import crash_point
 from retrieval.element_text import element_of_view, embedding_views, view_id
 from retrieval.errors import StoreError, StoreLockedError
-from retrieval.fusion import fuse
+from retrieval.fusion import fuse, on_named_pages
+from retrieval.page_refs import page_references
 from retrieval.hit import Hit
 from retrieval.lexical_index import LexicalIndex
+from retrieval.rerank import Reranker, rerank_hits
 from retrieval.search_filter import SearchFilter
 from retrieval.search_settings import SearchSettings
 from retrieval.text_embedder import TextEmbedder
@@ -46,34 +50,74 @@ def _absolute(path: str | Path) -> str:
     return str(Path(path).expanduser().resolve())
 
 
+_FEW_QUERIES = 8  # up to this many queries are embedded on one torch thread (see _one_torch_thread)
+
+
+@contextmanager
+def _one_torch_thread(active: bool) -> Iterator[None]:
+    """Run a few short queries through torch on one thread. Splitting a 10-token MiniLM pass over threads gains
+    little, and on a busy machine the threads' spin-waiting costs far more: on the 2-core dev machine under load a
+    query took 630 ms with torch's 2 threads and 80 ms with one (bench/results/search-latency.md). Batches
+    (ingest, --queries files) keep every thread."""
+    torch = sys.modules.get("torch") if active else None  # only when the embedder already imported it
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    if before > 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if before > 1:
+            torch.set_num_threads(before)
+
+
+def _lock_holder(fd: int) -> str:
+    """" (pid N)" naming the process that wrote the lock file, when it wrote one."""
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
+    return f" (pid {text})" if text.isdigit() else ""
+
+
 class LibraryIndex:
     """A library folder: `catalog.sqlite` (documents and elements), Chroma vectors (`chroma/` or a server),
     crops under `assets/<doc_id>/`, the store-format marker and the ingest lock.
 
     Writes (add, remove) take the ingest lock; searches do not. lock_timeout: seconds to wait for the lock.
     settings: how searches fuse their routes (default: SearchSettings.from_env()); tokenizer: lexical terms.
+    reranker: an optional cross-encoder that re-orders the top settings.rerank_depth fused hits.
+    chroma_url: a Chroma server instead of `<root>/chroma`; collection: the library's collection name there.
     The lexical index under `lexical/` follows the catalog by itself (rebuilt when the catalog changed).
     """
 
     def __init__(self, root: Path, embedder: TextEmbedder, chroma_url: str | None = None, *,
                  lock_timeout: float = 5.0, settings: SearchSettings | None = None,
-                 tokenizer: LexicalTokenizer | None = None, image_embedder: Any = None) -> None:
+                 tokenizer: LexicalTokenizer | None = None, image_embedder: Any = None,
+                 reranker: Reranker | None = None, collection: str | None = None) -> None:
         self.root = Path(root).expanduser().resolve()
         self.embedder = embedder
         self.lock_timeout = lock_timeout
         self.root.mkdir(parents=True, exist_ok=True)
-        self._rebuild_hint = f"delete the store folder {self.root} and ingest the documents again"
+        self._rebuild_hint = rebuild_hint(self.root)
         self._marker = self._read_marker()
         self._dimension_checked = False
         self.catalog = Catalog(self.root)
-        self.store = ChromaStore(root=self.root if chroma_url is None else None, url=chroma_url)
+        # On a Chroma server the library has its own collection (derived from root, or `collection`).
+        self.store = ChromaStore(root=self.root, url=chroma_url, library=collection)
         self.settings = settings or SearchSettings.from_env()
         self.lexical = LexicalIndex(self.root, self.catalog, tokenizer)
         # The CLIP route exists only when an image embedder loaded (see retrieval.clip_embedder).
         self.images = None
         self._chroma_url = chroma_url
+        # Optional cross-encoder over the top fused hits (retrieval.rerank); None = fused order.
+        self.reranker = reranker
         if image_embedder is not None:
             self.attach_image_embedder(image_embedder)
+        self._vectors_stamp: str | None = None  # catalog stamp the open vector stores are known to reflect
+        self._swept = False  # orphan vectors of crashed runs are deleted once per index, on its first add
         self._thread_lock = threading.RLock()
         self._lock_depth = 0
         self._lock_fd: int | None = None
@@ -136,32 +180,48 @@ class LibraryIndex:
         try:
             if self._lock_depth == 0:
                 self._lock_fd = self._take_file_lock(deadline, wait)
+                try:
+                    self._follow_other_writers()  # write on top of what the last writer left, not a stale view
+                except BaseException:
+                    self._release_file_lock()
+                    raise
             self._lock_depth += 1
             try:
                 yield
             finally:
                 self._lock_depth -= 1
-                if self._lock_depth == 0 and self._lock_fd is not None:
-                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-                    os.close(self._lock_fd)
-                    self._lock_fd = None
+                if self._lock_depth == 0:
+                    self._release_file_lock()
         finally:
             self._thread_lock.release()
 
+    def _release_file_lock(self) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
     def _take_file_lock(self, deadline: float, wait: float) -> int:
+        """flock the lock file and write our pid into it. The kernel drops an flock when its process dies, however
+        it dies (kill -9 included), so a lock file left behind by a dead ingest never blocks: the pid in it is only
+        there to name the live holder in the error message."""
         fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
                 return fd
             except OSError as err:
                 if err.errno not in (errno.EAGAIN, errno.EACCES):
                     os.close(fd)
                     raise
                 if time.monotonic() >= deadline:
+                    holder = _lock_holder(fd)
                     os.close(fd)
-                    raise StoreLockedError(f"another ingest is running on {self.root} (lock file "
-                                           f"{self.root / LOCK_FILE}); gave up after {wait:.1f} s") from None
+                    raise StoreLockedError(f"another ingest is running on {self.root}{holder} (lock file "
+                                           f"{self.root / LOCK_FILE}); gave up after {wait:.1f} s; run again "
+                                           "when it has finished") from None
                 time.sleep(0.05)
 
     # -- writes ------------------------------------------------------------------------------------------------
@@ -188,6 +248,8 @@ class LibraryIndex:
         path = _absolute(info.path)
         with self.write_lock():
             self._ensure_marker()
+            if not self._swept:
+                self.sweep_orphans()
             same_bytes = self.catalog.document_by_id(info.doc_id)
             if same_bytes is not None and same_bytes.path != path:
                 stale = self.catalog.document_for_path(path)
@@ -198,8 +260,10 @@ class LibraryIndex:
             record = DocumentRecord(doc_id=info.doc_id, source=info.source, path=path, pages=info.pages,
                                     format=info.format, n_elements=0, added_at=time.time())
             stored, replaced = self.catalog.put_document(record, self._embed_stream(info, elements, batch_size))
+            crash_point("commit")
             self._drop_vectors_and_assets(replaced)
             self._index_images(stored)
+            self._vectors_stamp = self.catalog.stamp()  # our own write: the open stores already hold it
             log.info("stored %s: %d elements", info.source, stored.n_elements)
             return stored.n_elements
 
@@ -231,10 +295,12 @@ class LibraryIndex:
             batch.append(element)
             if len(batch) >= batch_size:
                 self._upsert_vectors(info, batch)
+                crash_point("vectors")
                 yield from batch
                 batch = []
         if batch:
             self._upsert_vectors(info, batch)
+            crash_point("vectors")
             yield from batch
 
     def _upsert_vectors(self, info: DocumentInfo, batch: Sequence[Element]) -> None:
@@ -251,6 +317,20 @@ class LibraryIndex:
                       "kind": element.kind.value} for _, element, _ in pairs]
         self.store.upsert([vid for vid, _, _ in pairs], vectors, None, metadatas)
 
+    def sweep_orphans(self) -> None:
+        """Delete vectors whose document the catalog does not hold: left by a run killed between upserting
+        vectors and committing the catalog (or between a commit and deleting the replaced version's vectors).
+        Searches already skip them; this keeps the collection from growing with them. Takes the ingest lock."""
+        with self.write_lock():
+            keep = [record.doc_id for record in self.catalog.documents()] or ["-"]
+            for store in self._vector_stores():
+                before = store.count()
+                if before:
+                    store.delete_where({"doc_id": {"$nin": keep}})
+                    if store.count() != before:
+                        log.info("deleted %d orphan vectors from %r", before - store.count(), store)
+            self._swept = True
+
     def remove(self, name_or_path: str) -> list[DocumentRecord]:
         """Remove the documents stored at this path (absolute or relative to the working folder) or, for a bare
         file name, every document with that file name. Returns what was removed (empty if nothing matched)."""
@@ -260,6 +340,8 @@ class LibraryIndex:
             matches = [record for record in self.catalog.documents()
                        if record.path == target or (bare_name and record.source == name_or_path)]
             self._delete_records(matches)
+            if self._vectors_stamp is not None:
+                self._vectors_stamp = self.catalog.stamp()
         for record in matches:
             log.info("removed %s (%s)", record.source, record.path)
         return matches
@@ -280,6 +362,12 @@ class LibraryIndex:
             assets = self.root / ASSETS_DIR / record.doc_id
             if assets.parent == self.root / ASSETS_DIR and assets.is_dir():
                 shutil.rmtree(assets, ignore_errors=True)
+
+    def close(self) -> None:
+        """Let go of the vector stores' clients (they reopen on next use)."""
+        for store in self._vector_stores():
+            store.close()
+        self._vectors_stamp = None
 
     # -- reads -------------------------------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
@@ -333,7 +421,9 @@ class LibraryIndex:
             return [[] for _ in queries]
         texts = [self._truncate(q, settings) for q, _ in queries]
         filters = [SearchFilter.build(sources=s, kinds=kinds, pages=pages) for _, s in queries]
-        depth = settings.candidates(k)
+        reranking = self.reranker is not None and self.reranker.available
+        fused_k = max(k, settings.rerank_depth) if reranking else k
+        depth = settings.candidates(fused_k)
         ranked: dict[str, list[list[str]]] = {}
         if "dense" in settings.route_names:
             ranked["dense"] = self._dense_route(texts, filters, depth)
@@ -348,10 +438,16 @@ class LibraryIndex:
         results: list[list[Hit]] = []
         for i in range(len(queries)):
             per_route = {route: [e for e in lists[i] if e in found] for route, lists in ranked.items()}
+            if "page" in settings.route_names:
+                named = page_references(texts[i])
+                if named:  # "the chart on page 14": that page's candidates get a route of their own
+                    per_route["page"] = on_named_pages(per_route, {e: el.page for e, el in found.items()}, named)
             kinds_of = {e: found[e].kind.value for row in per_route.values() for e in row}
-            fused = fuse(per_route, kinds_of, k, settings)
-            results.append([Hit(element=found[f.element_id], score=f.score, rank=rank, routes=f.routes)
-                            for rank, f in enumerate(fused, start=1)])
+            pages_of = {e: (found[e].provenance.doc_id, found[e].page) for row in per_route.values() for e in row}
+            fused = fuse(per_route, kinds_of, fused_k, settings, pages_of)
+            hits = [Hit(element=found[f.element_id], score=f.score, rank=rank, routes=f.routes)
+                    for rank, f in enumerate(fused, start=1)]
+            results.append(rerank_hits(texts[i], hits, self.reranker, k) if reranking else hits)
         return results
 
     def search_by_image(self, path: str | Path, k: int = 10, sources: Sequence[str] | None = None, *,
@@ -364,6 +460,7 @@ class LibraryIndex:
         if k < 1 or self.catalog.document_count() == 0:
             return []
         where = SearchFilter.build(sources=sources, kinds=kinds)
+        self._follow_other_writers()
         ids = self.images.ranked_for_image(str(path), where, self.settings.candidates(k))
         found = self.catalog.get_elements(ids)
         found.update(self.images.page_elements(set(ids) - set(found), self.catalog))
@@ -388,9 +485,28 @@ class LibraryIndex:
         return [[element for element, _ in self.lexical.search(self.lexical.tokenizer.tokenize(text), depth, where)]
                 for text, where in zip(texts, filters)]
 
+    def _vector_stores(self) -> list[ChromaStore]:
+        return [self.store] + ([self.images.images.store] if self.images is not None else [])
+
+    def _follow_other_writers(self) -> None:
+        """Reopen the embedded vector stores when another process changed the library since they were opened:
+        an open embedded Chroma does not see another process's writes (a Chroma server needs no such step)."""
+        stamp = self.catalog.stamp()
+        if stamp != self._vectors_stamp:
+            if self._vectors_stamp is not None and self.store.url is None:
+                log.info("the library changed since its vectors were opened; reopening %s", self.root / "chroma")
+            for store in self._vector_stores():
+                if store.url is None:
+                    store.close()  # a no-op for a store not opened yet
+                else:
+                    store.forget_count()  # a server is always current; only our cached count is not
+        self._vectors_stamp = stamp
+
     def _dense_route(self, texts: Sequence[str], filters: Sequence[SearchFilter], depth: int) -> list[list[str]]:
         self._check_dimension()
-        vectors = np.asarray(self.embedder.embed_queries(list(texts)), dtype=np.float32)
+        self._follow_other_writers()
+        with _one_torch_thread(len(texts) <= _FEW_QUERIES):
+            vectors = np.asarray(self.embedder.embed_queries(list(texts)), dtype=np.float32)
         groups: dict[SearchFilter, list[int]] = {}
         for i, where in enumerate(filters):
             groups.setdefault(where, []).append(i)
@@ -400,11 +516,25 @@ class LibraryIndex:
                 results[i] = row
         return results
 
+    def _check_vectors_present(self) -> None:
+        """An empty vector collection is fine for an empty library (or one of blank elements only); when the
+        catalog holds indexed views, the vectors were lost (a deleted `chroma/` folder, a wiped server
+        collection): say so rather than answer from the lexical route alone without a word."""
+        self.lexical.sync()
+        views = self.lexical.view_count()
+        if views:
+            where = self.store.url or self.root / "chroma"
+            raise StoreError(f"vector store {where} (collection {self.store.collection_name!r}) is empty, but the "
+                             f"catalog of {self.root} holds {views} indexed views: the vectors are lost; "
+                             f"{self._rebuild_hint}")
+
     def _dense(self, vectors: np.ndarray, k: int, where: dict[str, Any] | None) -> list[list[str]]:
         """Ids of the k nearest catalog elements per vector, nearest first. Orphan vectors (no catalog element)
         are skipped and do not count against k, so this over-fetches and widens the fetch until k are found or
         the collection runs out."""
         total = self.store.count()
+        if total == 0:
+            self._check_vectors_present()
         results: list[list[str]] = [[] for _ in range(len(vectors))]
         pending = list(range(len(vectors)))
         fetch = k + max(k, 10)

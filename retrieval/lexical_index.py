@@ -30,6 +30,7 @@ import numpy as np
 
 from docparse.element import Element
 from retrieval.catalog import Catalog
+from retrieval.crash_points import crash_point
 from retrieval.element_text import embedding_views
 from retrieval.search_filter import SearchFilter
 from retrieval.tokenize import LexicalTokenizer
@@ -128,6 +129,7 @@ class LexicalIndex:
                        "tokenizer": self.tokenizer.name}
             tmp = self.folder / f"{CURRENT_FILE}.{os.getpid()}.tmp"
             tmp.write_text(json.dumps(current), encoding="utf-8")
+            crash_point("lexical")
             os.replace(tmp, self.folder / CURRENT_FILE)
         except OSError as err:
             log.warning("could not save the lexical index under %s (%s); it will be rebuilt on next use",
@@ -157,6 +159,11 @@ class LexicalIndex:
             log.warning("lexical index %s is unreadable (%s); rebuilding it from the catalog", build, err)
             return None
         return _Built(stamp=stamp, bm25=bm25, **arrays)
+
+    def view_count(self) -> int:
+        """How many views the loaded build indexes (0 before sync() or for an empty library)."""
+        built = self._built
+        return 0 if built is None else len(built.element_ids)
 
     # -- search ------------------------------------------------------------------------------------------------
     def search(self, terms: Sequence[str], n: int, where: SearchFilter | None = None) -> list[tuple[str, float]]:

@@ -5,6 +5,7 @@ The environment can override the defaults for a whole process (benchmarks and ab
   DOCRAG_SEARCH_ROUTES="dense:1,lexical:1"   routes and weights ("dense" alone = dense only)
   DOCRAG_SEARCH_VISUAL_EVERY=5               one table/figure slot per this many positions; 0 (default) = off
   DOCRAG_SEARCH_RRF_K=60                     the rank-fusion constant
+  DOCRAG_SEARCH_PER_PAGE=1                   hits of one page ahead of every other page's best (0 = off)
 """
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import os
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-ROUTES = ("dense", "lexical", "image")  # the routes LibraryIndex can run, in the order Hit.routes lists them
+# The routes LibraryIndex can run, in the order Hit.routes lists them. "page" re-ranks nothing on its own: it lists
+# the other routes' candidates on pages the question names ("the table on page 5"; retrieval.page_refs).
+ROUTES = ("dense", "lexical", "image", "page")
 
 
 @dataclass(frozen=True)
@@ -26,15 +29,20 @@ class SearchSettings:
     route; otherwise the best of them takes that position. Text chunks outnumber tables and figures by far, and
     both routes favour long prose, so without this a table that one route ranks 8th rarely makes the top 5.
     max_query_chars: characters of the query read (the dense model reads ~256 word pieces anyway; a pasted
-    100 KB query is truncated, not rejected)."""
+    100 KB query is truncated, not rejected). rerank_depth: with a re-ranker (retrieval.rerank), how many fused
+    hits it scores; the best k of them are returned."""
 
     # "image" (CLIP) runs only when a CLIP model is loaded; otherwise it contributes nothing.
-    routes: tuple[tuple[str, float], ...] = (("dense", 1.0), ("lexical", 1.0), ("image", 1.0))
+    routes: tuple[tuple[str, float], ...] = (("dense", 1.0), ("lexical", 1.0), ("image", 1.0), ("page", 1.0))
     rrf_k: float = 60.0
     depth: int = 50
     visual_every: int = 0  # off: on MMLongBench-15 it changed no recall@5 (bench/results/ablation-mmlb15.md)
     visual_kinds: tuple[str, ...] = ("table", "figure")
     max_query_chars: int = 4000
+    rerank_depth: int = 30  # fused hits a cross-encoder re-orders when one is configured (at least k)
+    # Hits of one page allowed ahead of the best hit of every other page found (0 = no crowding). On MMLongBench-15
+    # it moved within-document recall@5 0.510 -> 0.539 and recall@10 0.598 -> 0.667 (bench/results/ablation-*.md).
+    per_page: int = 1
 
     def __post_init__(self) -> None:
         names = [name for name, _ in self.routes]
@@ -43,6 +51,10 @@ class SearchSettings:
             raise ValueError(f"search routes {names!r} must be distinct names from {ROUTES}, at least one")
         if any(weight <= 0 for _, weight in self.routes):
             raise ValueError(f"route weights must be positive, got {self.routes!r}")
+        if self.per_page < 0:
+            raise ValueError(f"per_page must be 0 (off) or more, got {self.per_page}")
+        if self.rerank_depth < 1:
+            raise ValueError(f"rerank_depth must be at least 1, got {self.rerank_depth}")
         if self.rrf_k < 0 or self.depth < 1 or self.visual_every < 0 or self.max_query_chars < 1:
             raise ValueError(f"rrf_k >= 0, depth >= 1, visual_every >= 0 and max_query_chars >= 1 are required; "
                              f"got rrf_k={self.rrf_k}, depth={self.depth}, visual_every={self.visual_every}, "
@@ -61,8 +73,8 @@ class SearchSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "SearchSettings":
-        """The defaults, overridden by DOCRAG_SEARCH_ROUTES, DOCRAG_SEARCH_VISUAL_EVERY and DOCRAG_SEARCH_RRF_K
-        where set."""
+        """The defaults, overridden by DOCRAG_SEARCH_ROUTES, DOCRAG_SEARCH_VISUAL_EVERY, DOCRAG_SEARCH_RRF_K and
+        DOCRAG_SEARCH_PER_PAGE where set."""
         env = os.environ if environ is None else environ
         settings = cls()
         spec = env.get("DOCRAG_SEARCH_ROUTES", "").strip()
@@ -87,4 +99,9 @@ class SearchSettings:
                 settings = replace(settings, rrf_k=float(rrf_k))
             except ValueError:
                 raise ValueError(f"DOCRAG_SEARCH_RRF_K={rrf_k!r} must be a number >= 0 (default 60)") from None
+        per_page = env.get("DOCRAG_SEARCH_PER_PAGE", "").strip()
+        if per_page:
+            if not per_page.isdigit():
+                raise ValueError(f"DOCRAG_SEARCH_PER_PAGE={per_page!r} must be a whole number >= 0 (0 = off)")
+            settings = replace(settings, per_page=int(per_page))
         return settings

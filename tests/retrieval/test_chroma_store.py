@@ -1,19 +1,13 @@
 """ChromaStore: embedded on disk, and against a `chroma run` server started on 127.0.0.1 by the test."""
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest
 
 from retrieval.chroma_store import ChromaStore
+from tests.retrieval.chroma_server import chroma_server  # noqa: F401 - the server fixture
 
 
 def _unit(rows: list[list[float]]) -> np.ndarray:
@@ -51,38 +45,6 @@ def test_persistent_store_in_small_batches(tmp_path: Path, monkeypatch: pytest.M
 def test_needs_root_or_url() -> None:
     with pytest.raises(ValueError):
         ChromaStore()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    exe = Path(sys.executable).with_name("chroma")
-    if not exe.exists() and shutil.which("chroma") is None:
-        pytest.skip("the chroma CLI is not installed")
-    port = _free_port()
-    server = subprocess.Popen([str(exe if exe.exists() else "chroma"), "run", "--path",
-                               str(tmp_path_factory.mktemp("chroma-server")), "--host", "127.0.0.1",
-                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1).read()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"chroma run did not come up on {url}")
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 @pytest.mark.slow

@@ -88,3 +88,24 @@ def test_settings_from_environment() -> None:
         SearchSettings.from_env({"DOCRAG_SEARCH_RRF_K": "ten"})
     with pytest.raises(ValueError, match="whole number"):
         SearchSettings.from_env({"DOCRAG_SEARCH_VISUAL_EVERY": "-1"})
+
+
+def test_page_crowding_lets_other_pages_ahead_of_a_pages_second_hit() -> None:
+    ranked = {"dense": ["a1", "a2", "a3", "b1", "c1"]}
+    pages = {"a1": ("d", 1), "a2": ("d", 1), "a3": ("d", 1), "b1": ("d", 2), "c1": ("e", 1)}
+    crowded = fuse(ranked, {}, 5, SearchSettings(per_page=1), pages)
+    assert [f.element_id for f in crowded] == ["a1", "b1", "c1", "a2", "a3"]
+    two = fuse(ranked, {}, 5, SearchSettings(per_page=2), pages)
+    assert [f.element_id for f in two] == ["a1", "a2", "b1", "c1", "a3"]
+    off = fuse(ranked, {}, 5, SearchSettings(per_page=0), pages)
+    assert [f.element_id for f in off] == ranked["dense"]
+    assert [f.element_id for f in fuse(ranked, {}, 5, SearchSettings(per_page=1))] == ranked["dense"]  # no pages
+
+
+def test_per_page_setting() -> None:
+    assert SearchSettings().per_page == 1
+    assert SearchSettings.from_env({"DOCRAG_SEARCH_PER_PAGE": "0"}).per_page == 0
+    with pytest.raises(ValueError, match="PER_PAGE"):
+        SearchSettings.from_env({"DOCRAG_SEARCH_PER_PAGE": "many"})
+    with pytest.raises(ValueError, match="per_page"):
+        SearchSettings(per_page=-1)

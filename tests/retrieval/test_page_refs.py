@@ -1,0 +1,46 @@
+"""Pages named in a question ("the chart on page 14") and the "page" route that favours them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retrieval.fusion import on_named_pages
+from retrieval.page_refs import page_references
+from tests.retrieval.test_index import HashingEmbedder, make_doc
+
+
+@pytest.mark.parametrize("query, pages", [
+    ("According to the chart on page 14, how much time was spent?", (14,)),
+    ("the figure in Page 2", (2,)),
+    ("see p. 4 and slide 12", (4, 12)),
+    ("pages 3-5", (3, 4, 5)),
+    ("pages 7 and 15", (7, 15)),
+    ("pages 7, 15", (7, 15)),
+    ("12페이지의 표와 3쪽", (12, 3)),
+    ("page 1,234 people", ()),  # a number, not a page
+    ("What grew from 3 to 5 percent?", ()),
+    ("pages 3 to 90", (3, 90)),  # too long for a range: two pages
+])
+def test_page_references(query: str, pages: tuple[int, ...]) -> None:
+    assert page_references(query) == pages
+
+
+def test_on_named_pages_keeps_candidates_on_those_pages_by_best_rank() -> None:
+    ranked = {"dense": ["a", "b", "c"], "lexical": ["c", "d"]}
+    page_of = {"a": 1, "b": 2, "c": 2, "d": 3}
+    assert on_named_pages(ranked, page_of, (2,)) == ["c", "b"]
+    assert on_named_pages(ranked, page_of, (9,)) == []
+
+
+def test_search_favours_the_page_a_question_names(tmp_path: Path) -> None:
+    from retrieval.index import LibraryIndex
+
+    index = LibraryIndex(tmp_path / "store", HashingEmbedder(), lock_timeout=0.5)
+    texts = ["revenue by region for the year", "revenue by region chart for the year", "staff numbers"]
+    info, elements = make_doc(tmp_path / "docs", "deck.txt", texts)
+    index.add(info, iter(elements))
+    plain = index.search("revenue by region chart", k=2)
+    assert plain[0].element.page == 2
+    named = index.search("revenue by region chart on page 1", k=2)
+    assert named[0].element.page == 1 and "page" in named[0].routes
