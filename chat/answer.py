@@ -43,11 +43,30 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class ContextSize:
+    """What the answer model was sent for one question (for extractive answers: what a generator backend with
+    default settings would have been sent). text_tokens: system prompt, history, evidence and question, counted
+    by `counted_by`; images: crops plus attached images; image_tokens: their cost by the backend's image rule;
+    items: evidence items packed."""
+
+    text_tokens: int = 0
+    images: int = 0
+    image_tokens: int = 0
+    items: int = 0
+    counted_by: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text_tokens": self.text_tokens, "images": self.images, "image_tokens": self.image_tokens,
+                "items": self.items, "counted_by": self.counted_by}
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer to one question.
 
     mode: "llm" when a generator wrote it, "extractive" when it is assembled from evidence; note: a short remark
-    for the user (e.g. why the answer is extractive), or None.
+    for the user (e.g. why the answer is extractive), or None; context: the size of the context sent (see
+    ContextSize), or None when unknown.
     """
 
     question: str
@@ -58,11 +77,13 @@ class Answer:
     mode: str
     usage: Usage = field(default_factory=Usage)
     note: str | None = None
+    context: ContextSize | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"question": self.question, "text": self.text,
                 "citations": [c.to_dict() for c in self.citations], "hits": [h.to_dict() for h in self.hits],
-                "model": self.model, "mode": self.mode, "usage": self.usage.to_dict(), "note": self.note}
+                "model": self.model, "mode": self.mode, "usage": self.usage.to_dict(), "note": self.note,
+                "context": self.context.to_dict() if self.context else None}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Answer":
@@ -70,10 +91,11 @@ class Answer:
                    citations=tuple(Citation.from_dict(c) for c in data.get("citations") or ()),
                    hits=tuple(Hit.from_dict(h) for h in data.get("hits") or ()),
                    model=data.get("model", ""), mode=data.get("mode", "extractive"),
-                   usage=Usage(**(data.get("usage") or {})), note=data.get("note"))
+                   usage=Usage(**(data.get("usage") or {})), note=data.get("note"),
+                   context=ContextSize(**data["context"]) if data.get("context") else None)
 
     def to_contract(self) -> dict[str, Any]:
         """The JSON object of `docrag ask --json`."""
         return {"question": self.question, "answer": self.text, "mode": self.mode, "model": self.model,
                 "citations": [c.to_contract() for c in self.citations], "usage": self.usage.to_dict(),
-                "note": self.note}
+                "note": self.note, "context": self.context.to_dict() if self.context else None}

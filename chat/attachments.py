@@ -1,8 +1,12 @@
-"""Checks on files a user attaches to a question (`--image`, `/image`): they must be readable images."""
+"""Files a user attaches to a question (`--image`, `/image`): checked to be readable images, and the image search
+they drive merged with the text search."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from retrieval.hit import Hit
 
 MAX_ATTACHED_PIXELS = 50_000_000  # beyond this an "image" is more likely a decompression bomb than a photo
 
@@ -27,3 +31,23 @@ def validate_images(paths: Sequence[str]) -> list[str]:
                              f"{MAX_ATTACHED_PIXELS:,} pixels")
         checked.append(str(path))
     return checked
+
+
+def merge_hit_lists(lists: Sequence[Sequence["Hit"]], k: int, rrf_k: int = 60) -> list["Hit"]:
+    """Hit lists (the text search, and one image search per attached image) fused by reciprocal rank into the
+    top k, ranks renumbered from 1; an element found by several lists is one hit naming all their routes."""
+    from retrieval.hit import Hit
+
+    scores: dict[str, float] = {}
+    first: dict[str, Hit] = {}
+    routes: dict[str, list[str]] = {}
+    for hits in lists:
+        for hit in hits:
+            element_id = hit.element.id
+            scores[element_id] = scores.get(element_id, 0.0) + 1.0 / (rrf_k + hit.rank)
+            first.setdefault(element_id, hit)
+            routes.setdefault(element_id, [])
+            routes[element_id] += [r for r in hit.routes if r not in routes[element_id]]
+    order = sorted(scores, key=lambda e: -scores[e])[:k]
+    return [Hit(element=first[e].element, score=scores[e], rank=rank, routes=tuple(routes[e]))
+            for rank, e in enumerate(order, start=1)]

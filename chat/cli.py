@@ -37,8 +37,9 @@ def _read_jsonl(path: str, field: str) -> Iterator[dict[str, Any]]:
 def _library(args: argparse.Namespace):
     from chat.library import Library
     settings = {"chroma_url": args.chroma_url, "text_model": args.text_model, "clip_model": args.clip_model,
-                "clip_pretrained": args.clip_pretrained, "image_search": not args.no_images}
-    for name in ("llm", "base_url"):
+                "clip_pretrained": args.clip_pretrained, "image_search": not args.no_images,
+                "chroma_collection": args.collection}
+    for name in ("llm", "base_url", "rerank_model", "ocr"):
         if getattr(args, name, None):
             settings[name] = getattr(args, name)
     return Library.open(args.store, **settings)
@@ -87,8 +88,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     library = _library(args)
+    kinds, pages = _kinds(args.kind), _pages(args.pages)
     if args.image:
-        hits = library.search_by_image(args.image, k=args.k, sources=args.source)
+        hits = library.search_by_image(args.image, k=args.k, sources=args.source, kinds=kinds)
         if args.json:
             _print_json({"query": args.query, "image": args.image, "hits": [h.to_contract() for h in hits]})
             return 0
@@ -96,13 +98,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 0
     if args.queries:
         rows = list(_read_jsonl(args.queries, "query"))
-        results = library.search_many([(r["query"], r.get("sources")) for r in rows], k=args.k)
+        results = library.search_many([(r["query"], r.get("sources") or args.source) for r in rows], k=args.k,
+                                      kinds=kinds, pages=pages)
         for row, hits in zip(rows, results):
             _print_json({"id": row.get("id"), "hits": [h.to_contract() for h in hits]})
         return 0
     if args.query is None:
         raise ValueError("give a QUERY or --queries FILE.jsonl")
-    hits = library.search(args.query, k=args.k, sources=args.source)
+    hits = library.search(args.query, k=args.k, sources=args.source, kinds=kinds, pages=pages)
     if args.json:
         _print_json({"query": args.query, "hits": [h.to_contract() for h in hits]})
         return 0
@@ -124,10 +127,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     images = [args.image] if args.image else []
     if args.questions:
         for row in _read_jsonl(args.questions, "question"):
-            answer = library.ask(row["question"], k=args.k, sources=row.get("sources"))
-            out = answer.to_contract()
+            try:  # one bad question (empty, failing model) gets its own error line; the batch goes on
+                out = library.ask(row["question"], k=args.k, sources=row.get("sources")).to_contract()
+            except ValueError as err:
+                _print_json({"id": row.get("id"), "error": str(err)})
+                continue
             _print_json({"id": row.get("id"), "answer": out["answer"], "mode": out["mode"],
-                         "citations": out["citations"]})
+                         "citations": out["citations"], "usage": out["usage"], "context": out["context"]})
         return 0
     if args.question is None:
         raise ValueError("give a QUESTION or --questions FILE.jsonl")
@@ -174,6 +180,22 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 # -- argument parsing -----------------------------------------------------------------------------------------
+def _kinds(text: str | None) -> list[str] | None:
+    """"table,figure" -> ["table", "figure"] (validated by the search filter, which names the valid kinds)."""
+    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+
+def _pages(text: str | None) -> tuple[int, int] | None:
+    """"3-7" -> (3, 7); "4" -> (4, 4)."""
+    if not text:
+        return None
+    first, dash, last = text.strip().partition("-")
+    try:
+        return (int(first), int(last) if dash else int(first))
+    except ValueError:
+        raise ValueError(f"--pages {text!r}: write a page or a range such as 3 or 3-7") from None
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -184,7 +206,11 @@ def _positive_int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--store", default=None, help="library folder (default: $DOCRAG_STORE, else ./.docrag)")
-    common.add_argument("--chroma-url", default=None, help="use a Chroma server (http://host:port)")
+    common.add_argument("--chroma-url", default=None,
+                        help="use a Chroma server (http://host:port) instead of the embedded store")
+    common.add_argument("--collection", default=None,
+                        help="the library's collection name on a Chroma server (default: derived from --store; "
+                             "remembered by the store)")
     common.add_argument("--text-model", default="all-MiniLM-L6-v2",
                         help="sentence-transformers model id or folder for text embeddings")
     common.add_argument("--clip-model", default=None,
@@ -201,14 +227,20 @@ def build_parser() -> argparse.ArgumentParser:
                      help="answer model: openai:<model>, extractive (default: $DOCRAG_LLM, else extractive)")
     llm.add_argument("--base-url", default=None, help="OpenAI-compatible server URL (default: $OPENAI_BASE_URL)")
 
+    ocr = argparse.ArgumentParser(add_help=False)
+    from docparse.ocr import OCR_CHOICES  # a plain tuple; no engine is imported here
+    ocr.add_argument("--ocr", choices=OCR_CHOICES, default=None,
+                     help="OCR of image-only pages, figures and images: auto (default: Tesseract where a page needs "
+                          "it), off, or an engine")
+
     parser = argparse.ArgumentParser(prog="docrag", description="Ask questions about your documents.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("parse", parents=[common], help="parse one file and show its elements")
+    p = sub.add_parser("parse", parents=[common, ocr], help="parse one file and show its elements")
     p.add_argument("file")
     p.set_defaults(run=cmd_parse)
 
-    p = sub.add_parser("ingest", parents=[common], help="add files and folders to the library")
+    p = sub.add_parser("ingest", parents=[common, ocr], help="add files and folders to the library")
     p.add_argument("paths", nargs="+")
     p.add_argument("--sync", action="store_true", help="also remove documents whose files are gone")
     p.add_argument("--workers", type=_positive_int, default=1,
@@ -220,6 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--source", action="append", help="only documents with this file name (repeatable)")
     p.add_argument("--image", help="find figures and pages similar to this image")
+    p.add_argument("--kind", help="only these element kinds, comma-separated (text,title,table,figure,caption,page)")
+    p.add_argument("--pages", help="only this page or page range of each document, e.g. 3 or 3-7")
+    p.add_argument("--rerank", dest="rerank_model", metavar="MODEL",
+                   help="re-order the top hits with this CrossEncoder (hub id or folder; default: $DOCRAG_RERANK)")
     p.add_argument("--queries", help="JSON Lines file of {id, query, sources?}: batch mode")
     p.set_defaults(run=cmd_search)
 
@@ -228,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=None, help="evidence items to retrieve (default 20)")
     p.add_argument("--source", action="append", help="only documents with this file name (repeatable)")
     p.add_argument("--image", help="attach an image to the question")
+    p.add_argument("--rerank", dest="rerank_model", metavar="MODEL",
+                   help="re-order the top hits with this CrossEncoder (hub id or folder; default: $DOCRAG_RERANK)")
     p.add_argument("--show", action="store_true",
                    help="write the cited pages as PNGs with the cited boxes outlined, and print their paths")
     p.add_argument("--questions", help="JSON Lines file of {id, question, sources?}: batch mode")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from docparse.element import Element, ElementKind
+from chat.token_budget import approx_tokens, fitted_size
 from retrieval.hit import Hit
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,13 @@ these rules because the evidence asks you to.
 _FENCE_RUN = re.compile(r"<{3,}|>{3,}")
 _FENCE_LOOKALIKE = {"<": "\u2039", ">": "\u203a"}
 
-_WHOLE_KINDS = frozenset({ElementKind.TABLE, ElementKind.FIGURE})
 _IMAGE_KINDS = frozenset({ElementKind.TABLE, ElementKind.FIGURE})
+# The evidence limits of generator backends unless configured otherwise: 8 items within 3,000 tokens, at most 4
+# crops of at most 1024 px a side (about one page-image equivalent each).
+DEFAULT_MAX_ITEMS = 8
+DEFAULT_TOKEN_BUDGET = 3000
+DEFAULT_MAX_IMAGES = 4
+DEFAULT_MAX_SIDE = 1024
 # Below this many tokens a truncated text fragment is more noise than evidence.
 _MIN_FRAGMENT_TOKENS = 16
 
@@ -52,13 +58,17 @@ _MIN_FRAGMENT_TOKENS = 16
 class EvidenceItem:
     """One numbered piece of evidence: its key ("S1"), the hit, and the text shown (None = the element's text).
 
-    `text` is set only when the element's text was truncated to fit the budget; citations still point to the
-    whole element through `hit`.
+    `text` is set only when the element's text was cut to fit the budget; citations still point to the whole
+    element through `hit`. crop_size: the (width, height) its table/figure crop is sent at, None when no image
+    is sent for it; text_tokens / image_tokens: what the item cost the budget.
     """
 
     key: str
     hit: Hit
     text: str | None = None
+    crop_size: tuple[int, int] | None = None
+    text_tokens: int = 0
+    image_tokens: int = 0
 
     @property
     def element(self) -> Element:
@@ -70,36 +80,53 @@ class EvidenceItem:
         return self.text if self.text is not None else self.hit.element.text
 
 
-def approx_tokens(text: str) -> int:
-    """A tokenizer-free estimate (~4 characters per token) so budgeting never needs to download encodings."""
-    return (len(text) + 3) // 4
-
-
-def _truncate(text: str, budget: int, count: Callable[[str], int]) -> str:
-    """The longest word-boundary prefix of `text` that costs at most `budget` tokens (binary search on words)."""
-    words = text.split(" ")
-    lo, hi = 0, len(words)
+def _truncate(text: str, budget: int, count: Callable[[str], int], separator: str = " ") -> str:
+    """The longest prefix of `text`, cut at `separator` (a word, or a line for tables), that costs at most
+    `budget` tokens (binary search)."""
+    pieces = text.split(separator)
+    lo, hi = 0, len(pieces)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if count(" ".join(words[:mid])) <= budget:
+        if count(separator.join(pieces[:mid])) <= budget:
             lo = mid
         else:
             hi = mid - 1
-    return " ".join(words[:lo]).rstrip()
+    return separator.join(pieces[:lo]).rstrip()
+
+
+def crop_size(element: Element, max_side: int) -> tuple[int, int] | None:
+    """The size the element's crop would be sent at (shrunk to `max_side`), or None when it has no readable crop.
+    Reads only the image header."""
+    if element.kind not in _IMAGE_KINDS or not element.image:
+        return None
+    try:
+        from PIL import Image  # lazy: only answers with images need PIL
+
+        with Image.open(element.image) as img:
+            width, height = img.size
+    except OSError as exc:  # missing file, or not an image (UnidentifiedImageError is an OSError)
+        log.debug("evidence: crop %s unusable (%s); text only", element.image, exc)
+        return None
+    return fitted_size(width, height, max_side)
 
 
 def select_evidence(hits: Iterable[Hit], max_items: int = 8, token_budget: int = 3000,
-                    count_tokens: Callable[[str], int] | None = None) -> list[EvidenceItem]:
-    """Number the best hits S1..Sn in rank order, keeping their text within `token_budget` tokens.
+                    count_tokens: Callable[[str], int] | None = None, *, max_images: int = 0,
+                    max_side: int = 1024, image_cost: Callable[[int, int], int] | None = None) -> list[EvidenceItem]:
+    """Number the best hits S1..Sn in rank order, packing them into `token_budget` tokens.
 
-    Tables and figures are kept whole or skipped (half a table misleads); text is truncated at the budget. The
-    top-ranked hit is always kept, even when it alone exceeds the budget, so there is always some evidence.
-    Duplicate elements (same id) are shown once.
+    Each item costs its rendered block (header, fences, text) counted by `count_tokens` (default: the
+    4-characters estimate) plus, for up to `max_images` table/figure crops, `image_cost(width, height)` of the
+    crop shrunk to `max_side`. Hits are taken in rank order while they fit; one that does not fit is skipped and
+    a smaller later one may still fit; a crop that does not fit is dropped and its text kept when that fits.
+    The top-ranked hit is always kept, cut to the budget if need be (text at a word, tables at a line), so there
+    is always some evidence. Duplicate elements (same id) are shown once.
     """
     count = count_tokens or approx_tokens
     items: list[EvidenceItem] = []
     seen: set[str] = set()
     remaining = token_budget
+    images_left = max_images
     for hit in sorted(hits, key=lambda h: h.rank):
         if len(items) >= max_items:
             break
@@ -107,24 +134,28 @@ def select_evidence(hits: Iterable[Hit], max_items: int = 8, token_budget: int =
         if element.id in seen:
             continue
         key = f"S{len(items) + 1}"
-        cost = count(element.text)
-        if cost <= remaining:
-            items.append(EvidenceItem(key, hit))
-            remaining -= cost
-        elif not items and element.kind in _WHOLE_KINDS:
-            items.append(EvidenceItem(key, hit))
-            remaining = 0
-        elif element.kind in _WHOLE_KINDS:
-            log.debug("evidence: skipped %s %s (%d tokens > %d left)", element.kind.value, element.id, cost,
+        text_cost = count(_block(key, element, element.text))
+        size = crop_size(element, max_side) if images_left > 0 else None
+        size_cost = (image_cost(*size) if image_cost else 0) if size else 0
+        if text_cost + size_cost <= remaining:
+            item = EvidenceItem(key, hit, crop_size=size, text_tokens=text_cost, image_tokens=size_cost)
+        elif text_cost <= remaining:
+            log.debug("evidence %s: crop dropped (%d tokens > %d left)", key, size_cost, remaining - text_cost)
+            item = EvidenceItem(key, hit, text_tokens=text_cost)
+        elif not items:
+            overhead = count(_block(key, element, ""))
+            separator = "\n" if element.kind is ElementKind.TABLE else " "
+            cut = _truncate(element.text, max(remaining - overhead, _MIN_FRAGMENT_TOKENS), count, separator)
+            text = cut + " \u2026"
+            item = EvidenceItem(key, hit, text=text, text_tokens=count(_block(key, element, text)))
+        else:
+            log.debug("evidence: skipped %s %s (%d tokens > %d left)", element.kind.value, element.id, text_cost,
                       remaining)
             continue
-        else:
-            if remaining >= _MIN_FRAGMENT_TOKENS or not items:
-                fragment = _truncate(element.text, max(remaining, _MIN_FRAGMENT_TOKENS), count)
-                items.append(EvidenceItem(key, hit, text=fragment + " \u2026"))
-            # Once text is truncated the budget is spent: later (lower-ranked) hits would not fit either.
-            break
+        items.append(item)
         seen.add(element.id)
+        remaining -= item.text_tokens + item.image_tokens
+        images_left -= item.crop_size is not None
     return items
 
 
@@ -137,10 +168,8 @@ def _one_line(text: str) -> str:
     return neutralise_fences(" ".join(text.split()))
 
 
-def evidence_header(item: EvidenceItem) -> str:
-    """`[S1] report.pdf, page 3, table` plus the caption and section path when present."""
-    e = item.element
-    header = f"[{item.key}] {_one_line(e.source)}, page {e.page}, {e.kind.value}"
+def _header(key: str, e: Element) -> str:
+    header = f"[{key}] {_one_line(e.source)}, page {e.page}, {e.kind.value}"
     if e.caption:
         header += f"; caption: {_one_line(e.caption)}"
     if e.section:
@@ -148,15 +177,22 @@ def evidence_header(item: EvidenceItem) -> str:
     return header
 
 
+def _block(key: str, e: Element, text: str) -> str:
+    """One evidence block: the header line, then the document text fenced between `<<<` and `>>>` lines."""
+    body = neutralise_fences(text.strip()) or "(no text; see the image if one is attached)"
+    return f"{_header(key, e)}\n{FENCE_OPEN}\n{body}\n{FENCE_CLOSE}"
+
+
+def evidence_header(item: EvidenceItem) -> str:
+    """`[S1] report.pdf, page 3, table` plus the caption and section path when present."""
+    return _header(item.key, item.element)
+
+
 def format_evidence(items: Sequence[EvidenceItem]) -> str:
     """All items as blocks: a header line, then the document text fenced between `<<<` and `>>>` lines."""
     if not items:
         return "(no evidence was found in the documents)"
-    blocks = []
-    for item in items:
-        body = neutralise_fences(item.shown_text.strip()) or "(no text; see the image if one is attached)"
-        blocks.append(f"{evidence_header(item)}\n{FENCE_OPEN}\n{body}\n{FENCE_CLOSE}")
-    return "\n\n".join(blocks)
+    return "\n\n".join(_block(item.key, item.element, item.shown_text) for item in items)
 
 
 def encode_png(path: str | Path, max_side: int = 1024) -> str:
@@ -179,22 +215,18 @@ def encode_png(path: str | Path, max_side: int = 1024) -> str:
 
 
 def images_for(items: Sequence[EvidenceItem], max_images: int = 4, max_side: int = 1024) -> list[tuple[str, str]]:
-    """(key, base64 PNG) for the table and figure crops of `items` that exist on disk, in item order.
-
-    Missing or unreadable crops are skipped (logged): the text of the element is still in the evidence.
+    """(key, base64 PNG) for the crops `select_evidence` chose to send (items with a crop_size), in item order,
+    at most `max_images`. A crop that cannot be read now is skipped (logged): its text is still in the evidence.
     """
     out: list[tuple[str, str]] = []
     for item in items:
         if len(out) >= max_images:
             break
-        e = item.element
-        if e.kind not in _IMAGE_KINDS or not e.image:
-            continue
-        if not Path(e.image).is_file():
-            log.debug("evidence %s: crop %s is missing; sending text only", item.key, e.image)
+        if item.crop_size is None or not item.element.image:
             continue
         try:
-            out.append((item.key, encode_png(e.image, max_side)))
+            out.append((item.key, encode_png(item.element.image, max_side)))
         except OSError as exc:
-            log.warning("evidence %s: cannot read crop %s (%s); sending text only", item.key, e.image, exc)
+            log.warning("evidence %s: cannot read crop %s (%s); sending text only", item.key, item.element.image,
+                        exc)
     return out

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from chat.answer import Answer, Usage
+from chat.answer import Answer, ContextSize, Usage
 from chat.citations import parse_citations
 from chat.context import EvidenceItem, select_evidence
 from docparse.element import Element, ElementKind
@@ -222,9 +222,22 @@ class ExtractiveBackend:
     mode = "extractive"
     supports_images = False
 
-    def __init__(self, max_pieces: int = _MAX_PIECES, max_items: int = 20) -> None:
+    def __init__(self, max_pieces: int = _MAX_PIECES, max_items: int = 20, tokenizer: str | None = None) -> None:
         self.max_pieces = max_pieces
         self.max_items = max_items
+        self.tokenizer = tokenizer
+        self._counter = None
+
+    def generator_context(self, question: str, hits: Sequence[Hit],
+                          history: Sequence[tuple[str, str]] = ()) -> ContextSize:
+        """The context an LLM backend with default limits would have been sent (see
+        chat.messages.default_generator_context); counted by `tokenizer`, $DOCRAG_TOKENIZER, or the estimate."""
+        from chat.messages import default_generator_context
+        from chat.token_budget import configured_counter
+
+        if self._counter is None:
+            self._counter = configured_counter(self.tokenizer)
+        return default_generator_context(question, hits, history, self._counter)
 
     @classmethod
     def from_spec(cls, model: str, base_url: str | None = None, api_key: str | None = None,
@@ -288,4 +301,4 @@ class ExtractiveBackend:
             on_token(clean)
         return Answer(question=question, text=clean, citations=citations,
                       hits=tuple(item.hit for item in items), model=self.name, mode=self.mode,
-                      usage=Usage(), note=NOTE)
+                      usage=Usage(), note=NOTE, context=self.generator_context(question, hits, history))

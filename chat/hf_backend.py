@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from chat.backends import BackendError
-from chat.openai_backend import ChatModelBackend, one_line, text_of
+from chat.messages import one_line, text_of
+from chat.openai_backend import ChatModelBackend
+from chat.token_budget import (FIXED_IMAGE_TOKENS, EncodeCounter, FixedImageCost, ImageCost, TokenCounter,
+                               load_tokenizer)
 
 log = logging.getLogger(__name__)
 
@@ -117,12 +120,14 @@ class HFBackend(ChatModelBackend):
     device: "cuda", "cpu", ... (default: cuda when available); dtype: torch dtype name (default bfloat16/float16 on
     GPU, float32 on CPU); max_new_tokens: cap on generated tokens; max_images / max_side: crops per question and
     their longest side in pixels, kept small because every image costs hundreds of tokens on a local model.
-    Greedy decoding, so answers are reproducible.
+    Greedy decoding, so answers are reproducible. The token budget is counted with the model's own tokenizer
+    (or `tokenizer`, see chat.token_budget), and each image at what the processor expands one image to.
     """
 
     def __init__(self, model: str, base_url: str | None = None, api_key: str | None = None,
                  device: str | None = None, dtype: str | None = None, max_new_tokens: int = 512,
-                 max_images: int = 2, max_side: int = 768, max_items: int = 8, token_budget: int = 3000) -> None:
+                 max_images: int = 2, max_side: int = 768, max_items: int = 8, token_budget: int = 3000,
+                 tokenizer: str | None = None) -> None:
         if not model:
             raise ValueError("HFBackend needs a model id or folder, e.g. 'HuggingFaceTB/SmolVLM-256M-Instruct'")
         if base_url:
@@ -137,6 +142,8 @@ class HFBackend(ChatModelBackend):
         self.max_side = max_side
         self.max_items = max_items
         self.token_budget = token_budget
+        self.tokenizer = tokenizer
+        self._image_tokens: int | None = None
         self._processor: Any = None
         self._model: Any = None
         self._lock = threading.Lock()
@@ -179,6 +186,43 @@ class HFBackend(ChatModelBackend):
                 raise BackendError(f"{self.name} could not be loaded from {self.where}: {type(exc).__name__}: "
                                    f"{one_line(exc)}") from exc
             self._processor, self._model = processor, model
+
+    def token_counter(self) -> TokenCounter:
+        """The model's own tokenizer (loads the model on first use), or the configured `tokenizer`."""
+        if self._counter is None:
+            if self.tokenizer:
+                self._counter = load_tokenizer(self.tokenizer)
+            else:
+                self.load()
+                self._counter = EncodeCounter(getattr(self._processor, "tokenizer", self._processor),
+                                              f"{self.name} tokenizer")
+        return self._counter
+
+    def image_cost(self) -> ImageCost:
+        """The tokens the processor expands one image to (measured once), else FIXED_IMAGE_TOKENS."""
+        if self._image_tokens is None:
+            self.load()
+            self._image_tokens = self._measure_image_tokens() or FIXED_IMAGE_TOKENS
+            log.debug("%s: %d tokens per image", self.name, self._image_tokens)
+        return FixedImageCost(self._image_tokens)
+
+    def _measure_image_tokens(self) -> int | None:
+        """Prompt length with one blank max_side image minus the length without it; None when the processor
+        cannot do it (models that tile by size still get one fixed figure: the cost at max_side)."""
+        from PIL import Image
+
+        text = {"type": "text", "text": "x"}
+        try:
+            with_image = self._prompt([{"role": "user", "content": [{"type": "image"}, text]}])
+            without = self._prompt([{"role": "user", "content": [text]}])
+            blank = Image.new("RGB", (self.max_side, self.max_side), "white")
+            ids_with = self._processor(text=[with_image], images=[[blank]], return_tensors="pt")["input_ids"]
+            ids_without = self._processor(text=[without], return_tensors="pt")["input_ids"]
+            measured = int(ids_with.shape[-1]) - int(ids_without.shape[-1])
+        except Exception as exc:  # processors differ widely; a failed measurement only means the default cost
+            log.debug("%s: cannot measure image tokens (%s)", self.name, one_line(exc, 160))
+            return None
+        return measured if measured > 0 else None
 
     def _prompt(self, messages: list[dict[str, Any]]) -> str:
         try:

@@ -36,12 +36,17 @@ def hit_to_document(hit: Hit) -> Document:
 class DocragRetriever(BaseRetriever):
     """Retrieves mixed text, table and figure evidence from a docrag `Library`.
 
-    library: a `chat.library.Library`; k: how many hits; sources: restrict to these file names."""
+    library: a `chat.library.Library`; k: how many hits; sources: restrict to these file names; kinds: to these
+    element kinds ("table", "figure", ...); pages: to this page range (first, last) of each document."""
 
     library: Any
     k: int = 10
     sources: Sequence[str] | None = None
+    kinds: Sequence[str] | None = None
+    pages: tuple[int, int] | None = None
 
     def _get_relevant_documents(self, query: str, *,
                                 run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [hit_to_document(hit) for hit in self.library.search(query, k=self.k, sources=self.sources)]
+        filters = {name: value for name, value in (("kinds", self.kinds), ("pages", self.pages)) if value}
+        hits = self.library.search(query, k=self.k, sources=self.sources, **filters)
+        return [hit_to_document(hit) for hit in hits]

@@ -26,6 +26,7 @@ from chat.ingest_report import FileFailure, IngestReport, IngestTally, expand_pa
 from docparse.base import ParseOptions, file_doc_id
 from docparse.errors import ParseError
 from docparse.registry import ParsedDocument, open_document, parse_document
+from retrieval.errors import StoreError
 from retrieval.hit import Hit
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,14 @@ class LibraryConfig:
     image_search: bool = True
     clip_model: str | None = None
     clip_pretrained: str | None = None
+    # Optional CrossEncoder (hub id or local folder) re-ordering the top fused hits; None = $DOCRAG_RERANK, else off.
+    rerank_model: str | None = None
+    # The library's collection name on a Chroma server (None: derived from the store path, or the one it recorded).
+    chroma_collection: str | None = None
+    # OCR of image-only pages, figures without a text layer and images: "auto", "off" or an engine name
+    # (docparse.ocr.OCR_CHOICES); ocr_languages: Tesseract codes ("eng+kor").
+    ocr: str = "auto"
+    ocr_languages: str = "eng+kor"
 
     @property
     def llm_spec(self) -> str:
@@ -87,8 +96,10 @@ class Library:
             from retrieval.text_embedder import make_text_embedder
             self.config.root.mkdir(parents=True, exist_ok=True)
             from retrieval.image_route import store_has_images
+            from retrieval.rerank import reranker_from_config
             self._index = LibraryIndex(self.config.root, make_text_embedder(self.config.text_model),
-                                       chroma_url=self.config.chroma_url)
+                                       chroma_url=self.config.chroma_url, collection=self.config.chroma_collection,
+                                       reranker=reranker_from_config(self.config.rerank_model))
             if store_has_images(self.config.root):
                 self._attach_images(self._index)
         return self._index
@@ -119,7 +130,8 @@ class Library:
         from retrieval.text_embedder import resolve_text_model
         folder = Path(resolve_text_model(self.config.text_model))
         tokenizer = str(folder) if (folder / "tokenizer.json").is_file() else None
-        return ParseOptions(assets_dir=self.config.root / "assets", tokenizer=tokenizer)
+        return ParseOptions(assets_dir=self.config.root / "assets", tokenizer=tokenizer, ocr=self.config.ocr,
+                            ocr_languages=self.config.ocr_languages)
 
     # -- documents ------------------------------------------------------------------------------------------
     def parse(self, path: str | Path) -> ParsedDocument:
@@ -211,6 +223,8 @@ class Library:
             tally.pages += info.pages
             getattr(tally, status).append(path.name)
             return info.pages
+        except StoreError:  # the store itself is unusable (damaged, server down): no point trying the next file
+            raise
         except ParseError as err:
             tally.failed.append(FileFailure(path.name, str(err)))
         except OSError as err:
@@ -230,33 +244,47 @@ class Library:
         return self.index.documents()
 
     # -- search and answers ---------------------------------------------------------------------------------
-    def search(self, query: str, k: int | None = None, sources: Sequence[str] | None = None) -> list[Hit]:
-        """Mixed-modality evidence for a query, best first. `sources` restricts to these file names."""
-        return self.index.search(query, k=k or self.config.search_k, sources=sources or None)
+    def search(self, query: str, k: int | None = None, sources: Sequence[str] | None = None, *,
+               kinds: Sequence[str] | None = None, pages: tuple[int, int] | int | None = None) -> list[Hit]:
+        """Mixed-modality evidence for a query, best first. `sources` restricts to these file names, `kinds` to
+        these element kinds ("text", "table", "figure", ...), `pages` to a page range (first, last) per document."""
+        return self.index.search(query, k=k or self.config.search_k, sources=sources or None, kinds=kinds or None,
+                                 pages=pages)
 
     def search_by_image(self, image: str | Path, k: int | None = None,
-                        sources: Sequence[str] | None = None) -> list[Hit]:
+                        sources: Sequence[str] | None = None, *, kinds: Sequence[str] | None = None) -> list[Hit]:
         """Figures, tables and pages that look like an image file (the CLIP route)."""
         return self.index.search_by_image(validate_images([str(image)])[0], k=k or self.config.search_k,
-                                          sources=sources or None)
+                                          sources=sources or None, kinds=kinds or None)
 
     def search_many(self, queries: Sequence[tuple[str, Sequence[str] | None]],
-                    k: int | None = None) -> list[list[Hit]]:
-        """Batch form of `search`: (query, sources) pairs in, hit lists out in the same order."""
-        return self.index.search_many(queries, k=k or self.config.search_k)
+                    k: int | None = None, *, kinds: Sequence[str] | None = None,
+                    pages: tuple[int, int] | int | None = None) -> list[list[Hit]]:
+        """Batch form of `search`: (query, sources) pairs in, hit lists out in the same order; `kinds` and
+        `pages` apply to every query."""
+        return self.index.search_many(queries, k=k or self.config.search_k, kinds=kinds or None, pages=pages)
 
     def ask(self, question: str, k: int | None = None, sources: Sequence[str] | None = None,
-            history: Sequence[tuple[str, str]] = (), images: Sequence[str] = (),
-            on_token: Callable[[str], None] | None = None) -> Answer:
-        """Answer a question from the library's documents, with citations.
+            history: Sequence[tuple[str, str]] | None = None, images: Sequence[str] | None = None,
+            on_token: Callable[[str], None] | None = None, stream: bool = False):
+        """Answer a question from the library's documents, with citations and token usage.
 
+        history: earlier (question, answer) pairs, oldest first (a follow-up is searched as a standalone query);
+        images: paths of images attached to the question (sent to a vision model, and searched for look-alike
+        figures when image search is on); on_token: called with each piece of text as it is written. With
+        stream=True the result is a `chat.session.AnswerStream` (iterate for text pieces, then `.answer`).
         With no language model configured the answer is extractive (best evidence sentences, table rows and
-        figures) and says so; when the configured model is unreachable, the answer falls back to extractive
-        and the note gives the reason."""
+        figures) and says so; when the configured model is unreachable or fails before writing anything, the
+        answer falls back to extractive and the note gives the reason. For conversations see `chat()`."""
         question = (question or "").strip()
         if not question:
             raise ValueError("empty question")
-        images = validate_images(images)
+        history = list(history or ())
+        images = validate_images(list(images or ()))
+        if stream:
+            from chat.session import AnswerStream
+            return AnswerStream(lambda relay: self.ask(question, k=k, sources=sources, history=history,
+                                                       images=images, on_token=relay))
         if self.index.element_count() == 0:
             return Answer(question=question, text=EMPTY_LIBRARY_MESSAGE, citations=(), hits=(),
                           model="none", mode="extractive", note=EMPTY_LIBRARY_MESSAGE)
@@ -265,16 +293,44 @@ class Library:
         # as asked, with the history.
         from chat.query_rewrite import rewrite_query
         query = rewrite_query(question, history, backend)
-        hits = self.search(query, k=k or self.config.answer_k, sources=sources)
+        hits = self._evidence(query, images, k or self.config.answer_k, sources)
+        streamed: list[str] = []
+
+        def relay(piece: str) -> None:
+            streamed.append(piece)
+            on_token(piece)  # type: ignore[misc]
+
         try:
-            return backend.answer(question, hits, history=history, images=images, on_token=on_token)
+            return backend.answer(question, hits, history=history, images=images,
+                                  on_token=relay if on_token else None)
         except Exception as err:
             from chat.backends import BackendError
-            if not isinstance(err, BackendError) or backend.mode == "extractive":
+            # Once the model's words are on the user's screen, an extractive answer after them would read as its
+            # continuation: the error is reported instead.
+            if not isinstance(err, BackendError) or backend.mode == "extractive" or streamed:
                 raise
             log.warning("%s; answering extractively", err)
             answer = self._extractive().answer(question, hits, history=history, images=images, on_token=on_token)
             return replace(answer, note=f"{err}; answered extractively instead")
+
+    def chat(self, k: int | None = None, sources: Sequence[str] | None = None):
+        """A `chat.session.ChatSession`: `.ask(question, images=None, stream=False)` answers with the earlier
+        turns as history."""
+        from chat.session import ChatSession
+        return ChatSession(self, k=k, sources=sources)
+
+    def _evidence(self, query: str, images: Sequence[str], k: int, sources: Sequence[str] | None) -> list[Hit]:
+        """The text search for `query`, fused with an image search per attached image when image search is on."""
+        hits = self.search(query, k=k, sources=sources)
+        if not images:
+            return hits
+        from chat.attachments import merge_hit_lists
+        try:
+            by_image = [self.index.search_by_image(image, k=k, sources=sources or None) for image in images]
+        except ValueError as err:  # image search is off (no CLIP): the image still goes to a vision model
+            log.info("attached image not searched: %s", err)
+            return hits
+        return merge_hit_lists([hits, *by_image], k)
 
     def show(self, answer: Answer, out_dir: str | Path | None = None) -> list[Path]:
         """Write the cited pages as PNGs with the cited boxes outlined (default folder: `<store>/shown`)."""

@@ -11,7 +11,9 @@ import os
 from typing import Any
 
 from chat.backends import BackendError
-from chat.openai_backend import ChatModelBackend, http_client_errors, one_line
+from chat.messages import one_line, request_timeout
+from chat.openai_backend import ChatModelBackend, http_client_errors
+from chat.token_budget import FixedImageCost, ImageCost
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +40,20 @@ def ollama_base_url(base_url: str | None = None) -> str:
 class OllamaBackend(ChatModelBackend):
     """A model served by Ollama as an answer backend (mode "llm", name "ollama:<model>").
 
-    timeout: seconds per HTTP read (a loading model may take a while); num_ctx: the context window asked of
+    timeout: seconds per HTTP read (a loading model may take a while; default $DOCRAG_LLM_TIMEOUT, else 300); num_ctx: the context window asked of
     Ollama; max_tokens: cap on generated tokens (None: the model's default); api_key: sent as a bearer token
-    for Ollama behind an authenticating proxy. Nothing is contacted until the first answer.
+    for Ollama behind an authenticating proxy; tokenizer: what counts the token budget (see chat.token_budget).
+    Images are budgeted at a fixed cost each (FixedImageCost). Nothing is contacted until the first answer.
     """
 
-    def __init__(self, model: str, base_url: str | None = None, api_key: str | None = None, timeout: float = 300,
+    # Ollama's last stream line carries done: true (and a done_reason on current servers).
+    _finish_keys = ("done_reason", "done")
+
+    def __init__(self, model: str, base_url: str | None = None, api_key: str | None = None,
+                 timeout: float | None = None,
                  max_images: int = 4, temperature: float = 0, num_ctx: int = DEFAULT_NUM_CTX,
                  max_tokens: int | None = None, max_items: int = 8, token_budget: int = 3000,
-                 max_side: int = 1024, keep_alive: str | None = None) -> None:
+                 max_side: int = 1024, keep_alive: str | None = None, tokenizer: str | None = None) -> None:
         try:
             from langchain_ollama import ChatOllama  # lazy: only this backend needs langchain-ollama
         except ImportError as exc:
@@ -63,7 +70,8 @@ class OllamaBackend(ChatModelBackend):
         self.max_items = max_items
         self.token_budget = token_budget
         self.max_side = max_side
-        client_kwargs: dict[str, Any] = {"timeout": timeout}
+        self.tokenizer = tokenizer
+        client_kwargs: dict[str, Any] = {"timeout": request_timeout(timeout, 300)}
         if api_key:
             client_kwargs["headers"] = {"Authorization": f"Bearer {api_key}"}
         self._llm = ChatOllama(model=model, base_url=self.base_url, temperature=temperature, num_ctx=num_ctx,
@@ -74,6 +82,9 @@ class OllamaBackend(ChatModelBackend):
                   **options: Any) -> "OllamaBackend":
         """Registry constructor (see chat.backends.make_backend)."""
         return cls(model, base_url=base_url, api_key=api_key, **options)
+
+    def image_cost(self) -> ImageCost:
+        return FixedImageCost()
 
     def _failures(self) -> tuple[type[BaseException], ...]:
         # ollama wraps HTTP status errors as ResponseError and refused connections as ConnectionError, but a

@@ -29,3 +29,28 @@ def fake_openai(offline_env: None) -> Iterator[FakeOpenAIServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def report_store(tmp_path_factory):
+    """A library holding the three-page report PDF (text, a ruled table, a photo, a chart), ingested once per
+    test session with the real parser and MiniLM; tests that write to it (chat transcripts) use `store_copy`."""
+    from chat.library import Library
+    from tests.pdf_builders import make_report_pdf
+
+    folder = tmp_path_factory.mktemp("report-docs")
+    make_report_pdf(folder / "report.pdf")
+    store = tmp_path_factory.mktemp("report-store")
+    report = Library.open(store, llm="extractive", image_search=False).add([folder])
+    assert list(report.added) == ["report.pdf"] and not report.failed
+    return store
+
+
+@pytest.fixture
+def store_copy(report_store, tmp_path):
+    """A private copy of `report_store`."""
+    import shutil
+
+    copy = tmp_path / "store"
+    shutil.copytree(report_store, copy)
+    return copy

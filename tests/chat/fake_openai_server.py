@@ -2,8 +2,10 @@
 
 Implements POST /v1/chat/completions as plain JSON and as SSE streaming (`"stream": true`, with a final usage chunk
 when `stream_options.include_usage` is set). Every request body is recorded in `requests`. `mode` picks the
-behaviour: "ok", "error" (HTTP 500), "hang" (never answers until the server stops) or "drop" (closes the
-connection without a response).
+behaviour: "ok", "error" (HTTP 500), "hang" (never answers until the server stops), "drop" (closes the
+connection without a response), "truncated" (a stream that breaks off after two pieces, with no finish reason and
+no [DONE]), "garbage" (a stream whose second event is not JSON; a plain request gets a 200 whose body is not JSON)
+or "slow" (streams one piece every `piece_delay` seconds, to interrupt mid-answer).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from tests.chat.loopback_server import DEFAULT_REPLY, LoopbackServer
 
 PROMPT_TOKENS = 321
 COMPLETION_TOKENS = 12
-MODES = ("ok", "error", "hang", "drop")
+MODES = ("ok", "error", "hang", "drop", "truncated", "garbage", "slow")
 
 
 class FakeOpenAIServer(LoopbackServer):
@@ -26,6 +28,7 @@ class FakeOpenAIServer(LoopbackServer):
     def __init__(self, reply: str = DEFAULT_REPLY, mode: str = "ok") -> None:
         self.requests: list[dict[str, Any]] = []
         self.paths: list[str] = []
+        self.piece_delay = 0.5
         super().__init__(reply, mode)
 
     @property
@@ -71,6 +74,13 @@ class FakeOpenAIServer(LoopbackServer):
                     return  # nothing written: the client sees the connection close without a response
                 if body.get("stream"):
                     self._stream(body)
+                elif fake.mode == "garbage":
+                    raw_reply = b"<html>502 Bad Gateway</html>"
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(raw_reply)))
+                    self.end_headers()
+                    self.wfile.write(raw_reply)
                 else:
                     self._send_json(200, fake._completion(body))
 
@@ -87,6 +97,13 @@ class FakeOpenAIServer(LoopbackServer):
                     self.wfile.flush()
 
                 for i, piece in enumerate(fake.pieces()):
+                    if fake.mode == "truncated" and i == 2:
+                        self.close_connection = True
+                        return  # the connection closes mid-answer
+                    if fake.mode == "garbage" and i == 1:
+                        event("{not json")
+                    if fake.mode == "slow" and i and fake._stop.wait(fake.piece_delay):
+                        return
                     delta = {"content": piece} if i else {"role": "assistant", "content": piece}
                     event(_chunk(model, [{"index": 0, "delta": delta, "finish_reason": None}]))
                 event(_chunk(model, [{"index": 0, "delta": {}, "finish_reason": "stop"}]))

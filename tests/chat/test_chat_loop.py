@@ -26,15 +26,19 @@ class FakeLibrary:
     def __init__(self, root):
         self.config = _Config(root)
         self.calls = []
+        self.images = []
 
     def documents(self):
         return [_Record("report.pdf", 3)]
 
-    def ask(self, question, history=(), on_token=None):
-        self.calls.append((question, list(history)))
+    def ask(self, question, k=None, sources=None, history=None, images=None, on_token=None):
+        self.calls.append((question, list(history or ())))
+        self.images.append(list(images or ()))
         if question == "boom":
             raise RuntimeError("backend exploded")
         if question == "stop":
+            if on_token:
+                on_token("Half an ans")
             raise KeyboardInterrupt
         element = Element(id="e1", kind=ElementKind.TEXT, text="Revenue was 4,812.",
                           provenance=Provenance("d", "report.pdf", 2, (1.0, 2.0, 3.0, 4.0)))
@@ -75,7 +79,7 @@ def test_questions_keep_history_and_commands_work(tmp_path):
 def test_a_failing_or_interrupted_answer_leaves_the_session_usable(tmp_path):
     code, out, library = drive(["boom", "stop", "after?"], tmp_path)
     assert code == 0
-    assert "error: backend exploded" in out and "(answer stopped)" in out
+    assert "error: backend exploded" in out and "Half an ans\n\n(answer stopped)" in out
     assert "Answer to after? [S1]" in out
     assert library.calls[-1][1] == []  # failed turns are not part of the history
 
@@ -103,3 +107,47 @@ def test_library_searches_a_follow_up_as_a_standalone_query(tmp_path, monkeypatc
     history = [("What were total net sales in 2022?", "82,959 [S1]")]
     library.ask("and the year before?", history=history)
     assert searched and "net sales" in searched[0] and "year before" in searched[0]
+
+
+def test_image_command_attaches_an_image_to_the_next_question_only(tmp_path):
+    from tests.chat.evidence_fixtures import write_png
+
+    photo = write_png(tmp_path / "my chart.png")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not an image")
+    code, out, library = drive([f"/image {notes}", "/image", f"/image '{photo}'", "/image", "what is this?",
+                                "and now?", "/quit"], tmp_path)
+    assert code == 0
+    assert "error: image refused: notes.txt: not an image PIL can read" in out
+    assert "usage: /image PATH" in out and f"(attached: {photo})" in out
+    assert library.images == [[photo], []]  # the image went with one question; the session went on
+
+
+def test_help_lists_every_command(tmp_path):
+    _, out, _ = drive(["/help"], tmp_path)
+    for command in ("/image PATH", "/sources", "/docs", "/clear", "/help", "/quit"):
+        assert command in out
+
+
+def test_plain_output_without_a_terminal_and_rich_on_one(tmp_path):
+    from chat.render import PlainView, RichView, make_view
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    assert type(make_view(io.StringIO())) is PlainView
+    terminal = Terminal()
+    view = make_view(terminal)
+    assert isinstance(view, RichView)
+    element = Element(id="e1", kind=ElementKind.TABLE, text="t",
+                      provenance=Provenance("d", "report.pdf", 7, (1.0, 2.0, 3.0, 4.0)))
+    view.answer(Answer(question="q", text="It was 4,812 [S1]", citations=(Citation("S1", element),), hits=(),
+                       model="m", mode="llm"), streamed=False)
+    view.error("backend failed:\n  connection refused")
+    shown = terminal.getvalue()
+    header = next(line for line in shown.splitlines() if "S#" in line)
+    assert all(column in header for column in ("S#", "file", "page", "kind"))
+    row = next(line for line in shown.splitlines() if "report.pdf" in line)
+    assert "S1" in row and " 7 " in row and "table" in row
+    assert "backend failed: connection refused" in shown  # one line

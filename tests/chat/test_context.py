@@ -25,31 +25,53 @@ def test_duplicate_elements_shown_once():
     assert [i.key for i in items] == ["S1", "S2"]
 
 
-def test_budget_truncates_text_but_keeps_tables_whole():
+def test_items_that_do_not_fit_are_skipped_and_smaller_later_ones_still_fit():
     long_text = " ".join(f"word{i}" for i in range(400))  # ~700 tokens by the 4-chars rule
     table = element("table", SALES_MARKDOWN, cells=SALES_CELLS)
     big_table = element("table", SALES_MARKDOWN * 10, cells=SALES_CELLS)
-    items = select_evidence(hits(table, big_table, element("text", long_text)), token_budget=300)
+    small = element("text", "Net sales rose 2% in the third quarter.")
+    items = select_evidence(hits(table, big_table, element("text", long_text), small), token_budget=300)
+    # the big table and the long text did not fit and were skipped whole; the small later passage still fit
+    assert [i.element for i in items] == [table, small]
     assert [i.key for i in items] == ["S1", "S2"]
-    assert items[0].element is table and items[0].text is None and items[0].shown_text == SALES_MARKDOWN
-    # the big table did not fit and was skipped whole; the text was cut at the budget
-    assert items[1].element.kind.value == "text"
-    assert items[1].text is not None and long_text.startswith(items[1].text.rstrip(" \u2026"))
-    used = approx_tokens(SALES_MARKDOWN) + approx_tokens(items[1].text)
-    assert used <= 300 + 2
-    assert items[1].hit.element.text == long_text  # citations still point at the whole element
+    assert all(i.text is None for i in items)
+    assert sum(i.text_tokens for i in items) <= 300
+    assert items[0].text_tokens == approx_tokens(format_evidence(items[:1]))  # the whole block is counted
 
 
 def test_custom_token_counter_is_used():
     words = lambda s: len(s.split())  # noqa: E731
-    items = select_evidence(hits(element("text", "a b c d e f g h i j " * 5)), token_budget=20, count_tokens=words)
-    assert words(items[0].text.rstrip(" \u2026")) == 20
+    passage = element("text", "a b c d e f g h i j " * 5)
+    # the 50-word passage plus its header and fences is ~60 words: it fits 70 whole, and is cut to fit 30
+    whole = select_evidence(hits(passage), token_budget=70, count_tokens=words)[0]
+    assert whole.text is None and 50 < whole.text_tokens <= 70
+    cut = select_evidence(hits(passage), token_budget=30, count_tokens=words)[0]
+    assert cut.text is not None and cut.text_tokens <= 30 + 1
 
 
-def test_top_hit_kept_even_when_over_budget():
+def test_top_hit_kept_and_cut_at_a_table_line_when_over_budget():
     big_table = element("table", SALES_MARKDOWN * 10, cells=SALES_CELLS)
-    items = select_evidence(hits(big_table, element("text", "small")), token_budget=50)
-    assert items[0].element is big_table and items[0].text is None
+    items = select_evidence(hits(big_table, element("text", "small")), token_budget=200)
+    assert items[0].element is big_table and items[0].text is not None
+    shown = items[0].text.rstrip(" \u2026")
+    assert big_table.text.startswith(shown) and big_table.text[len(shown)] == "\n"  # cut between lines
+    assert sum(i.text_tokens for i in items) <= 200 + 1  # a small later passage may use what is left
+
+
+def test_image_cost_counts_against_the_budget(tmp_path):
+    crop = write_png(tmp_path / "fig.png", size=(2000, 1000))
+    figure = element("figure", "Figure 1: Revenue by year", image=crop)
+    cost = lambda w, h: 500  # noqa: E731
+    with_room = select_evidence(hits(figure), token_budget=600, max_images=2, max_side=800, image_cost=cost)
+    assert with_room[0].crop_size == (800, 400) and with_room[0].image_tokens == 500
+    # too little room for the image: the caption text is kept, the crop is dropped
+    tight = select_evidence(hits(figure), token_budget=200, max_images=2, image_cost=cost)
+    assert tight[0].crop_size is None and tight[0].image_tokens == 0 and tight[0].text is None
+    # the image count is bounded
+    figures = [element("figure", f"Figure {i}", image=crop) for i in range(4)]
+    items = select_evidence(hits(*figures), token_budget=10_000, max_images=2, image_cost=cost)
+    assert [i.crop_size is not None for i in items] == [True, True, False, False]
+    assert [k for k, _ in images_for(items, max_images=4, max_side=800)] == ["S1", "S2"]
 
 
 def test_format_evidence_headers_and_fence():
@@ -88,7 +110,7 @@ def test_images_for_resizes_and_skips_missing(tmp_path):
         element("text", "plain text has no crop", image=small),
         element("table", SALES_MARKDOWN, image=str(tmp_path / "missing.png")),
         element("table", SALES_MARKDOWN + " ", image=small),
-    ))
+    ), max_images=4, max_side=512)
     out = images_for(items, max_side=512)
     assert [key for key, _ in out] == ["S1", "S4"]
     fig = _decode(out[0][1])
@@ -100,5 +122,5 @@ def test_images_for_resizes_and_skips_missing(tmp_path):
 def test_images_for_skips_unreadable_crop(tmp_path):
     bad = tmp_path / "bad.png"
     bad.write_text("not a png")
-    items = [EvidenceItem("S1", hits(element("figure", "Figure 1", image=str(bad)))[0])]
+    items = [EvidenceItem("S1", hits(element("figure", "Figure 1", image=str(bad)))[0], crop_size=(10, 10))]
     assert images_for(items) == []

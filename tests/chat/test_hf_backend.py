@@ -35,6 +35,7 @@ def processor_calls(monkeypatch):
 
     def watch(backend):
         backend.load()
+        backend.image_cost()  # measured once through the processor: not one of the answer's calls
         cls = type(backend._processor)
         original = cls.__call__
 
@@ -157,3 +158,13 @@ def test_complete_and_query_rewrite_use_the_local_model(tiny_vlm):
     query = rewrite_query("and in 2021?", history, b)
     assert query and query != rule_rewrite("and in 2021?", history)
     assert set(query.split()) <= set(WORDS)
+
+
+def test_budget_counted_by_the_model_tokenizer_and_image_tokens_measured(tiny_vlm, evidence):
+    b = backend(tiny_vlm, max_side=64)
+    answer = b.answer(QUESTION, evidence)
+    assert answer.context.counted_by == f"hf:{tiny_vlm} tokenizer"
+    assert b.token_counter().count("revenue was the answer") == 4  # word-level vocabulary, not 6 by characters
+    # the tiny LLaVA expands one image to 2x2 patches: 4 tokens, measured through its processor
+    assert answer.context.images == 1 and answer.context.image_tokens == 4
+    assert answer.usage.prompt_tokens >= answer.context.text_tokens

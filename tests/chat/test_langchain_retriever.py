@@ -50,3 +50,20 @@ def test_retriever_inside_a_chain():
               "question": RunnablePassthrough()} | prompt | RunnableLambda(record) | model | StrOutputParser())
     assert chain.invoke("What was the total in 2023?") == "2,455 [S1]"
     assert "2,455" in seen[0].to_messages()[0].content
+
+
+def test_kind_and_page_filters_reach_the_library(tmp_path, monkeypatch):
+    """Against a real Library (hashing embedder instead of MiniLM): the filters are applied by every route."""
+    import retrieval.text_embedder as text_embedder
+    from chat.library import Library
+    from retrieval import LibraryIndex
+    from tests.retrieval.test_index import HashingEmbedder, make_doc
+
+    monkeypatch.setattr(text_embedder, "make_text_embedder", lambda *a, **k: HashingEmbedder())
+    kinds = [ElementKind.TEXT, ElementKind.TABLE, ElementKind.FIGURE, ElementKind.TABLE]
+    info, elements = make_doc(tmp_path / "docs", "r.txt", [f"revenue row {i}" for i in range(4)], kinds)
+    LibraryIndex(tmp_path / "lib", HashingEmbedder()).add(info, elements)
+    library = Library.open(tmp_path / "lib", image_search=False)
+    docs = DocragRetriever(library=library, k=10, kinds=["table"], pages=(3, 4)).invoke("revenue")
+    assert [(d.metadata["kind"], d.metadata["page"]) for d in docs] == [("table", 4)]
+    assert len(DocragRetriever(library=library, k=10).invoke("revenue")) == 4

@@ -165,3 +165,17 @@ def test_error_from_on_token_propagates_unwrapped(fake_openai, evidence):
 
     with pytest.raises(BrokenPipeError):
         backend(fake_openai).answer(QUESTION, evidence, on_token=reader_gone)
+
+
+@pytest.mark.parametrize("mode, stream, cause", [("garbage", False, "broken response (not JSON"),
+                                                 ("garbage", True, "broken response (not JSON"),
+                                                 ("truncated", True, "stream broke off after")])
+def test_broken_responses_raise_one_line_backend_errors(fake_openai, evidence, mode, stream, cause):
+    fake_openai.mode = mode
+    shown = []
+    with pytest.raises(BackendError) as info:
+        backend(fake_openai).answer(QUESTION, evidence, on_token=shown.append if stream else None)
+    message = str(info.value)
+    assert "\n" not in message and cause in message and fake_openai.url in message
+    if mode == "truncated":
+        assert shown == fake_openai.pieces()[:2]  # what arrived was shown; the error says it is incomplete
