@@ -72,10 +72,19 @@ def overlap(question: dict[str, float], candidate: dict[str, float]) -> float:
     return sum(weight for term, weight in question.items() if term in candidate)
 
 
+def focus(question: dict[str, float], candidate: dict[str, float]) -> float:
+    """Share of the candidate's terms that the question names: between two rows that match "total net sales"
+    equally, "Total net sales" (1.0) is the one asked for, not "Percentage of total net sales" (0.75)."""
+    if not candidate:
+        return 0.0
+    return sum(1 for term in candidate if term in question) / len(candidate)
+
+
 @dataclass(frozen=True)
 class _Candidate:
     score: float
     specific: float  # overlap with the row/sentence alone, without shared table headers and caption
+    focus: float  # share of the row label's (or sentence's) own terms the question asks for
     item_index: int
     order: int
     text: str
@@ -162,11 +171,11 @@ def _column_headers(header_rows: Sequence[Sequence[str]], width: int) -> list[tu
     return out
 
 
-def table_rows(element: Element) -> list[tuple[str, str, str]]:
-    """(rendered row, row's own text, scoring text) per data row.
+def table_rows(element: Element) -> list[tuple[str, str, str, str]]:
+    """(rendered row, row's own text, scoring text, row label) per data row.
 
     Rendered: "Label — Group Leaf: v1; Leaf2: v2; Group2 Leaf: v3"; own text: the row's cells only; scoring text:
-    the rendered row plus caption, section path and column headers.
+    the rendered row plus caption, section path and column headers; label: the row's first non-filler cell.
     """
     grid = [list(r) for r in element.cells] if element.cells else markdown_grid(element.text)
     if len(grid) < 2:
@@ -194,7 +203,7 @@ def table_rows(element: Element) -> list[tuple[str, str, str]]:
             continue
         rendered = f"{label} \u2014 {'; '.join(parts)}" if label else "; ".join(parts)
         own = " ".join(c for c in cells if c)
-        out.append((rendered, own, f"{rendered} {context}"))
+        out.append((rendered, own, f"{rendered} {context}", label))
     return out
 
 
@@ -254,16 +263,18 @@ class ExtractiveBackend:
             e = item.element
             if e.kind is ElementKind.TABLE:
                 rows = table_rows(e)
-                for rendered, own, scoring in rows:
+                for rendered, own, scoring, label in rows:
                     out.append(_Candidate(overlap(question, terms(scoring)), overlap(question, terms(own)),
-                                          index, len(out), rendered, item.key))
+                                          focus(question, terms(label)), index, len(out), rendered, item.key))
                 if rows:
                     continue
             if e.kind is ElementKind.FIGURE or e.kind is ElementKind.PAGE:
                 continue  # figures are handled separately; page images carry no sentences of their own
             for sentence in split_sentences(e.text):
-                score = overlap(question, terms(sentence))
-                out.append(_Candidate(score, score, index, len(out), sentence, item.key))
+                sentence_terms = terms(sentence)
+                score = overlap(question, sentence_terms)
+                out.append(_Candidate(score, score, focus(question, sentence_terms), index, len(out), sentence,
+                                      item.key))
         return out
 
     def answer(self, question: str, hits: Sequence[Hit], history: Sequence[tuple[str, str]] = (),
@@ -277,7 +288,7 @@ class ExtractiveBackend:
         if items:
             q = terms(question)
             candidates = self._candidates(q, items)
-            ranked = sorted(candidates, key=lambda c: (-c.score, -c.specific, c.item_index, c.order))
+            ranked = sorted(candidates, key=lambda c: (-c.score, -c.specific, -c.focus, c.item_index, c.order))
             # Beyond the best piece, keep only pieces that match on their own words: rows that match only through
             # the shared table headers would repeat the whole table.
             # Pieces far weaker than the best (matching on one common word like "total") are noise.

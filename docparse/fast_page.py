@@ -112,9 +112,14 @@ def reading_order(boxes: list[PageBox], width: float) -> list[PageBox]:
 
 def fast_boxes(blocks: Sequence[dict], image_rects: Sequence[Sequence[float]], width: float,
                height: float) -> list[PageBox]:
-    """Page boxes in reading order from text-dict blocks (type 0) and the page's raster image rectangles."""
+    """Page boxes in reading order from text-dict blocks (type 0) and the page's raster image rectangles.
+
+    Running headers and footers come last, as "furniture" boxes: left in the body they would look like a column
+    of their own and upset the column order (a centred page number splits nothing but reads as one).
+    """
     body = body_size([b for b in blocks if b.get("type", 0) == 0])
     boxes: list[PageBox] = [PageBox("figure", tuple(r)) for r in image_rects]
+    furniture: list[PageBox] = []
     figures = [b.bbox for b in boxes]
     for block in blocks:
         if block.get("type", 0) != 0:
@@ -122,10 +127,10 @@ def fast_boxes(blocks: Sequence[dict], image_rects: Sequence[Sequence[float]], w
         for run in _runs(block, body):
             if _in_margin(run, height):  # kept apart: the parser stores it as page metadata, not body text
                 place = "header" if run.bbox[3] <= MARGIN_BAND * height else "footer"
-                boxes.append(PageBox("furniture", run.bbox, run.text, meta={"place": place}))
+                furniture.append(PageBox("furniture", run.bbox, run.text, meta={"place": place}))
                 continue
             cx, cy = (run.bbox[0] + run.bbox[2]) / 2, (run.bbox[1] + run.bbox[3]) / 2
             if run.meta.get("class") != "caption" and any(f[0] <= cx <= f[2] and f[1] <= cy <= f[3] for f in figures):
                 continue  # words printed on a picture are read into the figure's text, not the body
             boxes.append(run)
-    return reading_order(boxes, width)
+    return reading_order(boxes, width) + furniture

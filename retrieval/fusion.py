@@ -7,7 +7,7 @@ the sum over the routes that found it of weight / (rrf_k + rank). Routes already
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Hashable, Mapping, Sequence
+from typing import Collection, Hashable, Mapping, Sequence
 
 from retrieval.search_settings import SearchSettings
 
@@ -22,10 +22,12 @@ class Fused:
 
 
 def fuse(ranked: Mapping[str, Sequence[str]], kinds: Mapping[str, str], k: int,
-         settings: SearchSettings, pages: Mapping[str, Hashable] | None = None) -> list[Fused]:
+         settings: SearchSettings, pages: Mapping[str, Hashable] | None = None,
+         named_kinds: Collection[str] = ()) -> list[Fused]:
     """The top k of the fused ranking. ranked: route name -> element ids, best first (unique within a route);
     kinds: element id -> kind value (used for the table/figure slots; see SearchSettings.visual_every);
-    pages: element id -> its page (any hashable, e.g. (doc_id, page)), for SearchSettings.per_page."""
+    pages: element id -> its page (any hashable, e.g. (doc_id, page)), for SearchSettings.per_page;
+    named_kinds: kinds the question names ("the table ..."): on each page they lead (see lead_with_kinds)."""
     if k < 1:
         return []
     scores: dict[str, float] = {}
@@ -40,6 +42,8 @@ def fuse(ranked: Mapping[str, Sequence[str]], kinds: Mapping[str, str], k: int,
     # Ties (same fused score) go to the element the best single route ranked higher, then to the id: stable.
     order = sorted(scores, key=lambda e: (-scores[e], best_rank[e], e))
     if settings.per_page and pages:
+        if named_kinds:
+            order = lead_with_kinds(order, pages, kinds, named_kinds)
         order = crowd_by_page(order, pages, settings.per_page)
     chosen = _with_visual_slots(order, kinds, best_rank, k, settings)
     return [Fused(element_id=e, score=scores[e], routes=tuple(found_by[e])) for e in chosen]
@@ -73,6 +77,22 @@ def _with_visual_slots(order: list[str], kinds: Mapping[str, str], best_rank: Ma
         chosen.append(pick)
         taken.add(pick)
     return chosen
+
+
+def lead_with_kinds(order: Sequence[str], pages: Mapping[str, Hashable], kinds: Mapping[str, str],
+                    named_kinds: Collection[str]) -> list[str]:
+    """`order` with each page's elements of the named kinds moved to that page's earliest places, the others
+    keeping their relative order: every page keeps the places it held, so page order is unchanged."""
+    slots: dict[Hashable, list[int]] = {}
+    for position, element_id in enumerate(order):
+        slots.setdefault(pages.get(element_id, element_id), []).append(position)
+    out = list(order)
+    for positions in slots.values():
+        members = [order[p] for p in positions]
+        members.sort(key=lambda e: kinds.get(e) not in named_kinds)  # stable: ties keep the fused order
+        for position, element_id in zip(positions, members):
+            out[position] = element_id
+    return out
 
 
 def crowd_by_page(order: Sequence[str], pages: Mapping[str, Hashable], per_page: int) -> list[str]:

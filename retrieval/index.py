@@ -29,6 +29,7 @@ from retrieval.crash_points import crash_point
 from retrieval.element_text import element_of_view, embedding_views, view_id
 from retrieval.errors import StoreError, StoreLockedError
 from retrieval.fusion import fuse, on_named_pages
+from retrieval.kind_refs import kind_references
 from retrieval.page_refs import page_references
 from retrieval.hit import Hit
 from retrieval.lexical_index import LexicalIndex
@@ -444,7 +445,7 @@ class LibraryIndex:
                     per_route["page"] = on_named_pages(per_route, {e: el.page for e, el in found.items()}, named)
             kinds_of = {e: found[e].kind.value for row in per_route.values() for e in row}
             pages_of = {e: (found[e].provenance.doc_id, found[e].page) for row in per_route.values() for e in row}
-            fused = fuse(per_route, kinds_of, fused_k, settings, pages_of)
+            fused = fuse(per_route, kinds_of, fused_k, settings, pages_of, kind_references(texts[i]))
             hits = [Hit(element=found[f.element_id], score=f.score, rank=rank, routes=f.routes)
                     for rank, f in enumerate(fused, start=1)]
             results.append(rerank_hits(texts[i], hits, self.reranker, k) if reranking else hits)

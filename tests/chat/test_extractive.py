@@ -19,7 +19,7 @@ def test_table_row_rendered_with_header_context():
 def test_table_rows_from_markdown_when_cells_missing():
     md = "| Region | 2023 | 2022 |\n|---|---|---|\n| Europe | 1,200 | 1,100 |\n| Asia | 900 | 800 |"
     rows = table_rows(element("table", md, cells=None))
-    assert [r for r, _, _ in rows] == ["Europe \u2014 2023: 1,200; 2022: 1,100", "Asia \u2014 2023: 900; 2022: 800"]
+    assert [r for r, _, _, _ in rows] == ["Europe \u2014 2023: 1,200; 2022: 1,100", "Asia \u2014 2023: 900; 2022: 800"]
 
 
 def test_table_row_with_the_asked_number_wins():
@@ -33,6 +33,16 @@ def test_table_row_with_the_asked_number_wins():
     assert answer.mode == "extractive" and answer.model == "extractive"
     assert answer.note == "extractive answer: no language model configured"
     assert len(answer.text.splitlines()) <= 3
+
+
+def test_row_whose_label_is_what_was_asked_beats_a_wider_label():
+    header = "| | Three Months Ended | |\n|---|---|---|\n| | June 25, 2022 | June 26, 2021 |\n"
+    shares = element("table", header + "| Percentage of total net sales | 8 % | 7 % |", page=21)
+    income = element("table", header + "| Total net sales | $ 82,959 | $ 81,434 |", page=4)
+    # The share table is ranked first and both rows hold every asked word; the row labelled exactly so wins.
+    answer = ExtractiveBackend(max_pieces=1).answer(
+        "What were total net sales for the three months ended June 25, 2022?", hits(shares, income))
+    assert answer.text.startswith("Total net sales") and "82,959" in answer.text and answer.text.endswith("[S2]")
 
 
 def test_number_in_question_picks_the_row_holding_it():

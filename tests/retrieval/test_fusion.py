@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.fusion import fuse
+from retrieval.fusion import fuse, lead_with_kinds
 from retrieval.search_settings import SearchSettings
 
 PLAIN = SearchSettings(visual_every=0)
@@ -109,3 +109,14 @@ def test_per_page_setting() -> None:
         SearchSettings.from_env({"DOCRAG_SEARCH_PER_PAGE": "many"})
     with pytest.raises(ValueError, match="per_page"):
         SearchSettings(per_page=-1)
+
+
+def test_named_kind_speaks_for_its_page_without_moving_pages() -> None:
+    ranked = {"dense": ["a_text", "b_text", "a_table", "b_fig"]}
+    pages = {"a_text": 1, "a_table": 1, "b_text": 2, "b_fig": 2}
+    kinds = {"a_text": "text", "a_table": "table", "b_text": "text", "b_fig": "figure"}
+    plain = fuse(ranked, kinds, 2, SearchSettings(per_page=1, visual_every=0), pages)
+    assert [f.element_id for f in plain] == ["a_text", "b_text"]
+    asked = fuse(ranked, kinds, 4, SearchSettings(per_page=1, visual_every=0), pages, named_kinds={"table"})
+    assert [f.element_id for f in asked] == ["a_table", "b_text", "a_text", "b_fig"]  # page 1 still first
+    assert lead_with_kinds(["x", "y"], {"x": 1, "y": 1}, {"x": "text", "y": "text"}, {"table"}) == ["x", "y"]
