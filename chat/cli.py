@@ -37,7 +37,7 @@ def _read_jsonl(path: str, field: str) -> Iterator[dict[str, Any]]:
 def _library(args: argparse.Namespace):
     from chat.library import Library
     settings = {"chroma_url": args.chroma_url, "text_model": args.text_model, "clip_model": args.clip_model,
-                "clip_pretrained": args.clip_pretrained, "image_search": not args.no_images,
+                "clip_pretrained": args.clip_pretrained, "image_search": False if args.no_images else None,
                 "chroma_collection": args.collection}
     for name in ("llm", "base_url", "rerank_model", "ocr"):
         if getattr(args, name, None):
@@ -211,8 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--collection", default=None,
                         help="the library's collection name on a Chroma server (default: derived from --store; "
                              "remembered by the store)")
-    common.add_argument("--text-model", default="all-MiniLM-L6-v2",
-                        help="sentence-transformers model id or folder for text embeddings")
+    common.add_argument("--text-model", default=None,
+                        help="sentence-transformers model id or folder for text embeddings (default: the config "
+                             "file's text_model, else all-MiniLM-L6-v2)")
     common.add_argument("--clip-model", default=None,
                         help="OpenCLIP model name or config JSON for image search (default ViT-B-32)")
     common.add_argument("--clip-pretrained", default=None,

@@ -84,8 +84,14 @@ class Library:
 
     @classmethod
     def open(cls, root: str | Path | None = None, **settings) -> "Library":
-        """Open (or create on first write) the library at `root` (default: `default_store()`)."""
-        return cls(LibraryConfig(root=Path(root) if root is not None else default_store(), **settings))
+        """Open (or create on first write) the library at `root` (default: `default_store()`).
+
+        settings: LibraryConfig fields; those not given (or None) come from the config file when one applies
+        (see chat.config_file: $DOCRAG_CONFIG, `<root>/docrag.toml`, ~/.config/docrag/config.toml)."""
+        from chat.config_file import merged_settings
+
+        store = Path(root) if root is not None else default_store()
+        return cls(LibraryConfig(root=store, **merged_settings(store, settings)))
 
     # -- components, built on first use -------------------------------------------------------------------
     @property

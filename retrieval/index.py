@@ -33,6 +33,7 @@ from retrieval.kind_refs import kind_references
 from retrieval.page_refs import page_references
 from retrieval.hit import Hit
 from retrieval.lexical_index import LexicalIndex
+from retrieval.page_images import PAGES_FOLDER
 from retrieval.rerank import Reranker, rerank_hits
 from retrieval.search_filter import SearchFilter
 from retrieval.search_settings import SearchSettings
@@ -274,15 +275,28 @@ class LibraryIndex:
         self.images = ImageRoute(self.root, image_embedder, chroma_url=self._chroma_url)
 
     def _index_images(self, record: DocumentRecord) -> None:
-        """Add the document's crops and page images to the CLIP route. Runs after the catalog commit: a failure
-        here costs only image search for this document, never the document itself."""
-        if self.images is None or record.n_elements == 0 and record.format != "pdf":
+        """Write a PDF's page images and add its crops and page images to the CLIP route. Runs after the catalog
+        commit: a failure here costs only page images or image search for this document, never the document."""
+        if self.images is None:
+            if record.format == "pdf":
+                self._render_pages(record)  # kept for showing cited regions, and ready for CLIP later
+            return
+        if record.n_elements == 0 and record.format != "pdf":
             return
         try:
             count = self.images.index_document(record, self.catalog.elements_of(record.doc_id))
             log.info("%s: %d images in the CLIP index", record.source, count)
         except Exception as err:  # image search is an extra route; the text routes already hold the document
             log.warning("%s: image indexing failed (%s); text search is unaffected", record.source, err)
+
+    def _render_pages(self, record: DocumentRecord) -> None:
+        from retrieval.page_images import render_page_images
+
+        try:
+            count = sum(1 for _ in render_page_images(record.path, record.doc_id, self.root))
+            log.info("%s: %d page images", record.source, count)
+        except Exception as err:
+            log.warning("%s: page images not written (%s); search is unaffected", record.source, err)
 
     def _embed_stream(self, info: DocumentInfo, elements: Iterable[Element], batch_size: int) -> Iterator[Element]:
         """Pass elements through, upserting each batch's vectors before the batch goes on to the catalog."""
@@ -330,6 +344,12 @@ class LibraryIndex:
                     store.delete_where({"doc_id": {"$nin": keep}})
                     if store.count() != before:
                         log.info("deleted %d orphan vectors from %r", before - store.count(), store)
+            # Page images of documents no longer held (written after a commit, so any such folder is left over).
+            # Crops are not swept: worker processes write them for documents not yet committed.
+            held, pages = set(keep), self.root / PAGES_FOLDER
+            for files in (pages.iterdir() if pages.is_dir() else ()):
+                if files.is_dir() and files.name not in held:
+                    shutil.rmtree(files, ignore_errors=True)
             self._swept = True
 
     def remove(self, name_or_path: str) -> list[DocumentRecord]:
@@ -360,9 +380,10 @@ class LibraryIndex:
             self.store.delete_where({"doc_id": record.doc_id})
             if self.images is not None:
                 self.images.remove_document(record.doc_id)
-            assets = self.root / ASSETS_DIR / record.doc_id
-            if assets.parent == self.root / ASSETS_DIR and assets.is_dir():
-                shutil.rmtree(assets, ignore_errors=True)
+            for folder in (ASSETS_DIR, PAGES_FOLDER):  # crops; page images (whether or not CLIP is loaded)
+                files = self.root / folder / record.doc_id
+                if files.parent == self.root / folder and files.is_dir():
+                    shutil.rmtree(files, ignore_errors=True)
 
     def close(self) -> None:
         """Let go of the vector stores' clients (they reopen on next use)."""

@@ -53,6 +53,8 @@ def render_page_images(pdf_path: str | Path, doc_id: str, root: Path, dpi: int =
     """
     import pymupdf
 
+    from docparse.pdf_limits import oversized_content
+
     try:
         doc = pymupdf.open(str(pdf_path))
     except Exception as err:  # pymupdf raises its own FileDataError, RuntimeError, ... for unreadable files
@@ -63,6 +65,10 @@ def render_page_images(pdf_path: str | Path, doc_id: str, root: Path, dpi: int =
             target = page_image_path(root, doc_id, number)
             if target.is_file():
                 yield number, target
+                continue
+            oversized = oversized_content(doc, index)
+            if oversized:  # the parser skipped this page too; rendering it would inflate the bomb
+                log.warning("skipped the image of page %d of %s: %s", number, pdf_path, oversized)
                 continue
             try:
                 render_page_image(doc.load_page(index), target, dpi, max_side)

@@ -57,3 +57,13 @@ def test_page_tree_claiming_100000_pages_is_refused(tmp_path):
     (tmp_path / "liar.pdf").write_bytes(data.replace(b"/Count 3", b"/Count 100000"))
     with pytest.raises(CorruptDocumentError, match=r"liar\.pdf: damaged page tree"):
         parse_document(tmp_path / "liar.pdf")
+
+
+def test_page_images_skip_the_bomb_page(tmp_path, caplog):
+    from retrieval.page_images import render_page_images
+
+    path = _with_bomb_on_page_2(tmp_path, MAX_CONTENT_BYTES + (8 << 20))
+    with caplog.at_level(logging.WARNING, logger="retrieval.page_images"):
+        written = [page for page, _ in render_page_images(path, "bomb", tmp_path / "lib")]
+    assert written == [1, 3]
+    assert any("page 2" in r.getMessage() and "decompression bomb" in r.getMessage() for r in caplog.records)

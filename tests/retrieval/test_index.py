@@ -317,3 +317,23 @@ def test_damaged_marker_is_reported(tmp_path: Path, embedder: HashingEmbedder) -
     (root / "docrag-store.json").write_text("{not json")
     with pytest.raises(StoreError, match="delete the store folder"):
         LibraryIndex(root, embedder)
+
+
+def test_pdf_page_images_kept_without_clip_and_removed_with_the_document(index: LibraryIndex,
+                                                                         tmp_path: Path) -> None:
+    from docparse import parse_document
+    from retrieval.page_images import page_image_path
+    from tests.pdf_builders import make_report_pdf
+
+    parsed = parse_document(make_report_pdf(tmp_path / "report.pdf"))
+    assert index.images is None  # no CLIP: the text routes only
+    index.add(parsed.info, parsed.elements)
+    pages = [page_image_path(index.root, parsed.info.doc_id, n) for n in (1, 2, 3)]
+    assert all(p.is_file() and p.stat().st_size > 0 for p in pages)
+    orphan = page_image_path(index.root, "not-a-stored-doc", 1)
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"left by a killed run")
+    index.sweep_orphans()
+    assert not orphan.parent.exists() and pages[0].is_file()
+    index.remove("report.pdf")
+    assert not pages[0].parent.exists()
