@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -61,10 +64,20 @@ class ParsedStream:
     error: Exception | None = None
 
 
-def _worker_init(level: int) -> None:
+def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
+    """Leave when the process that started us is gone. A pool's workers wait on their job queue forever, so a
+    parent killed with SIGKILL (or Ctrl-C'd mid-ingest) would otherwise leave them running, holding their models."""
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    os._exit(1)
+
+
+def _worker_init(level: int, parent: int | None = None) -> None:
     # ONNX Runtime keeps its default thread pool per worker: limiting each of 2 workers to 1 thread measured
     # slower on the shared 2-core machine (3.5 vs 4.4 pages/s on the speed set).
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
 
 
 def _run_job(job: _Job) -> list[tuple[Element, float | None]]:
@@ -88,7 +101,8 @@ class _Pool:
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init, initargs=(logging.getLogger().getEffectiveLevel(),))
+                                   initializer=_worker_init,
+                                   initargs=(logging.getLogger().getEffectiveLevel(), os.getpid()))
 
     def add(self, job: _Job) -> None:
         self.waiting.append(job)

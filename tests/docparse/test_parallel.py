@@ -61,3 +61,47 @@ def test_worker_crash_fails_only_its_document(tmp_path):
     assert "doomed.pdf" in str(got["doomed.pdf"]) and "crashed" in str(got["doomed.pdf"])
     assert got["ko.pdf"] == list(parse_document(good).elements)
     assert got["after.pdf"] == list(parse_document(also_good).elements)
+
+
+_ORPHAN_PARENT = """
+import sys, time
+from docparse.base import ParseOptions
+from docparse.parallel import _Job, _Pool
+pool = _Pool(2, window=4, run_job=str)  # str(job): any picklable callable starts the workers
+jobs = [_Job("pdf", None, ParseOptions(), 0, 1) for _ in range(2)]
+for job in jobs:
+    pool.add(job)
+for job in jobs:
+    pool.next_result(job)
+print(" ".join(str(pid) for pid in pool.executor._processes), flush=True)
+time.sleep(600)
+"""
+
+
+def test_workers_leave_when_their_parent_is_killed():
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN_PARENT], cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    finally:
+        parent.send_signal(signal.SIGKILL)  # no cleanup runs in the parent: the workers must notice alone
+        parent.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
