@@ -15,6 +15,7 @@ from chat.answer import Answer, ContextSize, Usage
 from chat.citations import parse_citations
 from chat.context import EvidenceItem, select_evidence
 from docparse.element import Element, ElementKind
+from docparse.table_continuation import header_row_count
 from retrieval.hit import Hit
 
 NOT_FOUND = "Not found in the documents."
@@ -35,7 +36,6 @@ _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(rf"[^\W\d_{_CJK_CHAR}]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?\u3002])\s+|\n+")
 _FILLER_CELL = re.compile(r"^[\s$€£¥₩%()\-–—]*$")  # "$", "%", "—": layout columns, not values
-_NUMERIC_CELL = re.compile(r"^[\s$€£¥₩(+\-–]*\d[\d,.\s]*%?\)?$")
 
 _NUMBER_WEIGHT = 3.0
 _MAX_PIECES = 3
@@ -142,13 +142,9 @@ def markdown_grid(text: str) -> list[list[str]]:
 
 
 def _header_row_count(grid: Sequence[Sequence[str]]) -> int:
-    """Leading rows with no numeric value cells are headers (at least 1, at most 3, always leaving a data row)."""
-    count = 0
-    for row in grid[:3]:
-        if any(_NUMERIC_CELL.match(c) for c in row[1:] if c.strip()):
-            break
-        count += 1
-    return max(1, min(count, len(grid) - 1))
+    """The parser's header rule (docparse.table_continuation.header_row_count), kept to at least 1 row and
+    always leaving a data row: every row rendered here is "label: column name: value"."""
+    return max(1, min(header_row_count(grid), len(grid) - 1))
 
 
 def _column_headers(header_rows: Sequence[Sequence[str]], width: int) -> list[tuple[str, str]]:

@@ -18,18 +18,22 @@ from docparse.table_repair import is_amount
 
 MAX_HEADER_ROWS = 3
 _YEAR = re.compile(r"(19|20)\d\d")
+_CURRENCY = re.compile(r"^[\s$€£¥₩]+")
 
 
 def header_row_count(grid: Sequence[Sequence[str]]) -> int:
-    """Leading rows that hold no numbers in their value columns (years such as "2022" are column names)."""
+    """Leading rows that hold no numbers in their value columns (years such as "2022" are column names); in a
+    table of words only (no amounts anywhere), the first row."""
+    def amounts(row: Sequence[str]) -> bool:  # "$ 82,959": a currency sign split off by a space still counts
+        return any(is_amount(_CURRENCY.sub("", c)) and not _YEAR.fullmatch(c.strip()) for c in row[1:] if c)
+
     count = 0
     for row in grid[:MAX_HEADER_ROWS]:
-        values = [c for c in row[1:] if c]
-        if not values or any(is_amount(c) and not _YEAR.fullmatch(c.strip()) for c in values):
+        if not any(c for c in row[1:]) or amounts(row):
             break
         count += 1
-    if count == len(grid):  # a table of words only: its first row names the columns
-        return min(1, count)
+    if not any(amounts(row) for row in grid[count:]):  # words only: nothing tells header from body but order
+        return min(1, len(grid))
     return count
 
 

@@ -12,6 +12,11 @@ def test_header_row_count():
     assert header_row_count([["", "Three Months", ""], ["", "2022", "2021"], ["Sales", "82,959", "81,434"]]) == 2
     assert header_row_count([["North", "1,200"], ["South", "980"]]) == 0
     assert header_row_count([["Name", "Role"], ["Kim", "Chair"]]) == 1  # words only: the first row names columns
+    korean = [["구분", "개정전", "개정후"], ["분류", "1군 감염병", "제1급감염병"], ["정의", "발생 즉시", "신고"],
+              ["예시", "콜레라", "에볼라"], ["기준", "전파력", "심각도"]]
+    assert header_row_count(korean) == 1  # longer words-only tables too
+    assert header_row_count([["", "2022", "2021"], ["Total net sales", "$ 82,959", "$ 81,434"]]) == 1
+    assert header_row_count([["", "Q1", ""], ["", "units", "share"], ["Note", "see text", ""], ["A", "12", "3"]]) == 3
 
 
 def test_repeats_header():
