@@ -132,8 +132,28 @@ class Catalog:
                 raise
             conn.execute("COMMIT")
 
+    def _check_version(self, version: str) -> None:
+        if version != str(SCHEMA_VERSION):
+            raise StoreError(f"catalog {self.path} has schema version {version}, this docrag reads version "
+                             f"{SCHEMA_VERSION}; {self._rebuild_hint}")
+
+    def _ready_version(self, conn: sqlite3.Connection) -> str | None:
+        """The schema version of a catalog that already holds every table and its id, read without a lock;
+        None when the schema still has to be written."""
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"meta", "documents", "elements"} <= tables:
+            return None
+        meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('schema_version', 'catalog_id')"))
+        return meta.get("schema_version") if "catalog_id" in meta else None
+
     def _init_schema(self) -> None:
         with self._connect() as conn:
+            # An existing catalog is only read here: taking the write lock would make every reader (a search
+            # during an ingest) wait for the ingest's open document transaction, and fail after the timeout.
+            version = self._ready_version(conn)
+            if version is not None:
+                self._check_version(version)
+                return
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -143,9 +163,8 @@ class Catalog:
                 if row is None:
                     conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
                                  (str(SCHEMA_VERSION),))
-                elif row[0] != str(SCHEMA_VERSION):
-                    raise StoreError(f"catalog {self.path} has schema version {row[0]}, this docrag reads version "
-                                     f"{SCHEMA_VERSION}; {self._rebuild_hint}")
+                else:
+                    self._check_version(row[0])
                 # A random id per catalog file: a lexical index built for another catalog (deleted and
                 # re-ingested) can then never match by a coincidence of generation numbers.
                 conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('catalog_id', ?)",

@@ -64,3 +64,18 @@ def test_damaged_file_refused(tmp_path: Path) -> None:
     (tmp_path / "catalog.sqlite").write_bytes(b"\x00garbage" * 512)
     with pytest.raises(StoreError, match="damaged"):
         Catalog(tmp_path)
+
+
+def test_opening_does_not_wait_for_a_writer(tmp_path: Path) -> None:
+    """A search opens the catalog while an ingest holds its document transaction: it reads what is committed."""
+    Catalog(tmp_path).put_document(_record("d1", "/x/a.pdf"), _elements("d1", 2))
+    writer = sqlite3.connect(tmp_path / "catalog.sqlite", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("DELETE FROM elements")
+    try:
+        reader = Catalog(tmp_path)
+        assert [d.doc_id for d in reader.documents()] == ["d1"]
+        assert reader.element_count() == 2
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
