@@ -11,6 +11,7 @@ import re
 from typing import Sequence
 
 from docparse.captions import is_caption
+from docparse.headings import dominant_size, is_heading_text
 from docparse.page_box import PageBox
 
 HEADING_RATIO = 1.2  # a run this much larger than the body size is a heading
@@ -55,15 +56,19 @@ def _join(lines: list[str]) -> str:
 def _runs(block: dict, body: float) -> list[PageBox]:
     """Split one text block into consecutive heading and body runs."""
     runs: list[tuple[bool, list[dict]]] = []
+    # The previous line opened a list item (a bullet, or bold body text): the bold lines after it continue it.
+    bold_body = False
     for line in block["lines"]:
         spans = [s for s in line["spans"] if s["text"].strip()]
         if not spans:
             continue
-        size = max(s["size"] for s in spans)
+        size = dominant_size(spans)
         text = _line_text(spans)
-        heading = len(text) < 120 and not is_caption(text) and (
+        bold = all(_is_bold(s) for s in spans)
+        heading = len(text) < 120 and not is_caption(text) and is_heading_text(text) and (
             size >= HEADING_RATIO * body
-            or (all(_is_bold(s) for s in spans) and size >= body - 0.5 and not _SENTENCE_END.search(text)))
+            or (bold and not bold_body and size >= body - 0.5 and not _SENTENCE_END.search(text)))
+        bold_body = not heading and (bold or not is_heading_text(text))
         if runs and runs[-1][0] == heading:
             runs[-1][1].append(line)
         else:
@@ -74,8 +79,8 @@ def _runs(block: dict, body: float) -> list[PageBox]:
         bbox = (min(l["bbox"][0] for l in lines), min(l["bbox"][1] for l in lines),
                 max(l["bbox"][2] for l in lines), max(l["bbox"][3] for l in lines))
         if heading and len(text) < 200:
-            size = max(s["size"] for l in lines for s in l["spans"] if s["text"].strip())
-            out.append(PageBox("heading", bbox, text, size=float(round(size))))
+            size = dominant_size(s for l in lines for s in l["spans"])
+            out.append(PageBox("heading", bbox, text, size=size))
         elif text:
             out.append(PageBox("text", bbox, text, meta={"class": "caption"} if is_caption(text) else {}))
     return out

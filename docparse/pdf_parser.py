@@ -24,6 +24,7 @@ from docparse.chunking import TextBlock, chunk_blocks, token_counter
 from docparse.element import BBox, Element, ElementKind, Provenance, element_id, round_bbox
 from docparse.errors import CorruptDocumentError, DocumentTooLargeError, EncryptedDocumentError
 from docparse.fast_page import fast_boxes
+from docparse.headings import dominant_size, is_heading_text
 from docparse.page_box import PageBox
 from docparse.page_router import PageScan, route_page, scan_page
 from docparse.scanned_page import FigureOcr, ocr_page_boxes
@@ -123,8 +124,12 @@ def _boxes_from_layout(doc: "pymupdf.Document", pno: int) -> list[PageBox]:
             if text and is_caption(text):
                 # bold caption lines ("[표 1] ...") are often classed as headers; they must stay linkable
                 out.append(PageBox("text", bbox, text, meta={"class": "caption"}))
+            elif text and not is_heading_text(text):  # a lone bullet or a bold list item: body text
+                out.append(PageBox("text", bbox, text, meta={"class": "list-item"}))
             elif text:
-                out.append(PageBox("heading", bbox, text, size=float(box.max_fontsize or 0)))
+                spans = [span for line in box.textlines or [] for span in line.get("spans", [])]
+                size = dominant_size(spans) or float(box.max_fontsize or 0)
+                out.append(PageBox("heading", bbox, text, size=size))
         elif cls == "table":
             table = box.table or {}
             if table.get("extract"):
@@ -259,9 +264,20 @@ def _crop(page: "pymupdf.Page", bbox: BBox, path: Path, dpi: int) -> str | None:
     return str(path)
 
 
+STYLE_STEP = 0.75  # more than _Sections' 0.5 pt tolerance, less than a real step between type sizes
+
+
 def _heading_rank(text: str, size: float) -> tuple[float, int]:
+    """(effective size, numbering depth) of a heading. Filings and reports often set every heading in one size
+    and rank them by style: at equal size an ALL-CAPS heading ("RESULTS OF OPERATIONS") is outer to a mixed-case
+    one, and a run-in heading that ends with a colon ("Net Sales:") is inner to both."""
     numbering = _NUMBERING.match(text)
     depth = numbering.group(1).count(".") + 1 if numbering and any(c.isdigit() for c in numbering.group(1)) else 0
+    cased = sum(1 for c in text if c.isupper() or c.islower())
+    if cased >= 4 and text == text.upper():
+        size += STYLE_STEP
+    elif text.rstrip().endswith(":"):
+        size -= STYLE_STEP
     return size, depth
 
 
