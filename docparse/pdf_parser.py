@@ -264,20 +264,9 @@ def _crop(page: "pymupdf.Page", bbox: BBox, path: Path, dpi: int) -> str | None:
     return str(path)
 
 
-STYLE_STEP = 0.75  # more than _Sections' 0.5 pt tolerance, less than a real step between type sizes
-
-
 def _heading_rank(text: str, size: float) -> tuple[float, int]:
-    """(effective size, numbering depth) of a heading. Filings and reports often set every heading in one size
-    and rank them by style: at equal size an ALL-CAPS heading ("RESULTS OF OPERATIONS") is outer to a mixed-case
-    one, and a run-in heading that ends with a colon ("Net Sales:") is inner to both."""
     numbering = _NUMBERING.match(text)
     depth = numbering.group(1).count(".") + 1 if numbering and any(c.isdigit() for c in numbering.group(1)) else 0
-    cased = sum(1 for c in text if c.isupper() or c.islower())
-    if cased >= 4 and text == text.upper():
-        size += STYLE_STEP
-    elif text.rstrip().endswith(":"):
-        size -= STYLE_STEP
     return size, depth
 
 

@@ -55,17 +55,3 @@ def test_bold_list_item_does_not_become_a_section(tmp_path: Path) -> None:
     item = [e for e in parsed.elements if "spin off" in e.text]
     assert item and item[0].kind is ElementKind.TEXT and item[0].section == ("Risk Factors",)
 
-
-def test_all_caps_heading_is_outer_at_equal_size(tmp_path: Path) -> None:
-    doc = pymupdf.open()
-    page = doc.new_page()
-    y = 72.0
-    for heading in ("RESULTS OF OPERATIONS", "Net Sales", "Cost of Sales", "LIQUIDITY", "Cash Flows"):
-        page.insert_text((72, y), heading, fontname="hebo", fontsize=10)
-        page.insert_textbox(pymupdf.Rect(72, y + 8, 520, y + 60), BODY * 2, fontname="helv", fontsize=10)
-        y += 110
-    doc.save(tmp_path / "filing.pdf")
-    parsed = parse_document(tmp_path / "filing.pdf", ParseOptions(ocr="off"))
-    sections = {e.text.split()[0]: e.section for e in parsed.elements if e.kind is ElementKind.TITLE}
-    assert sections == {"RESULTS": (), "Net": ("RESULTS OF OPERATIONS",), "Cost": ("RESULTS OF OPERATIONS",),
-                        "LIQUIDITY": (), "Cash": ("LIQUIDITY",)}, sections
