@@ -1,8 +1,8 @@
 """What text an element is embedded (and lexically indexed) from.
 
 A text embedder reads only its first ~256 tokens, so what goes first matters most. Every element is prefixed with
-its nearest section headings (a chunk of "Note 2 - Revenue" is about revenue even when its sentences never say
-so). A table's Markdown is mostly numbers, which dense models read poorly; its embedding text leads with the
+the words of its file name (which document: company, year, quarter) and its nearest section headings (a chunk
+of "Note 2 - Revenue" is about revenue even when its sentences never say so). A table's Markdown is mostly numbers, which dense models read poorly; its embedding text leads with the
 caption, the header rows and the row labels (the words people ask with: "Total net sales", "Diluted"), then the
 Markdown. A figure leads with its caption, then the words found inside it.
 """
@@ -39,15 +39,35 @@ def table_summary(cells: tuple[tuple[str, ...], ...]) -> str:
     return "\n".join(parts)
 
 
+_NAME_PIECES = re.compile(r"[^\W_]+")
+_CODE_LIKE = re.compile(r"(?=.*\d)(?=.*[^\W\d_])\w{9,}|\d{9,}|[0-9a-f]{12,}", re.IGNORECASE)
+
+
+def document_label(source: str) -> str:
+    """The words of a file name that say which document this is ("3M_2018_10K.pdf" -> "3M 2018 10K",
+    "2023 Q2 AAPL.pdf" -> "2023 Q2 AAPL"). Every view of the document starts with it: a passage on page 38 of a
+    filing seldom names the company or the year it is about, and a question over a whole library does. Hashes
+    and other machine names ("a5879805d70c....pdf") give no words and are left out."""
+    stem = source.rsplit(".", 1)[0] if "." in source else source
+    pieces = [piece for piece in _NAME_PIECES.findall(stem) if not _CODE_LIKE.fullmatch(piece)]
+    return " ".join(pieces)
+
+
+def _lead(element: Element, body: str) -> str:
+    """Document label and nearest section headings, as one line ("3M 2018 10K | RESULTS > Net Sales:")."""
+    context = [h for h in element.section[-SECTION_LEVELS:] if h and h not in body[:200]]
+    label = document_label(element.source)
+    return " | ".join(p for p in (label, " > ".join(context)) if p)
+
+
 def embedding_text(element: Element) -> str:
     """The text a vector is made from; blank means "no vector" (the element stays in the catalog)."""
     body = (element.text or "").strip()
     if not body and element.kind is not ElementKind.TABLE:
         return ""
     parts: list[str] = []
-    context = [h for h in element.section[-SECTION_LEVELS:] if h and h not in body[:200]]
-    if context and element.kind is not ElementKind.TITLE:
-        parts.append(" > ".join(context))
+    if element.kind is not ElementKind.TITLE:
+        parts.append(_lead(element, body))
     caption = (element.caption or "").strip()
     if caption and caption not in body[:len(caption) + 50]:
         parts.append(caption)
@@ -82,8 +102,7 @@ def embedding_views(element: Element) -> list[str]:
     body = rows[n_header:]
     if len(body) <= ROWS_PER_VIEW:
         return [first]
-    lead = [" > ".join(h for h in element.section[-SECTION_LEVELS:] if h), (element.caption or "").strip(),
-            dict(element.metadata).get("header", "")]
+    lead = [_lead(element, ""), (element.caption or "").strip(), dict(element.metadata).get("header", "")]
     lead = [p for p in lead if p]
     views = [first]
     for start in range(0, len(body), ROWS_PER_VIEW):
