@@ -20,18 +20,9 @@ _BOLD = 16  # span flag bit for bold
 _SENTENCE_END = re.compile(r"[.;,:]\s*$")
 
 
-def _span_chars(block: dict) -> list[tuple[float, int]]:
-    return [(s["size"], len(s["text"].strip())) for line in block["lines"] for s in line["spans"] if s["text"].strip()]
-
-
 def body_size(blocks: Sequence[dict]) -> float:
-    """The font size carrying most characters on the page (the body text size)."""
-    weights: dict[float, int] = {}
-    for block in blocks:
-        for size, chars in _span_chars(block):
-            key = round(size * 2) / 2
-            weights[key] = weights.get(key, 0) + chars
-    return max(weights, key=weights.get) if weights else 10.0
+    """The font size carrying most characters on the page (the body text size); 10 for a page without text."""
+    return dominant_size(span for block in blocks for line in block["lines"] for span in line["spans"]) or 10.0
 
 
 def _line_text(spans: Sequence[dict]) -> str:

@@ -22,12 +22,13 @@ def is_heading_text(text: str) -> bool:
 
 
 def dominant_size(spans: Iterable[Mapping]) -> float:
-    """The font size that carries most of the characters of `spans` (PyMuPDF span dicts with "size" and
-    "text"). Not the largest: a bullet or a symbol is often set larger than the words beside it."""
+    """The font size (to half a point) that carries most of the non-blank characters of `spans` (PyMuPDF span
+    dicts with "size" and "text"); 0.0 for no text. For a heading, not its largest size: a bullet or a symbol is
+    often set larger than the words beside it. For a page, its body text size."""
     weights: dict[float, int] = {}
     for span in spans:
-        chars = len(_HAS_WORD.findall(span.get("text", "")))
+        chars = len(span.get("text", "").strip())
         if chars:
             size = round(float(span.get("size", 0.0)) * 2) / 2
             weights[size] = weights.get(size, 0) + chars
-    return max(weights, key=lambda size: (weights[size], size)) if weights else 0.0
+    return max(weights, key=weights.__getitem__) if weights else 0.0

@@ -2,9 +2,10 @@
 
 A text embedder reads only its first ~256 tokens, so what goes first matters most. Every element is prefixed with
 the words of its file name (which document: company, year, quarter) and its nearest section headings (a chunk
-of "Note 2 - Revenue" is about revenue even when its sentences never say so). A table's Markdown is mostly numbers, which dense models read poorly; its embedding text leads with the
-caption, the header rows and the row labels (the words people ask with: "Total net sales", "Diluted"), then the
-Markdown. A figure leads with its caption, then the words found inside it.
+of "Note 2 - Revenue" is about revenue even when its sentences never say so). A table's Markdown is mostly
+numbers, which dense models read poorly; its embedding text leads with the caption, the header rows and the row
+labels (the words people ask with: "Total net sales", "Diluted"), then the Markdown. A figure leads with its
+caption, then the words found inside it.
 """
 from __future__ import annotations
 
