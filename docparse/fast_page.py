@@ -56,10 +56,11 @@ def _runs(block: dict, body: float) -> list[PageBox]:
         size = dominant_size(spans)
         text = _line_text(spans)
         bold = all(_is_bold(s) for s in spans)
-        heading = len(text) < 120 and not is_caption(text) and is_heading_text(text) and (
+        may_head = is_heading_text(text)
+        heading = len(text) < 120 and not is_caption(text) and may_head and (
             size >= HEADING_RATIO * body
             or (bold and not bold_body and size >= body - 0.5 and not _SENTENCE_END.search(text)))
-        bold_body = not heading and (bold or not is_heading_text(text))
+        bold_body = not heading and (bold or not may_head)
         if runs and runs[-1][0] == heading:
             runs[-1][1].append(line)
         else:

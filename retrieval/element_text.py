@@ -49,7 +49,7 @@ def document_label(source: str) -> str:
     "2023 Q2 AAPL.pdf" -> "2023 Q2 AAPL"). Every view of the document starts with it: a passage on page 38 of a
     filing seldom names the company or the year it is about, and a question over a whole library does. Hashes
     and other machine names ("a5879805d70c....pdf") give no words and are left out."""
-    stem = source.rsplit(".", 1)[0] if "." in source else source
+    stem = source.rsplit(".", 1)[0]
     pieces = [piece for piece in _NAME_PIECES.findall(stem) if not _CODE_LIKE.fullmatch(piece)]
     return " ".join(pieces)
 
