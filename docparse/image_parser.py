@@ -124,6 +124,9 @@ class ImageParser:
     def _frame_elements(self, frame: "Image.Image", original: tuple[int, int], pageno: int, info: DocumentInfo,
                         options: ParseOptions, count) -> Iterator[Element]:
         from docparse.pdf_parser import _Sections
+        import numpy as np
+
+        from docparse.ocr.page_regions import text_regions
         from docparse.scanned_page import lines_to_boxes
 
         scale = original[0] / frame.width  # decoded pixels -> original pixels (= points)
@@ -131,8 +134,10 @@ class ImageParser:
         engine = engine_for(options.ocr, options.ocr_languages)
         if engine is not None:
             try:
-                lines = engine.recognize(frame.convert("L"), options.ocr_languages)
-                boxes = lines_to_boxes(lines, scale, (0.0, 0.0), float(original[0]))
+                gray = frame.convert("L")
+                lines = engine.recognize(gray, options.ocr_languages)
+                boxes = lines_to_boxes(lines, scale, (0.0, 0.0), float(original[0]),
+                                       regions=text_regions(np.asarray(gray)))
             except Exception as err:  # the figure is still worth keeping without its text
                 logger.warning("%s page %d: OCR by %s failed (%s: %s)", info.source, pageno, engine.name,
                                type(err).__name__, err)

@@ -21,8 +21,11 @@ import re
 import statistics
 from typing import TYPE_CHECKING, Sequence
 
+import numpy as np
+
 from docparse.fast_page import reading_order
-from docparse.ocr import OcrEngine, OcrLine, engine_for
+from docparse.ocr import OcrEngine, OcrLine, PixelBox, engine_for
+from docparse.ocr.page_regions import region_of, text_regions
 from docparse.page_box import PageBox
 
 if TYPE_CHECKING:
@@ -132,9 +135,13 @@ def _inside(box: tuple, area: Sequence[float]) -> bool:
 
 
 def lines_to_boxes(lines: Sequence[OcrLine], scale: float, origin: tuple[float, float], page_width: float,
-                   figures: Sequence[Sequence[float]] = ()) -> list[PageBox]:
+                   figures: Sequence[Sequence[float]] = (), regions: Sequence[PixelBox] = ()) -> list[PageBox]:
     """Heading, text and figure page boxes in reading order from OCR lines (pixel boxes times `scale` plus
-    `origin` give PDF points). Lines inside one of `figures` (PDF-point boxes) become that figure's text."""
+    `origin` give PDF points). Lines inside one of `figures` (PDF-point boxes) become that figure's text.
+
+    `regions`: the image's white-space regions in reading order (docparse.ocr.page_regions.text_regions), which
+    set the order: boxes follow their region, top to bottom within it. Without them, a two-column guess on the
+    boxes themselves (fast_page.reading_order), which needs long paragraphs to see the columns."""
     placed = [(line, _to_points(line, scale, *origin)) for line in lines
               if line.confidence >= MIN_LINE_CONFIDENCE and _WORDY.search(line.text)]
     figure_boxes = [PageBox("figure", tuple(f), meta={"ocr": "page"}) for f in figures]
@@ -158,7 +165,15 @@ def lines_to_boxes(lines: Sequence[OcrLine], scale: float, origin: tuple[float, 
             out.append(PageBox("heading", bbox, text, size=float(round(height))))
         else:
             out.append(PageBox("text", bbox, text))
-    return reading_order(out, page_width)
+    if not regions:
+        return reading_order(out, page_width)
+
+    def region_rank(box: PageBox) -> tuple[int, float, float]:
+        x = ((box.bbox[0] + box.bbox[2]) / 2 - origin[0]) / scale
+        y = ((box.bbox[1] + box.bbox[3]) / 2 - origin[1]) / scale
+        return region_of(regions, x, y), box.bbox[1], box.bbox[0]
+
+    return sorted(out, key=region_rank)
 
 
 def _join_lines(lines: list[str]) -> str:
@@ -187,6 +202,7 @@ def ocr_page_boxes(page: "pymupdf.Page", scan: "PageScan", source: str,
         if image is None:
             return []
         lines = engine.recognize(image, options.ocr_languages)
+        regions = text_regions(np.asarray(image))
     except Exception as err:  # an engine crash or timeout costs this page its OCR text, not the document
         logger.warning("%s page %d: OCR by %s failed (%s: %s); using the text layer", source, page.number + 1,
                        engine.name, type(err).__name__, err)
@@ -198,7 +214,7 @@ def ocr_page_boxes(page: "pymupdf.Page", scan: "PageScan", source: str,
     figures = [r for r in scan.image_rects
                if (r[2] - r[0]) * (r[3] - r[1]) < MIN_IMAGE_COVER * area
                and (r[2] - r[0]) * (r[3] - r[1]) >= options.min_figure_area]
-    return lines_to_boxes(lines, 72.0 / dpi, (page.rect.x0, page.rect.y0), page.rect.width, figures)
+    return lines_to_boxes(lines, 72.0 / dpi, (page.rect.x0, page.rect.y0), page.rect.width, figures, regions)
 
 
 class FigureOcr:

@@ -6,10 +6,11 @@ pixels and a confidence. Engines import their heavy libraries lazily; `engine_fo
 warning naming what to install and returns None so parsing goes on without OCR.
 
 Default engine ("auto"): Tesseract, chosen by measurement (bench/ocr_accuracy.py, bench/results/ocr-accuracy.md):
-on image-only renders of real text pages Tesseract read English at 0.986 character accuracy and Korean at 0.853;
-rapidocr's bundled PP-OCRv4 models read English at 0.587 (they drop most word spaces) and Korean at 0.102 (their
-recognizer is Chinese/English only), and were 2-5x slower per page on the 2-core machine. So one default serves
-both scripts. When Tesseract is missing, "auto" falls back to rapidocr (and warns if Korean was asked for).
+on image-only renders of real text pages Tesseract read English at 0.986 character accuracy and Korean at 0.853
+(0.987 and 0.885 since docparse.ocr.page_regions); rapidocr's bundled PP-OCRv4 models read English at 0.587
+(they drop most word spaces) and Korean at 0.102 (their recognizer is Chinese/English only), and were 2-5x slower
+per page on the 2-core machine. So one default serves both scripts. When Tesseract is missing, "auto" falls back
+to rapidocr (and warns if Korean was asked for).
 """
 from __future__ import annotations
 

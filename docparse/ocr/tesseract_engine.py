@@ -26,7 +26,7 @@ INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-ko
 # Page segmentation modes: 3 = automatic page layout (columns, paragraphs); 11 = sparse text in no order (the
 # labels and legends of a chart, where mode 3 looks for paragraphs that are not there).
 _PSM_PAGE, _PSM_SPARSE = 3, 11
-_PSM_COLUMN = 4  # one column of text of varying sizes: the fallback when mode 3 finds no text at all
+_PSM_COLUMN = 4  # one column of text of varying sizes: stacked page regions; the fallback when mode 3 finds nothing
 # A gap wider than this many word heights inside one Tesseract line is a column gutter, not a word space.
 COLUMN_GAP = 1.5
 # Gap between two Hangul "words" (in line heights) below which they are syllables of one word.
@@ -35,6 +35,11 @@ COLUMN_GAP = 1.5
 HANGUL_JOIN_GAP = 0.35
 # Hangul and the CJK brackets set beside it (「」『』〈〉): Korean particles attach to what precedes them.
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\u3008-\u3011]")
+# More regions than this are not columns of text but a form or a table: Tesseract's own layout analysis reads it.
+MAX_STACKED_REGIONS = 60
+# White space between stacked regions, as a share of the page width (plus 10 px): about two lines of body text at
+# 300 dpi, so Tesseract never joins the last line of one region to the first of the next.
+STACK_MARGIN_SHARE = 0.04
 # Per-image wall-clock limit (seconds): a pathological image must not hang a batch. Generous, because a page
 # that takes 13 s alone took 90-130 s on this 2-core machine while other jobs ran (120 s cut real pages off).
 TIMEOUT_S = 600
@@ -84,7 +89,7 @@ class TesseractEngine:
         # a page took 58 s with the default threads and 12 s with one. The user's own setting wins.
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         lang = self.usable_languages(languages)
-        data = _image_data(image, lang, _PSM_SPARSE if sparse else _PSM_PAGE)
+        data = _image_data(image, lang, _PSM_SPARSE) if sparse else _page_data(image, lang)
         if not sparse and not any(t.strip() for t in data["text"]):
             # Mode 3's layout analysis sometimes declares a page with widely spaced text "empty"; one column of
             # text of varying size (mode 4) still reads it. Costs a second pass only on pages that came back empty.
@@ -105,6 +110,35 @@ def _image_data(image: "Image.Image", lang: str, psm: int) -> dict:
 
     return pytesseract.image_to_data(image, lang=lang, config=f"--psm {psm}", output_type=pytesseract.Output.DICT,
                                      timeout=TIMEOUT_S)
+
+
+def _page_data(image: "Image.Image", lang: str) -> dict:
+    """Tesseract's words of a page of text. A page that white space cuts into several regions (columns,
+    separated blocks) is read as those regions stacked into one column (docparse.ocr.page_regions, which says
+    why), and each word's box is mapped back onto the page; a page of one region, or of so many that they are
+    not columns of text (a form, a table), goes to Tesseract's own layout analysis."""
+    import numpy as np
+
+    from docparse.ocr import page_regions
+
+    regions = page_regions.text_regions(np.asarray(image.convert("L")))
+    if not 1 < len(regions) <= MAX_STACKED_REGIONS:
+        return _image_data(image, lang, _PSM_PAGE)
+    margin = int(STACK_MARGIN_SHARE * image.width) + 10
+    stacked, placements = page_regions.stack(image, regions, margin)
+    data = _image_data(stacked, lang, _PSM_COLUMN)
+    keep = []
+    for i in range(len(data["text"])):
+        leaf = page_regions.leaf_of(placements, data["top"][i] + data["height"][i] / 2, margin)
+        if leaf is None:
+            continue
+        placed = placements[leaf]
+        data["left"][i] += placed.region[0] - placed.left
+        data["top"][i] += placed.region[1] - placed.top
+        # Tesseract numbers blocks over the whole stack; the leaf keeps words of different regions apart.
+        data["block_num"][i] = leaf * 10_000 + data["block_num"][i]
+        keep.append(i)
+    return {key: [values[i] for i in keep] for key, values in data.items()}
 
 
 def _segments(data: dict, idx: list[int]) -> list[list[int]]:

@@ -226,3 +226,47 @@ def test_rapidocr_reads_a_line_with_its_box(tmp_path):
     assert "harbour" in text and "cargo" in text, lines
     x0, y0, x1, y1 = lines[0].bbox
     assert 30 < x0 < 120 and 30 < y0 < 110 and x1 > 500 and 0 < lines[0].confidence <= 1
+
+
+LEFT_COLUMN = ("Harbour pilots boarded every vessel before the breakwater. The western channel was dredged twice "
+               "during the winter, and the pilots reported fewer delays than in any earlier season.")
+RIGHT_COLUMN = ("Grain terminals loaded barley for export through March. Storage silos near the eastern quay "
+                "were repaired, and rail wagons brought cargo from inland farms every morning.")
+
+
+def _two_column_image(dpi: int):
+    with pymupdf.open() as source:
+        page = source.new_page(width=595, height=842)
+        page.insert_textbox(pymupdf.Rect(60, 100, 285, 400), LEFT_COLUMN, fontsize=13, fontname="helv")
+        page.insert_textbox(pymupdf.Rect(315, 100, 540, 400), RIGHT_COLUMN, fontsize=13, fontname="helv")
+        return page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
+
+
+@needs_tesseract
+def test_two_column_scan_lines_keep_to_their_column_with_boxes_on_the_page():
+    from PIL import Image
+
+    pix = _two_column_image(300)
+    image = Image.frombytes("L", (pix.width, pix.height), pix.samples)
+    lines = get_engine("tesseract").recognize(image, "eng")
+    gutter = 300 * 300 / 72  # x of the gutter's middle in pixels
+    left = [line for line in lines if line.bbox[2] < gutter]
+    right = [line for line in lines if line.bbox[0] > gutter]
+    # Every line is on one side of the gutter, within the rows where the text was drawn (boxes mapped back from
+    # the stacked image Tesseract read).
+    assert len(left) + len(right) == len(lines) >= 8
+    assert all(100 * 300 / 72 - 20 < line.bbox[1] and line.bbox[3] < 400 * 300 / 72 for line in lines)
+    assert _words(" ".join(line.text for line in left)) <= _words(LEFT_COLUMN) | {"s"}
+    assert len(_words(" ".join(line.text for line in right)) & _words(RIGHT_COLUMN)) >= 0.8 * len(
+        _words(RIGHT_COLUMN))
+
+
+@needs_tesseract
+def test_two_column_scan_reads_the_left_column_first(tmp_path):
+    doc = pymupdf.open()
+    doc.new_page(width=595, height=842).insert_image(pymupdf.Rect(0, 0, 595, 842), pixmap=_two_column_image(200))
+    doc.save(tmp_path / "columns.pdf")
+    doc.close()
+    parsed = parse_document(tmp_path / "columns.pdf", ParseOptions(ocr="tesseract"))
+    text = " ".join(e.text for e in parsed.elements if e.kind is ElementKind.TEXT)
+    assert text.index("breakwater") < text.index("season") < text.index("Grain") < text.index("morning"), text
