@@ -6,7 +6,7 @@ store's catalog, so the mix of prose chunks and table row groups is the one `doc
 gives views and tokens (as the embedder truncates them) per element kind, seconds, texts/s and tokens/s: the
 floor that embedding puts under ingest time on this machine.
 
-  .venv/bin/python bench/embed_speed.py --store STORE [--limit 5000] [--out FILE]
+  .venv/bin/python bench/embed_speed.py --store STORE [--backend onnx|sentence-transformers] [--out FILE]
 """
 import argparse
 import json
@@ -35,14 +35,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", required=True, type=Path)
     ap.add_argument("--limit", type=int, default=5000)
+    ap.add_argument("--backend", default="onnx", help="a key of retrieval.text_embedder.TEXT_EMBEDDERS")
     ap.add_argument("--out")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    from retrieval.text_embedder import SentenceTransformerEmbedder
+    from retrieval.text_embedder import SentenceTransformerEmbedder, make_text_embedder
 
     views = store_views(args.store, args.limit)
-    embedder = SentenceTransformerEmbedder()
-    model = embedder._load()
+    model = SentenceTransformerEmbedder()._load()  # counts tokens as the model's own tokenizer cuts them
     window = int(model.max_seq_length)
     tokenizer = model.tokenizer
     per_kind: dict[str, dict[str, int]] = {}
@@ -52,12 +52,13 @@ def main() -> None:
         entry["views"] += 1
         entry["tokens"] += tokens
     texts = [text for _, text in views]
+    embedder = make_text_embedder(backend=args.backend)
     embedder.embed_documents(texts[:32])  # warm up outside the timing
     started = time.perf_counter()
     embedder.embed_documents(texts)
     seconds = time.perf_counter() - started
     tokens = sum(entry["tokens"] for entry in per_kind.values())
-    report = {"store": str(args.store), "window": window, "views": len(texts), "tokens": tokens,
+    report = {"store": str(args.store), "backend": args.backend, "window": window, "views": len(texts), "tokens": tokens,
               "per_kind": per_kind, "seconds": round(seconds, 2), "texts_per_s": round(len(texts) / seconds, 1),
               "tokens_per_s": round(tokens / seconds)}
     text = json.dumps(report, indent=1)

@@ -23,8 +23,9 @@ STORE_FILE = "docrag.toml"
 # Setting -> the environment variable that overrides the file (read downstream, where the setting is used).
 ENV_OVERRIDES = {"llm": "DOCRAG_LLM", "base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY",
                  "clip_model": "DOCRAG_CLIP_MODEL", "clip_pretrained": "DOCRAG_CLIP_PRETRAINED",
-                 "rerank_model": "DOCRAG_RERANK"}
-_TYPES: dict[str, type] = {"llm": str, "base_url": str, "api_key": str, "text_model": str, "chroma_url": str,
+                 "rerank_model": "DOCRAG_RERANK", "text_backend": "DOCRAG_TEXT_BACKEND"}
+_TYPES: dict[str, type] = {"llm": str, "base_url": str, "api_key": str, "text_model": str, "text_backend": str,
+                           "chroma_url": str,
                            "chroma_collection": str, "clip_model": str, "clip_pretrained": str,
                            "rerank_model": str, "ocr": str, "ocr_languages": str, "image_search": bool,
                            "search_k": int, "answer_k": int}

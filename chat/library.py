@@ -47,6 +47,9 @@ class LibraryConfig:
 
     root: Path
     text_model: str = "all-MiniLM-L6-v2"
+    # What runs the text model (retrieval.text_embedder.TEXT_EMBEDDERS): None = $DOCRAG_TEXT_BACKEND, else "onnx"
+    # (ONNX Runtime on the CPU, the same vectors as torch and faster; sentence-transformers where it cannot run).
+    text_backend: str | None = None
     chroma_url: str | None = None
     llm: str | None = None
     base_url: str | None = None
@@ -99,11 +102,12 @@ class Library:
         """The retrieval index (text embedder, Chroma store, catalog)."""
         if self._index is None:
             from retrieval.index import LibraryIndex
-            from retrieval.text_embedder import make_text_embedder
+            from retrieval.text_embedder import DEFAULT_TEXT_BACKEND, make_text_embedder
             self.config.root.mkdir(parents=True, exist_ok=True)
             from retrieval.image_route import store_has_images
             from retrieval.rerank import reranker_from_config
-            self._index = LibraryIndex(self.config.root, make_text_embedder(self.config.text_model),
+            backend = self.config.text_backend or os.environ.get("DOCRAG_TEXT_BACKEND") or DEFAULT_TEXT_BACKEND
+            self._index = LibraryIndex(self.config.root, make_text_embedder(self.config.text_model, backend),
                                        chroma_url=self.config.chroma_url, collection=self.config.chroma_collection,
                                        reranker=reranker_from_config(self.config.rerank_model))
             if store_has_images(self.config.root):

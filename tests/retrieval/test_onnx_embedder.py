@@ -1,0 +1,145 @@
+"""The ONNX Runtime text embedder (retrieval.onnx_embedder) on tiny random-weight sentence-transformers models built
+here: exported through the real code path, checked against the same model run by sentence-transformers on torch."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval import onnx_embedder
+from retrieval.onnx_embedder import OnnxTextEmbedder, UnsupportedModel, model_layout
+from retrieval.text_embedder import SentenceTransformerEmbedder
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+WORDS = ("net sales revenue growth profit margin table figure chart quarter year total billion dollars the of "
+         "in was rainy weather april engineers company employs query document").split()
+TEXTS = ["net sales revenue grew in the quarter", "total net sales were 394 billion dollars",
+         "the company employs many engineers", "weather", " ".join(WORDS * 6)]  # the last passes the window
+
+
+def build_tiny_sentence_model(folder: Path, pooling: str = "mean", prompts: dict | None = None,
+                              seed: int = 5) -> Path:
+    """A 2-layer, 32-wide random BERT with a word-level fast tokenizer, wrapped as a sentence-transformers folder
+    (Transformer + Pooling) with a 24-token window."""
+    import torch
+    from sentence_transformers import SentenceTransformer, models
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    hf = folder.with_name(folder.name + "-hf")
+    hf.mkdir(parents=True, exist_ok=True)
+    vocab = hf / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, *"0123456789"]) + "\n")
+    tokenizer = BertTokenizerFast(str(vocab), do_lower_case=True)
+    torch.manual_seed(seed)
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64)
+    BertModel(config).eval().save_pretrained(hf)
+    tokenizer.save_pretrained(hf)
+    transformer = models.Transformer(str(hf), max_seq_length=24)
+    model = SentenceTransformer(modules=[transformer, models.Pooling(32, pooling_mode=pooling)], device="cpu",
+                                prompts=prompts or {})
+    model.save(str(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("onnxruntime")
+    return build_tiny_sentence_model(tmp_path_factory.mktemp("tiny") / "mean")
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DOCRAG_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.mark.parametrize("pooling", ["mean", "cls", "max"])
+def test_vectors_match_sentence_transformers(tmp_path: Path, cache: Path, pooling: str) -> None:
+    folder = build_tiny_sentence_model(tmp_path / pooling, pooling=pooling)
+    embedder = OnnxTextEmbedder(str(folder), batch_size=2)  # batches of 2: padding differs batch to batch
+    vectors = embedder.embed_documents(TEXTS)
+    assert embedder.backend == "onnx" and embedder.dimension == 32
+    assert vectors.dtype == np.float32 and vectors.shape == (len(TEXTS), 32)
+    expected = SentenceTransformerEmbedder(str(folder)).embed_documents(TEXTS)
+    np.testing.assert_allclose(vectors, expected, atol=1e-5)
+    assert embedder.embed_queries([]).shape == (0, 32)
+    assert embedder.onnx_path().is_file() and cache in embedder.onnx_path().parents
+
+
+def test_prompts_are_applied_per_kind(tmp_path: Path, cache: Path) -> None:
+    folder = build_tiny_sentence_model(tmp_path / "prompted", prompts={"query": "query ", "document": "document "})
+    embedder = OnnxTextEmbedder(str(folder))
+    reference = SentenceTransformerEmbedder(str(folder))
+    np.testing.assert_allclose(embedder.embed_queries(TEXTS[:2]), reference.embed_queries(TEXTS[:2]), atol=1e-5)
+    np.testing.assert_allclose(embedder.embed_documents(TEXTS[:2]), reference.embed_documents(TEXTS[:2]),
+                               atol=1e-5)
+    assert not np.allclose(embedder.embed_queries(TEXTS[:1]), embedder.embed_documents(TEXTS[:1]), atol=1e-3)
+
+
+def test_export_happens_once_and_is_reused(tiny_model: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = OnnxTextEmbedder(str(tiny_model))
+    expected = first.embed_documents(TEXTS)
+
+    def no_export(*args: object) -> None:
+        raise AssertionError("exported again although the cache holds the model")
+
+    monkeypatch.setattr(onnx_embedder, "export_onnx", no_export)
+    second = OnnxTextEmbedder(str(tiny_model))
+    np.testing.assert_allclose(second.embed_documents(TEXTS), expected, atol=1e-6)
+    assert second.backend == "onnx"
+    assert not list(second.onnx_path().parent.glob("*.partial"))
+
+
+def test_damaged_cache_entry_is_exported_again(tiny_model: Path, cache: Path, caplog: pytest.LogCaptureFixture) -> None:
+    expected = OnnxTextEmbedder(str(tiny_model)).embed_documents(TEXTS)
+    path = OnnxTextEmbedder(str(tiny_model)).onnx_path()
+    path.write_bytes(b"not an onnx model")
+    with caplog.at_level(logging.WARNING, logger="retrieval.onnx_embedder"):
+        embedder = OnnxTextEmbedder(str(tiny_model))
+        np.testing.assert_allclose(embedder.embed_documents(TEXTS), expected, atol=1e-6)
+    assert embedder.backend == "onnx" and path.stat().st_size > 1000
+    assert "did not load" in caplog.text
+
+
+def test_changed_weights_get_a_new_export(tiny_model: Path, tmp_path: Path, cache: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_model, copy)
+    before = OnnxTextEmbedder(str(copy)).onnx_path()
+    config = json.loads((copy / "config.json").read_text())
+    config["layer_norm_eps"] = 1e-5
+    (copy / "config.json").write_text(json.dumps(config))
+    assert OnnxTextEmbedder(str(copy)).onnx_path() != before
+
+
+def test_models_outside_the_onnx_path_fall_back_to_torch(tiny_model: Path, tmp_path: Path, cache: Path,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    no_fast_tokenizer = tmp_path / "slow-tokenizer"
+    shutil.copytree(tiny_model, no_fast_tokenizer)
+    (no_fast_tokenizer / "tokenizer.json").unlink()
+    with caplog.at_level(logging.INFO, logger="retrieval.onnx_embedder"):
+        embedder = OnnxTextEmbedder(str(no_fast_tokenizer))
+        vectors = embedder.embed_documents(TEXTS)
+    assert embedder.backend == "sentence-transformers"
+    assert "no tokenizer.json" in caplog.text
+    np.testing.assert_allclose(vectors, SentenceTransformerEmbedder(str(no_fast_tokenizer)).embed_documents(TEXTS),
+                               atol=1e-6)
+
+
+def test_layout_names_what_it_does_not_cover(tiny_model: Path, tmp_path: Path) -> None:
+    assert model_layout(tiny_model)["pooling"] == "mean" and model_layout(tiny_model)["window"] == 24
+    with pytest.raises(UnsupportedModel, match="not a local model folder"):
+        model_layout(Path("BAAI/bge-small-en-v1.5"))
+    dense = tmp_path / "dense"
+    shutil.copytree(tiny_model, dense)
+    modules = json.loads((dense / "modules.json").read_text())
+    modules.append({"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"})
+    (dense / "modules.json").write_text(json.dumps(modules))
+    with pytest.raises(UnsupportedModel, match="models.Dense"):
+        model_layout(dense)
