@@ -30,8 +30,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from retrieval.text_embedder import (DEFAULT_TEXT_MODEL, SentenceTransformerEmbedder, quiet_progress_bars,
-                                     canonical_text_model, resolve_text_model)
+from retrieval.text_embedder import (DEFAULT_TEXT_MODEL, SentenceTransformerEmbedder, canonical_text_model,
+                                     quiet_progress_bars, resolve_text_model, tokenizer_folder)
 
 log = logging.getLogger(__name__)
 
@@ -189,8 +189,7 @@ class OnnxTextEmbedder:
 
     @property
     def tokenizer_path(self) -> str | None:
-        folder = Path(self.location)
-        return str(folder) if (folder / "tokenizer.json").is_file() else None
+        return tokenizer_folder(self.location)
 
     @property
     def backend(self) -> str:

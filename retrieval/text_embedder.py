@@ -38,6 +38,11 @@ def canonical_text_model(name: str) -> str:
     return DEFAULT_TEXT_MODEL if name in _DEFAULT_ALIASES else name
 
 
+def tokenizer_folder(location: str) -> str | None:
+    """`location` when it is a local folder holding the model's tokenizer.json, else None."""
+    return location if (Path(location) / "tokenizer.json").is_file() else None
+
+
 @contextmanager
 def quiet_progress_bars() -> Iterator[None]:
     """Hide transformers' weight-loading bar (stderr belongs to docrag's own progress), restoring the setting."""
@@ -87,8 +92,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def tokenizer_path(self) -> str | None:
-        folder = Path(self.location)
-        return str(folder) if (folder / "tokenizer.json").is_file() else None
+        return tokenizer_folder(self.location)
 
     @property
     def dimension(self) -> int:

@@ -143,3 +143,19 @@ def test_layout_names_what_it_does_not_cover(tiny_model: Path, tmp_path: Path) -
     (dense / "modules.json").write_text(json.dumps(modules))
     with pytest.raises(UnsupportedModel, match="models.Dense"):
         model_layout(dense)
+
+
+def test_unwritable_cache_falls_back_to_torch_with_a_warning(tiny_model: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("DOCRAG_CACHE_DIR", str(blocker))
+    with caplog.at_level(logging.WARNING, logger="retrieval.onnx_embedder"):
+        embedder = OnnxTextEmbedder(str(tiny_model))
+        vectors = embedder.embed_documents(TEXTS)
+    assert embedder.backend == "sentence-transformers"
+    assert "runs on sentence-transformers, not ONNX Runtime" in caplog.text and "not-a-folder" in caplog.text
+    np.testing.assert_allclose(vectors, SentenceTransformerEmbedder(str(tiny_model)).embed_documents(TEXTS),
+                               atol=1e-6)
+    assert blocker.read_text().startswith("a file")
