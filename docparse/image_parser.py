@@ -123,10 +123,10 @@ class ImageParser:
 
     def _frame_elements(self, frame: "Image.Image", original: tuple[int, int], pageno: int, info: DocumentInfo,
                         options: ParseOptions, count) -> Iterator[Element]:
-        from docparse.pdf_parser import _Sections
         import numpy as np
 
         from docparse.ocr.page_regions import text_regions
+        from docparse.pdf_parser import _Sections
         from docparse.scanned_page import lines_to_boxes
 
         scale = original[0] / frame.width  # decoded pixels -> original pixels (= points)

@@ -243,12 +243,12 @@ class OnnxTextEmbedder:
             log.info("exporting text embedder %s to ONNX at %s (once per model)", self.name, path)
             export_onnx(folder, path)
         try:
-            self._session = _session(path)
+            session = _session(path)
         except Exception as err:  # a damaged cache entry: export again, once
             log.warning("cached ONNX model %s did not load (%s); exporting it again", path, err)
             path.unlink(missing_ok=True)
             export_onnx(folder, path)
-            self._session = _session(path)
+            session = _session(path)
         from tokenizers import Tokenizer
 
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -257,7 +257,8 @@ class OnnxTextEmbedder:
         pad_token = pad_token.get("content", "[PAD]") if isinstance(pad_token, dict) else pad_token
         pad_id = tokenizer.token_to_id(pad_token)
         tokenizer.enable_padding(pad_id=pad_id if pad_id is not None else 0, pad_token=pad_token)
-        self._tokenizer = tokenizer
+        # Set last, together: a failure above leaves neither, and the embedder falls back whole.
+        self._tokenizer, self._session = tokenizer, session
         log.info("loaded text embedder %s on ONNX Runtime from %s", self.name, path)
 
     def _embed(self, texts: Sequence[str], kind: str) -> np.ndarray:
