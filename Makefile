@@ -22,8 +22,10 @@ $(STAMP): pyproject.toml constraints.txt | $(PY)
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
 
+# The sample documents only: data/SOURCES.md quotes the demo questions themselves, so indexed it would be the best
+# match for every one of them.
 demo: $(STAMP)
-	$(VENV)/bin/docrag ingest data/ --store $(DEMO_STORE)
+	$(VENV)/bin/docrag ingest data/*.pdf --store $(DEMO_STORE)
 	$(VENV)/bin/docrag ask --store $(DEMO_STORE) "$(DEMO_QUESTION)"
 
 bench-tables: $(STAMP)
