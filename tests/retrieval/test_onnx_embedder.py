@@ -14,6 +14,7 @@ import pytest
 from retrieval import onnx_embedder
 from retrieval.onnx_embedder import OnnxTextEmbedder, UnsupportedModel, model_layout
 from retrieval.text_embedder import SentenceTransformerEmbedder
+from tests.retrieval.tiny_bert import tiny_bert_parts
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -27,18 +28,11 @@ def build_tiny_sentence_model(folder: Path, pooling: str = "mean", prompts: dict
                               seed: int = 5) -> Path:
     """A 2-layer, 32-wide random BERT with a word-level fast tokenizer, wrapped as a sentence-transformers folder
     (Transformer + Pooling) with a 24-token window."""
-    import torch
     from sentence_transformers import SentenceTransformer, models
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from transformers import BertModel
 
     hf = folder.with_name(folder.name + "-hf")
-    hf.mkdir(parents=True, exist_ok=True)
-    vocab = hf / "vocab.txt"
-    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, *"0123456789"]) + "\n")
-    tokenizer = BertTokenizerFast(str(vocab), do_lower_case=True)
-    torch.manual_seed(seed)
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=64)
+    tokenizer, config = tiny_bert_parts(hf, WORDS, seed, fast=True, max_position_embeddings=64)
     BertModel(config).eval().save_pretrained(hf)
     tokenizer.save_pretrained(hf)
     transformer = models.Transformer(str(hf), max_seq_length=24)

@@ -12,6 +12,7 @@ import pytest
 from retrieval import LibraryIndex, SearchSettings
 from retrieval.rerank import CrossEncoderReranker, passage_of, rerank_hits, reranker_from_config
 from tests.retrieval.test_index import HashingEmbedder, make_doc
+from tests.retrieval.tiny_bert import tiny_bert_parts
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -25,16 +26,9 @@ TEXTS = ["net sales revenue grew in the quarter", "total net sales were 394 bill
 def build_tiny_cross_encoder(folder: Path, seed: int = 3) -> Path:
     """A 1-label BertForSequenceClassification with a 2-layer, 32-wide config and a word-level BertTokenizer
     over WORDS, saved as a Hugging Face folder (what CrossEncoder loads)."""
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+    from transformers import BertForSequenceClassification
 
-    folder.mkdir(parents=True, exist_ok=True)
-    vocab = folder / "vocab.txt"
-    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, *"0123456789"]) + "\n")
-    tokenizer = BertTokenizer(str(vocab), do_lower_case=True)
-    torch.manual_seed(seed)
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128, num_labels=1)
+    tokenizer, config = tiny_bert_parts(folder, WORDS, seed, num_labels=1)
     model = BertForSequenceClassification(config).eval()
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
