@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -84,6 +85,7 @@ class Library:
         self.config = config
         self._index = None
         self._backend = None
+        self._images_requested = False  # CLIP is tried once per library: a failed load is not retried per call
 
     @classmethod
     def open(cls, root: str | Path | None = None, **settings) -> "Library":
@@ -99,7 +101,13 @@ class Library:
     # -- components, built on first use -------------------------------------------------------------------
     @property
     def index(self):
-        """The retrieval index (text embedder, Chroma store, catalog)."""
+        """The retrieval index (text embedder, Chroma store, catalog; CLIP once the store holds images)."""
+        index = self._open_index()
+        index.settle_images()  # a search needs CLIP in place
+        return index
+
+    def _open_index(self):
+        """The index, built on first use; when the store holds images, CLIP starts loading in the background."""
         if self._index is None:
             from retrieval.index import LibraryIndex
             from retrieval.text_embedder import DEFAULT_TEXT_BACKEND, make_text_embedder
@@ -111,19 +119,23 @@ class Library:
                                        chroma_url=self.config.chroma_url, collection=self.config.chroma_collection,
                                        reranker=reranker_from_config(self.config.rerank_model))
             if store_has_images(self.config.root):
-                self._attach_images(self._index)
+                self._start_loading_images(self._index)
         return self._index
 
-    def _attach_images(self, index) -> None:
-        """Load CLIP into the index unless it is off or already there; when the weights cannot be had, CLIP's
-        loader says once why image search is off, and the text routes carry on."""
-        if not self.config.image_search or index.images is not None:
+    def _start_loading_images(self, index) -> None:
+        """Load CLIP for the index in a background thread, once per library, unless image search is off.
+        Importing open_clip and torch alone takes seconds; an ingest parses and stores text meanwhile, and the
+        index waits for CLIP at its first image step (LibraryIndex.attach_image_embedder_when_ready). When the
+        weights cannot be had, CLIP's loader says once why image search is off, and the text routes carry on."""
+        if not self.config.image_search or self._images_requested or index.images_requested:
             return
         from retrieval.clip_embedder import ClipSettings, load_image_embedder
-        embedder = load_image_embedder(ClipSettings.from_env(model=self.config.clip_model,
-                                                             pretrained=self.config.clip_pretrained))
-        if embedder is not None:
-            index.attach_image_embedder(embedder)
+
+        settings = ClipSettings.from_env(model=self.config.clip_model, pretrained=self.config.clip_pretrained)
+        loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-load")
+        index.attach_image_embedder_when_ready(loader.submit(load_image_embedder, settings))
+        loader.shutdown(wait=False)
+        self._images_requested = True
 
     @property
     def backend(self):
@@ -160,8 +172,8 @@ class Library:
         started = time.monotonic()
         files, skipped = expand_paths(paths)
         tally = IngestTally(skipped=list(skipped))
-        index = self.index
-        self._attach_images(index)
+        index = self._open_index()
+        self._start_loading_images(index)
         options = self.parse_options()
         with index.write_lock():
             if workers == 1:
@@ -179,6 +191,7 @@ class Library:
                         tally.removed.append(record.source)
             if tally.added or tally.updated or tally.removed:
                 index.refresh_lexical()  # rebuild BM25 now, so the first search after an ingest does not pay
+        index.settle_images()  # CLIP in place before returning, also when no document reached an image step
         report = tally.freeze(time.monotonic() - started)
         if report.failed:
             log.warning("%d of %d files failed: %s", len(report.failed), len(files),

@@ -15,6 +15,7 @@ import shutil
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -112,7 +113,8 @@ class LibraryIndex:
         self.settings = settings or SearchSettings.from_env()
         self.lexical = LexicalIndex(self.root, self.catalog, tokenizer)
         # The CLIP route exists only when an image embedder loaded (see retrieval.clip_embedder).
-        self.images = None
+        self._images = None
+        self._pending_images: Future | None = None
         self._chroma_url = chroma_url
         # Optional cross-encoder over the top fused hits (retrieval.rerank); None = fused order.
         self.reranker = reranker
@@ -120,6 +122,7 @@ class LibraryIndex:
             self.attach_image_embedder(image_embedder)
         self._vectors_stamp: str | None = None  # catalog stamp the open vector stores are known to reflect
         self._swept = False  # orphan vectors of crashed runs are deleted once per index, on its first add
+        self._images_swept = False
         self._thread_lock = threading.RLock()
         self._lock_depth = 0
         self._lock_fd: int | None = None
@@ -269,10 +272,36 @@ class LibraryIndex:
             log.info("stored %s: %d elements", info.source, stored.n_elements)
             return stored.n_elements
 
+    @property
+    def images(self):
+        """The CLIP route (`retrieval.image_route.ImageRoute`), or None when image search is off. Waits for an
+        image embedder still loading (`attach_image_embedder_when_ready`)."""
+        self.settle_images()
+        return self._images
+
+    def settle_images(self) -> None:
+        """Wait for an image embedder still loading and turn the CLIP route on with it (if it loaded)."""
+        pending, self._pending_images = self._pending_images, None
+        if pending is not None:
+            embedder = pending.result()
+            if embedder is not None:
+                self.attach_image_embedder(embedder)
+
+    @property
+    def images_requested(self) -> bool:
+        """Whether the CLIP route is on or loading (answers without waiting for it)."""
+        return self._images is not None or self._pending_images is not None
+
     def attach_image_embedder(self, image_embedder: Any) -> None:
         """Turn the CLIP image route on with a loaded `retrieval.clip_embedder.ImageEmbedder`."""
         from retrieval.image_route import ImageRoute
-        self.images = ImageRoute(self.root, image_embedder, chroma_url=self._chroma_url)
+        self._images = ImageRoute(self.root, image_embedder, chroma_url=self._chroma_url)
+
+    def attach_image_embedder_when_ready(self, pending: Future) -> None:
+        """Turn the CLIP route on once `pending` (a Future of an ImageEmbedder, or of None when CLIP could not be
+        loaded) is done. Nothing waits for it until the route is first used: a document being stored meanwhile
+        waits at its image step, after its text is committed."""
+        self._pending_images = pending
 
     def _index_images(self, record: DocumentRecord) -> None:
         """Write a PDF's page images and add its crops and page images to the CLIP route. Runs after the catalog
@@ -284,6 +313,9 @@ class LibraryIndex:
         if record.n_elements == 0 and record.format != "pdf":
             return
         try:
+            if self._swept and not self._images_swept:  # the route arrived after this index's first sweep
+                self._delete_orphans(self.images.images.store, self._held_doc_ids())
+                self._images_swept = True
             count = self.images.index_document(record, self.catalog.elements_of(record.doc_id))
             log.info("%s: %d images in the CLIP index", record.source, count)
         except Exception as err:  # image search is an extra route; the text routes already hold the document
@@ -337,13 +369,10 @@ class LibraryIndex:
         vectors and committing the catalog (or between a commit and deleting the replaced version's vectors).
         Searches already skip them; this keeps the collection from growing with them. Takes the ingest lock."""
         with self.write_lock():
-            keep = [record.doc_id for record in self.catalog.documents()] or ["-"]
-            for store in self._vector_stores():
-                before = store.count()
-                if before:
-                    store.delete_where({"doc_id": {"$nin": keep}})
-                    if store.count() != before:
-                        log.info("deleted %d orphan vectors from %r", before - store.count(), store)
+            keep = self._held_doc_ids()
+            for store in self._vector_stores():  # a CLIP route still loading is swept when it arrives
+                self._delete_orphans(store, keep)
+            self._images_swept = self._images is not None
             # Page images of documents no longer held (written after a commit, so any such folder is left over).
             # Crops are not swept: worker processes write them for documents not yet committed.
             held, pages = set(keep), self.root / PAGES_FOLDER
@@ -384,6 +413,17 @@ class LibraryIndex:
                 files = self.root / folder / record.doc_id
                 if files.parent == self.root / folder and files.is_dir():
                     shutil.rmtree(files, ignore_errors=True)
+
+    def _held_doc_ids(self) -> list[str]:
+        return [record.doc_id for record in self.catalog.documents()] or ["-"]
+
+    @staticmethod
+    def _delete_orphans(store: ChromaStore, keep: list[str]) -> None:
+        before = store.count()
+        if before:
+            store.delete_where({"doc_id": {"$nin": keep}})
+            if store.count() != before:
+                log.info("deleted %d orphan vectors from %r", before - store.count(), store)
 
     def close(self) -> None:
         """Let go of the vector stores' clients (they reopen on next use)."""
@@ -508,7 +548,8 @@ class LibraryIndex:
                 for text, where in zip(texts, filters)]
 
     def _vector_stores(self) -> list[ChromaStore]:
-        return [self.store] + ([self.images.images.store] if self.images is not None else [])
+        """The stores open now (never waits for a CLIP route still loading)."""
+        return [self.store] + ([self._images.images.store] if self._images is not None else [])
 
     def _follow_other_writers(self) -> None:
         """Reopen the embedded vector stores when another process changed the library since they were opened:

@@ -36,7 +36,7 @@ from retrieval.text_embedder import (DEFAULT_TEXT_MODEL, SentenceTransformerEmbe
 log = logging.getLogger(__name__)
 
 # Bump when the exported graph changes (inputs, opset, wrapper): old cache entries are then ignored.
-EXPORT_VERSION = "1"
+EXPORT_VERSION = "2"  # 2: eager attention (see export_onnx); bumping it re-exports every cached model
 OPSET = 17
 # Module classes by name: sentence-transformers 2-5 write "sentence_transformers.models.Pooling", 6 writes
 # "sentence_transformers.sentence_transformer.modules.pooling.Pooling".
@@ -144,7 +144,12 @@ def export_onnx(folder: Path, target: Path) -> None:
     from transformers import AutoModel
 
     with quiet_progress_bars():
-        model = AutoModel.from_pretrained(str(folder)).eval()
+        # Eager attention traces to plain MatMul/Softmax, which ONNX Runtime runs ~10% faster on CPUs than the
+        # graph traced from PyTorch's fused SDPA call (300 speed-set views: 3.5 s against 4.0 s; same vectors).
+        try:
+            model = AutoModel.from_pretrained(str(folder), attn_implementation="eager").eval()
+        except (TypeError, ValueError):  # a transformers release or model class without the choice
+            model = AutoModel.from_pretrained(str(folder)).eval()
     accepted = inspect.signature(model.forward).parameters
     names = [name for name in _MODEL_INPUTS if name in accepted]
 
@@ -317,6 +322,9 @@ def _session(path: Path) -> Any:
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # its warnings about unused initialisers are not the user's concern
+    # Idle threads sleep instead of spinning: during ingest the parse workers hold the cores, and spinning threads
+    # took CPU from them (300 views beside two busy processes: 11.5 s spinning, 6.9 s not; the same 4.3 s alone).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 

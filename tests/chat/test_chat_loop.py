@@ -102,6 +102,9 @@ def test_library_searches_a_follow_up_as_a_standalone_query(tmp_path, monkeypatc
         def element_count(self):
             return 1
 
+        def settle_images(self):
+            pass
+
     library._index = Index()
     monkeypatch.setattr(library, "search", lambda query, k=None, sources=None: searched.append(query) or [])
     history = [("What were total net sales in 2022?", "82,959 [S1]")]

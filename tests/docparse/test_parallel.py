@@ -105,3 +105,19 @@ def _alive(pid: int) -> bool:
             return handle.read().split(")")[-1].split()[0] != "Z"  # a zombie has exited
     except FileNotFoundError:
         return False
+
+
+def test_workers_split_the_cores_between_their_layout_sessions(monkeypatch):
+    from docparse import layout_model, parallel
+
+    before = layout_model._session_threads
+    monkeypatch.setattr(parallel, "_usable_cores", lambda: 4)
+    pool = parallel._Pool(workers=2, window=2)
+    try:
+        init_args = pool.executor._initargs
+        assert init_args[-1] == 2
+        parallel._worker_init(*init_args[:1], None, init_args[-1])  # what each worker runs first
+        assert layout_model._session_threads == 2
+    finally:
+        pool.close()
+        layout_model.set_session_threads(before)

@@ -15,12 +15,13 @@ from tests.retrieval.clip_fixtures import tiny_clip, tiny_embedder, write_patter
 from tests.retrieval.test_index import HashingEmbedder
 
 
-def _pdf_with_crops(folder: Path) -> tuple[DocumentInfo, list[Element], Path]:
+def _pdf_with_crops(folder: Path, name: str = "plant.pdf") -> tuple[DocumentInfo, list[Element], Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    pdf = folder / "plant.pdf"
+    pdf = folder / name
     with pymupdf.open() as doc:
         page = doc.new_page(width=300, height=300)
         page.insert_text((20, 40), "Site report with a photograph and a table.")
+        page.insert_text((20, 60), name)
         doc.save(pdf)
     doc_id = file_doc_id(pdf)
     photo = write_pattern_image(folder / "photo.png", seed=1)
@@ -28,13 +29,13 @@ def _pdf_with_crops(folder: Path) -> tuple[DocumentInfo, list[Element], Path]:
 
     def element(kind: ElementKind, text: str, image: Path | None, n: int) -> Element:
         return Element(id=element_id(doc_id, kind.value, 1, n, text), kind=kind, text=text,
-                       provenance=Provenance(doc_id, "plant.pdf", 1, (10.0, 10.0, 100.0, 100.0)),
+                       provenance=Provenance(doc_id, name, 1, (10.0, 10.0, 100.0, 100.0)),
                        image=str(image) if image else None)
 
     elements = [element(ElementKind.TEXT, "Site report with a photograph and a table.", None, 0),
                 element(ElementKind.FIGURE, "Figure 1: Site photograph", photo, 1),
                 element(ElementKind.TABLE, "| Region | Total |", grid, 2)]
-    info = DocumentInfo(doc_id=doc_id, source="plant.pdf", path=str(pdf), pages=1, format="pdf")
+    info = DocumentInfo(doc_id=doc_id, source=name, path=str(pdf), pages=1, format="pdf")
     return info, elements, photo
 
 
@@ -68,3 +69,57 @@ def test_without_clip_image_search_says_it_is_off(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="image search is off"):
         index.search_by_image(photo)
     assert {r for h in index.search("site photograph", k=5) for r in h.routes} <= {"dense", "lexical"}
+
+
+def test_an_embedder_still_loading_holds_back_only_the_image_step(tmp_path: Path, tiny_embedder) -> None:  # noqa: F811
+    from concurrent.futures import Future
+
+    index = LibraryIndex(tmp_path / "store", HashingEmbedder())
+    pending: Future = Future()
+    index.attach_image_embedder_when_ready(pending)
+    assert index.images_requested
+    info, elements, _ = _pdf_with_crops(tmp_path / "docs")
+    seen_text_at_image_step = []
+
+    def finish_loading() -> None:  # runs when the index first asks for the route: the text is stored by then
+        seen_text_at_image_step.append(index.catalog.elements_of(info.doc_id) != [])
+        pending.set_result(tiny_embedder)
+
+    pending.result = lambda timeout=None, _result=pending.result: (finish_loading(), _result(timeout))[1]
+    index.add(info, elements)
+    assert seen_text_at_image_step == [True]
+    assert index.images.images.count() == 3
+
+
+def test_an_embedder_that_failed_to_load_leaves_image_search_off(tmp_path: Path) -> None:
+    from concurrent.futures import Future
+
+    index = LibraryIndex(tmp_path / "store", HashingEmbedder())
+    failed: Future = Future()
+    failed.set_result(None)  # load_image_embedder's answer when the weights cannot be had
+    index.attach_image_embedder_when_ready(failed)
+    assert index.images is None and not index.images_requested
+
+
+def test_orphan_image_vectors_are_swept_when_a_late_route_arrives(tmp_path: Path, tiny_embedder) -> None:  # noqa: F811
+    from concurrent.futures import Future
+
+    import numpy as np
+
+    first = LibraryIndex(tmp_path / "store", HashingEmbedder(), image_embedder=tiny_embedder)
+    info, elements, _ = _pdf_with_crops(tmp_path / "docs")
+    first.add(info, elements)
+    image_store = first.images.images.store
+    vector = np.ones((1, tiny_embedder.dimension), dtype=np.float32) / np.sqrt(tiny_embedder.dimension)
+    image_store.upsert(["killed-run"], vector, None, [{"doc_id": "not-stored", "source": "x.pdf", "page": 1,
+                                                        "kind": "figure"}])
+    first.close()
+
+    later = LibraryIndex(tmp_path / "store", HashingEmbedder())
+    pending: Future = Future()
+    later.attach_image_embedder_when_ready(pending)
+    later.sweep_orphans()  # the text store now; the image store is not open yet
+    pending.set_result(tiny_embedder)
+    info2, elements2, _ = _pdf_with_crops(tmp_path / "docs", "site.pdf")
+    later.add(info2, elements2)
+    assert later.images.images.count() == 6  # both documents' crops and pages; the orphan is gone
