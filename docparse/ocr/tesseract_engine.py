@@ -15,7 +15,7 @@ import statistics
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from docparse.ocr import OcrLine
+from docparse.ocr import OcrLine, korean_spacing
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -29,10 +29,6 @@ _PSM_PAGE, _PSM_SPARSE = 3, 11
 _PSM_COLUMN = 4  # one column of text of varying sizes: stacked page regions; the fallback when mode 3 finds nothing
 # A gap wider than this many word heights inside one Tesseract line is a column gutter, not a word space.
 COLUMN_GAP = 1.5
-# Gap between two Hangul "words" (in line heights) below which they are syllables of one word.
-# Chosen on page 2 of data/korean-insurance-report-4p.pdf (not in the accuracy bench's pages): word spaces there
-# have a median gap of 0.48 heights, syllable breaks 0.16; 0.35 misplaces the fewest (82 of 693).
-HANGUL_JOIN_GAP = 0.35
 # Hangul and the CJK brackets set beside it (「」『』〈〉): Korean particles attach to what precedes them.
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\u3008-\u3011]")
 # More regions than this are not columns of text but a form or a table: Tesseract's own layout analysis reads it.
@@ -171,17 +167,27 @@ def _line(data: dict, idx: list[int]) -> OcrLine:
 
 def _join_words(words: list[str], lefts: list[int], rights: list[int], word_height: float) -> str:
     """Words of one line joined by spaces, except inside Korean words: Tesseract's Korean model often reports
-    each Hangul syllable (and a bracket or number before a particle) as a word of its own, and the pixel gap
-    tells a syllable break (tight) from a real word space (about a third of the word height or more). Latin
-    words keep Tesseract's own spacing."""
-    out = words[0]
+    each Hangul syllable (and a bracket or number before a particle) as a word of its own. A tight pixel gap is a
+    syllable break, a wide one a word space, and the gaps between are decided by a Korean language model
+    (docparse.ocr.korean_spacing). Latin words keep Tesseract's own spacing."""
+    low, high = korean_spacing.AMBIGUOUS_GAP
+    out, undecided = words[0], []  # undecided: (index in out where the word starts, its gap in word heights)
     for k in range(1, len(words)):
-        gap = lefts[k] - rights[k - 1]
-        tight = gap < HANGUL_JOIN_GAP * word_height
-        if tight and (_HANGUL.search(words[k - 1][-1:]) or _HANGUL.match(words[k])):
-            out += words[k]
-        else:
+        gap = (lefts[k] - rights[k - 1]) / (word_height or 1)
+        hangul = _HANGUL.search(words[k - 1][-1:]) or _HANGUL.match(words[k])
+        if not hangul or gap >= high:
             out += " " + words[k]
+            continue
+        if gap >= low:
+            undecided.append((len(out), gap))
+        out += words[k]
+    if not undecided:
+        return out
+    spaced = korean_spacing.decide_spaces(out, [index for index, _ in undecided])
+    if spaced is None:  # no language model here (or no answer from it): the single pixel threshold decides
+        spaced = {index for index, gap in undecided if gap >= korean_spacing.SINGLE_THRESHOLD}
+    for index in sorted(spaced, reverse=True):
+        out = out[:index] + " " + out[index:]
     return out
 
 
