@@ -15,7 +15,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from docparse.element import Element
 from retrieval.errors import StoreError
@@ -217,6 +217,25 @@ class Catalog:
             finally:
                 conn.execute("COMMIT")
         return stamp, [Element.from_dict(json.loads(data)) for (data,) in rows]
+
+    def snapshot_documents(self, needs_elements: Callable[[DocumentRecord], bool]
+                           ) -> tuple[str, list[DocumentRecord], dict[str, list[Element]]]:
+        """(stamp, every document ordered by doc_id, the elements of the documents `needs_elements` picks) read in
+        one transaction, so all of it is exactly that stamp's (the lexical index reads only documents whose terms
+        it has not cached)."""
+        with self._connect() as conn:
+            conn.execute("BEGIN")
+            try:
+                stamp = _stamp(conn)
+                records = [_record(row) for row in
+                           conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents ORDER BY doc_id").fetchall()]
+                elements = {
+                    record.doc_id: [Element.from_dict(json.loads(data)) for (data,) in conn.execute(
+                        "SELECT data FROM elements WHERE doc_id = ? ORDER BY ordinal", (record.doc_id,))]
+                    for record in records if needs_elements(record)}
+            finally:
+                conn.execute("COMMIT")
+        return stamp, records, elements
 
     def put_document(self, record: DocumentRecord, elements: Iterable[Element]) -> tuple[DocumentRecord,
                                                                                           list[DocumentRecord]]:

@@ -4,9 +4,10 @@
 Consistency with the catalog: the catalog is the source of truth and carries a stamp that changes with every
 committed add or remove (Catalog.stamp). This index records the stamp it was built from; whenever the two differ
 (an ingest since, a crash between the catalog commit and anything else, a deleted or damaged folder, another
-tokenizer) it is rebuilt from one consistent catalog snapshot. It is never updated piecemeal: BM25's idf depends on
-the whole collection, and a rebuild of 100k short views takes a few seconds (bench/lexical_timing.py,
-bench/results/lexical-timing.md), so a rebuild on the first search after an ingest is the simple correct choice.
+tokenizer) it is rebuilt from one consistent catalog snapshot. The BM25 matrix is never updated piecemeal (its idf
+depends on the whole collection), but the terms are: each document's tokenized views are cached
+(retrieval.lexical_terms), so a rebuild tokenizes only documents added since the last one and reads no other
+elements from the catalog (bench/lexical_timing.py, bench/results/lexical-timing.md).
 Search results are element ids; the caller still looks them up in the catalog, so an element removed after the
 build is dropped, never served.
 
@@ -28,10 +29,9 @@ from typing import Sequence
 
 import numpy as np
 
-from docparse.element import Element
 from retrieval.catalog import Catalog
 from retrieval.crash_points import crash_point
-from retrieval.element_text import embedding_views
+from retrieval.lexical_terms import DocumentRows, TermCache
 from retrieval.search_filter import SearchFilter
 from retrieval.tokenize import LexicalTokenizer
 
@@ -74,6 +74,7 @@ class LexicalIndex:
         self.folder = Path(root) / LEXICAL_DIR
         self.catalog = catalog
         self.tokenizer = tokenizer or LexicalTokenizer()
+        self.terms = TermCache(self.folder, self.tokenizer.name)
         self._built: _Built | None = None
         self._lock = threading.Lock()
         self.last_build_seconds: float | None = None
@@ -97,21 +98,36 @@ class LexicalIndex:
         bm25s = _import_bm25s()  # heavy-ish (scipy); only when a lexical build is needed
 
         start = time.perf_counter()
-        stamp, elements = self.catalog.snapshot()
-        rows: list[tuple[Element, str]] = [(e, text) for e in elements for text in embedding_views(e)]
-        tokens = self.tokenizer.tokenize_many([text for _, text in rows])
+        cached: dict[str, DocumentRows] = {}
+
+        def needs_elements(record) -> bool:
+            rows = self.terms.get(record)
+            if rows is not None:
+                cached[record.doc_id] = rows
+            return rows is None
+
+        stamp, records, elements = self.catalog.snapshot_documents(needs_elements)
+        per_document: list[DocumentRows] = []
+        for record in records:
+            rows = cached.get(record.doc_id)
+            if rows is None:
+                rows = DocumentRows.of(elements[record.doc_id], self.tokenizer.tokenize_many)
+                self.terms.put(record, rows)
+            per_document.append(rows)
+        self.terms.keep_only({record.doc_id for record in records})
+        tokens = [terms for rows in per_document for terms in rows.terms]
         bm25 = None
-        if rows:
+        if tokens:
             bm25 = bm25s.BM25()
             bm25.index(tokens, show_progress=False)
         built = _Built(stamp=stamp, bm25=bm25,
-                       element_ids=np.array([e.id for e, _ in rows], dtype=str),
-                       sources=np.array([e.source for e, _ in rows], dtype=str),
-                       kinds=np.array([e.kind.value for e, _ in rows], dtype=str),
-                       pages=np.array([int(e.page) for e, _ in rows], dtype=np.int32))
+                       element_ids=np.array([i for rows in per_document for i in rows.element_ids], dtype=str),
+                       sources=np.array([x for rows in per_document for x in rows.sources], dtype=str),
+                       kinds=np.array([k for rows in per_document for k in rows.kinds], dtype=str),
+                       pages=np.array([p for rows in per_document for p in rows.pages], dtype=np.int32))
         self.last_build_seconds = time.perf_counter() - start
-        log.info("lexical index rebuilt from the catalog: %d views of %d elements in %.2f s",
-                 len(rows), len(elements), self.last_build_seconds)
+        log.info("lexical index rebuilt: %d views of %d documents (%d tokenized now, %d from the term cache) in "
+                 "%.2f s", len(tokens), len(records), len(elements), len(cached), self.last_build_seconds)
         self._save(built)
         return built
 
