@@ -33,6 +33,10 @@ _CONFIG_FILE = "open_clip_config.json"
 _CHECKPOINT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".npz")
 # How long a hub reachability probe may take: without it, huggingface_hub retries an unreachable hub for ~45 s.
 _PROBE_SECONDS = 4.0
+# Where open_clip fetches the default weights from (its pretrained table; a test keeps the two in step), so that a
+# machine that has neither them nor the hub learns so before importing open_clip and torch (~4 s of CPU per ingest).
+_KNOWN_HUB_WEIGHTS = {(DEFAULT_CLIP_MODEL, DEFAULT_CLIP_PRETRAINED): "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"}
+_HUB_WEIGHT_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,25 @@ def _probe(url: str) -> str | None:
     thread.start()
     thread.join(_PROBE_SECONDS + 1)
     return outcome[0] if outcome else f"{host}:{port} did not answer within {_PROBE_SECONDS:.0f} s"
+
+
+def _known_weights_missing(model: str, pretrained: str) -> str | None:
+    """Why the weights of a pair in _KNOWN_HUB_WEIGHTS cannot be had (not in the Hugging Face cache, hub offline
+    or unreachable), found without importing open_clip; None when they may be, or for any other pair (open_clip
+    then resolves it), or when open_clip is not installed (its ImportError says how to install it)."""
+    import importlib.util
+
+    repo = _KNOWN_HUB_WEIGHTS.get((model, pretrained))
+    if repo is None or importlib.util.find_spec("open_clip") is None:
+        return None
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    if any(isinstance(try_to_load_from_cache(repo, name), str) for name in _HUB_WEIGHT_FILES):
+        return None
+    if _hub_offline():
+        return "the weights are not in the local Hugging Face cache and HF_HUB_OFFLINE is set"
+    problem = _probe(constants.ENDPOINT)
+    return f"the weights are not cached and {problem}" if problem else None
 
 
 def _cached_tag_weights(model: str, tag: str) -> str | None:
@@ -295,6 +318,9 @@ def load_image_embedder(settings: ClipSettings = ClipSettings()) -> ImageEmbedde
     """A loaded CLIP embedder, or None when open_clip or the weights cannot be had (offline, missing file, bad
     checkpoint). The reason is logged once per model/weights pair as a plain warning: image search is off."""
     try:
+        missing = _known_weights_missing(settings.model, settings.pretrained)
+        if missing:
+            raise RuntimeError(missing)
         return OpenClipEmbedder(settings).load()
     except ImportError as err:
         reason = f"{err} (install docrag[clip])"

@@ -108,6 +108,48 @@ def test_default_weights_fail_fast_without_hub(tmp_path: Path, monkeypatch: pyte
     assert time.monotonic() - start < 15
 
 
+def test_missing_default_weights_are_found_without_importing_open_clip(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    pytest.importorskip("open_clip")
+    from huggingface_hub import constants
+
+    from retrieval import clip_embedder
+
+    caplog.set_level(logging.WARNING)
+    cache = tmp_path / "hub-cache"
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setattr(clip_embedder, "_probe", lambda url: "huggingface.co:443 is unreachable (test)")
+    monkeypatch.setattr(clip_embedder, "_warned", set())  # said once per pair: earlier tests said it already
+
+    def must_not_load(self):
+        raise AssertionError("open_clip was asked to load weights known to be absent")
+
+    monkeypatch.setattr(clip_embedder.OpenClipEmbedder, "load", must_not_load)
+    assert load_image_embedder(ClipSettings(model="ViT-B-32", pretrained="laion2b_s34b_b79k")) is None
+    assert "unreachable (test)" in _off_warnings(caplog)[-1]
+
+    # Cached weights (the hub's cache layout): then open_clip is asked, as for any other pair.
+    repo = clip_embedder._KNOWN_HUB_WEIGHTS[("ViT-B-32", "laion2b_s34b_b79k")]
+    snapshot = cache / f"models--{repo.replace('/', '--')}" / "snapshots" / "abc123"
+    snapshot.mkdir(parents=True)
+    (snapshot / "open_clip_model.safetensors").write_bytes(b"weights")
+    (cache / f"models--{repo.replace('/', '--')}" / "refs").mkdir()
+    (cache / f"models--{repo.replace('/', '--')}" / "refs" / "main").write_text("abc123")
+    assert clip_embedder._known_weights_missing("ViT-B-32", "laion2b_s34b_b79k") is None
+    assert clip_embedder._known_weights_missing("ViT-B-16", "openai") is None  # not in the table: open_clip decides
+
+
+def test_known_hub_weights_match_open_clips_table() -> None:
+    open_clip = pytest.importorskip("open_clip")
+    from retrieval.clip_embedder import _KNOWN_HUB_WEIGHTS
+
+    for (model, tag), repo in _KNOWN_HUB_WEIGHTS.items():
+        assert open_clip.get_pretrained_cfg(model, tag)["hf_hub"].rstrip("/") == repo
+
+
 def test_unknown_names_list_the_choices(tmp_path: Path) -> None:
     pytest.importorskip("open_clip")
     with pytest.raises(ValueError, match="ViT-B-32"):
