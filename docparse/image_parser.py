@@ -162,7 +162,7 @@ class ImageParser:
 
         def flush() -> Iterator[Element]:
             for chunk in chunk_blocks(pending, options.chunk_tokens, options.chunk_overlap, count):
-                yield make(ElementKind.TEXT, chunk.text, chunk.bbox, sections.path())
+                yield make(ElementKind.TEXT, chunk.text, chunk.bbox, sections.body_path())
             pending.clear()
 
         for box in boxes:

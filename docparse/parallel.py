@@ -176,7 +176,7 @@ def _replay_sections(pairs: Iterable[tuple[Element, float | None]], sections) ->
             sections.push(element.text, size)
             yield replace(element, section=sections.path()[:-1])
         else:
-            yield replace(element, section=sections.path())
+            yield replace(element, section=sections.body_path())
 
 
 def parse_in_workers(paths: Sequence[str | Path], options: ParseOptions | None = None, workers: int = 2,

@@ -270,19 +270,39 @@ def _heading_rank(text: str, size: float) -> tuple[float, int]:
     return size, depth
 
 
+# A run of same-size headings with no body between them is one title set on several lines ("NETFLIX, INC." /
+# "CONSOLIDATED BALANCE SHEETS" / "(in thousands ...)"): it becomes one section, up to this many characters.
+# Before, each line replaced the one above it, and a statement's table sat under "(in thousands ...)" alone.
+MAX_STACKED_TITLE_CHARS = 200
+
+
 class _Sections:
     """The running heading path. Nesting comes from font size (bigger = outer) and, when both headings are
-    numbered ("2", "2.1"), from numbering depth; this needs no document-wide pass, so pages can stream."""
+    numbered ("2", "2.1"), from numbering depth; this needs no document-wide pass, so pages can stream.
+    Callers take `body_path()` for body elements (text, tables, figures): a heading pushed right after another
+    of its size, with no body element between, continues that heading (MAX_STACKED_TITLE_CHARS)."""
 
     def __init__(self) -> None:
         self.stack: list[tuple[str, float, int]] = []
         self.tables = TableRun()  # tables continued across pages ride along with the heading path
+        self._title_open = False  # the top heading has no body element under it yet
 
     def path(self) -> tuple[str, ...]:
         return tuple(t for t, _, _ in self.stack)
 
+    def body_path(self) -> tuple[str, ...]:
+        """The path of a body element placed now (it closes the heading above it to continuation lines)."""
+        self._title_open = False
+        return self.path()
+
     def push(self, text: str, size: float) -> None:
         size_, depth = _heading_rank(text, size)
+        if self._title_open and self.stack and not depth:
+            top_text, top_size, top_depth = self.stack[-1]
+            if abs(top_size - size_) <= 0.5 and len(top_text) + len(text) < MAX_STACKED_TITLE_CHARS:
+                self.stack[-1] = (f"{top_text} {text}", top_size, top_depth)
+                return
+        self._title_open = True
         while self.stack:
             _, top_size, top_depth = self.stack[-1]
             if depth and top_depth:
@@ -443,7 +463,7 @@ class PyMuPDFParser:
                 extra["metadata"] = tuple(sorted({**dict(extra.get("metadata", ())), **furniture}.items()))
             return Element(id=element_id(info.doc_id, kind.value, pageno, ordinal, text), kind=kind, text=text,
                            provenance=Provenance(info.doc_id, info.source, pageno, round_bbox(bbox)),
-                           section=sections.path() if section is None else section, **extra)
+                           section=sections.body_path() if section is None else section, **extra)
 
         def flush() -> Iterator[Element]:
             for chunk in chunk_blocks(pending, options.chunk_tokens, options.chunk_overlap, count):

@@ -55,3 +55,30 @@ def test_bold_list_item_does_not_become_a_section(tmp_path: Path) -> None:
     item = [e for e in parsed.elements if "spin off" in e.text]
     assert item and item[0].kind is ElementKind.TEXT and item[0].section == ("Risk Factors",)
 
+
+
+def _statement_pdf(path: Path) -> Path:
+    """A filing's statement page: company, statement name and units as three bold title lines, then body; then a
+    second page whose heading follows body text."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 60), "Annual Report 2022", fontname="hebo", fontsize=18)
+    page.insert_textbox(pymupdf.Rect(72, 80, 520, 160), BODY * 2, fontname="helv", fontsize=10)
+    for k, line in enumerate(("ACME, INC.", "CONSOLIDATED BALANCE SHEETS", "(in thousands)")):
+        page.insert_text((72, 200 + 16 * k), line, fontname="hebo", fontsize=12)
+    page.insert_textbox(pymupdf.Rect(72, 260, 520, 360), BODY * 3, fontname="helv", fontsize=10)
+    page.insert_text((72, 400), "Liquidity", fontname="hebo", fontsize=12)
+    page.insert_textbox(pymupdf.Rect(72, 420, 520, 520), BODY * 3, fontname="helv", fontsize=10)
+    doc.save(path)
+    return path
+
+
+def test_stacked_title_lines_make_one_section(tmp_path: Path) -> None:
+    parsed = parse_document(_statement_pdf(tmp_path / "acme.pdf"), ParseOptions(ocr="off"))
+    texts = [e for e in parsed.elements if e.kind is ElementKind.TEXT]
+    statement = [e for e in texts if 260 <= e.bbox[1] < 380]
+    assert statement and all(e.section == ("Annual Report 2022", "ACME, INC. CONSOLIDATED BALANCE SHEETS "
+                                           "(in thousands)") for e in statement), [e.section for e in statement]
+    # A heading after body text opens a new section at its level, as before.
+    after = [e for e in texts if e.bbox[1] >= 420]
+    assert after and all(e.section == ("Annual Report 2022", "Liquidity") for e in after), [e.section for e in after]
