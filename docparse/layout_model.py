@@ -47,8 +47,14 @@ def use_layout_features(name: str) -> None:
     import pymupdf
     from pymupdf.layout import DocumentLayoutAnalyzer
 
-    _install_session_options()
-    model = DocumentLayoutAnalyzer.get_model(feature_set_name=name)
+    _set_session_factory(tuned=True)
+    try:
+        model = DocumentLayoutAnalyzer.get_model(feature_set_name=name)
+    except Exception as err:  # a PyMuPDF release our session options do not fit: its own sessions still work
+        logger.warning("layout model %s did not build with docrag's session options (%s: %s); using PyMuPDF's",
+                       name, type(err).__name__, err)
+        _set_session_factory(tuned=False)
+        model = DocumentLayoutAnalyzer.get_model(feature_set_name=name)
     pymupdf._get_layout = lambda *args, **kwargs: model.predict(*args, **kwargs)
     release_free_memory()  # the import-time model's freed weights (~60 MB a process otherwise)
     logger.debug("layout analysis uses the %s model (session threads: %s)", name, _session_threads or "default")
@@ -76,9 +82,10 @@ def _shrinking_session_class():
     return ShrinkingSession
 
 
-def _install_session_options() -> None:
-    """Point PyMuPDF's session factory (`make_session`, imported by name into each model module) at one that
-    sets our thread options. If a PyMuPDF release moves it, its own sessions are used unchanged."""
+def _set_session_factory(tuned: bool) -> None:
+    """Point PyMuPDF's session factory (`make_session`, imported by name into each model module) at ours
+    (`tuned`) or back at PyMuPDF's own. If a PyMuPDF release moves it, its own sessions are used unchanged, and
+    a call with arguments ours does not know goes to PyMuPDF's."""
     import sys
 
     try:
@@ -86,11 +93,15 @@ def _install_session_options() -> None:
     except ImportError:
         logger.debug("pymupdf.layout.onnx.common_util not found; layout sessions keep PyMuPDF's options")
         return
-    if not callable(getattr(common_util, "make_session", None)):
+    original = getattr(common_util, "_pymupdf_make_session", None) or getattr(common_util, "make_session", None)
+    if not callable(original):
         logger.debug("pymupdf.layout has no make_session; layout sessions keep PyMuPDF's options")
         return
+    common_util._pymupdf_make_session = original
 
-    def make_session(model_path, providers=None):
+    def make_session(model_path, providers=None, *args, **kwargs):
+        if args or kwargs:
+            return original(model_path, providers, *args, **kwargs)
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -99,6 +110,7 @@ def _install_session_options() -> None:
             options.intra_op_num_threads = _session_threads
         return _shrinking_session_class()(model_path, sess_options=options, providers=providers)
 
+    factory = make_session if tuned else original
     for module_name, module in list(sys.modules.items()):
         if module_name.startswith("pymupdf.layout") and callable(getattr(module, "make_session", None)):
-            module.make_session = make_session
+            module.make_session = factory

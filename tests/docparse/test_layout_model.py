@@ -62,3 +62,41 @@ def test_session_threads_default_to_onnx_runtime_and_never_drop_below_one():
         assert layout_model._session_threads is None
     finally:
         layout_model.set_session_threads(before)
+
+
+def test_a_pymupdf_release_our_options_do_not_fit_falls_back_to_its_sessions(monkeypatch, restore_layout_state):
+    from pymupdf.layout import DocumentLayoutAnalyzer
+
+    real_get_model = DocumentLayoutAnalyzer.get_model
+    calls = []
+
+    def fussy_get_model(*args, **kwargs):  # fails while our factory is in place, as a changed release might
+        from pymupdf.layout.onnx import BoxRFDGNN, common_util
+        tuned = BoxRFDGNN.make_session is not common_util._pymupdf_make_session
+        calls.append(tuned)
+        if tuned:
+            raise TypeError("make_session() got an unexpected keyword argument 'session_options'")
+        return real_get_model(*args, **kwargs)
+
+    monkeypatch.setattr(DocumentLayoutAnalyzer, "get_model", fussy_get_model)
+    layout_model._active = None
+    layout_model.use_layout_features("imf+rf")
+    assert calls == [True, False]
+    assert layout_model._active == "imf+rf"
+
+
+def test_calls_with_arguments_we_do_not_know_go_to_pymupdfs_factory(tmp_path, restore_layout_state):
+    from pymupdf.layout.onnx import BoxRFDGNN, common_util
+
+    layout_model._active = None
+    layout_model.use_layout_features("imf+rf")
+    seen = []
+    original = common_util._pymupdf_make_session
+    common_util._pymupdf_make_session = lambda *args, **kwargs: seen.append((args, kwargs)) or "theirs"
+    try:
+        layout_model._set_session_factory(tuned=True)
+        assert BoxRFDGNN.make_session("m.onnx", None, "extra") == "theirs"
+        assert seen == [(("m.onnx", None, "extra"), {})]
+    finally:
+        common_util._pymupdf_make_session = original
+        layout_model._set_session_factory(tuned=True)
