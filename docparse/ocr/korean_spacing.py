@@ -64,13 +64,8 @@ def decide_spaces(text: str, candidates: Sequence[int]) -> set[int] | None:
         return None
     if spaced.replace(" ", "") != text.replace(" ", ""):
         return None
-    spaced_before = _spaces_before(spaced)
-    # Index of each character of `text` among its non-space characters.
-    position, ordinal = {}, 0
-    for index, char in enumerate(text):
-        if char != " ":
-            position[index] = ordinal
-            ordinal += 1
+    position, _ = _ordinals(text)
+    _, spaced_before = _ordinals(spaced)
     return {index for index in candidates if index in position and position[index] in spaced_before}
 
 
@@ -79,15 +74,15 @@ def available() -> bool:
     return _model() is not None
 
 
-def _spaces_before(text: str) -> set[int]:
-    """Ordinals (among non-space characters) of the characters that follow a space."""
-    out, ordinal, after_space = set(), 0, False
-    for char in text:
+def _ordinals(text: str) -> tuple[dict[int, int], set[int]]:
+    """Each non-space character's index -> its ordinal among the non-space characters, and the ordinals of those
+    that follow a space (the two texts compared are the same characters, spaced differently)."""
+    position: dict[int, int] = {}
+    after_space: set[int] = set()
+    for index, char in enumerate(text):
         if char == " ":
-            after_space = True
             continue
-        if after_space:
-            out.add(ordinal)
-        after_space = False
-        ordinal += 1
-    return out
+        if index and text[index - 1] == " ":
+            after_space.add(len(position))
+        position[index] = len(position)
+    return position, after_space
