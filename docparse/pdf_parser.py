@@ -28,6 +28,7 @@ from docparse.headings import dominant_size, is_heading_text
 from docparse.page_box import PageBox
 from docparse.page_router import PageScan, route_page, scan_page
 from docparse.scanned_page import FigureOcr, ocr_page_boxes
+from docparse.split_words import WordRepair, page_repairs
 from docparse.table_grid import dense_grid, grid_to_markdown
 from docparse.layout_model import use_layout_features
 from docparse.pdf_limits import oversized_content
@@ -174,6 +175,22 @@ def _boxes_from_plain(page: "pymupdf.Page") -> list[PageBox]:
             out.append(PageBox("text", tuple(rect), text))
     out.sort(key=lambda b: (b.bbox[1], b.bbox[0]))
     return out
+
+
+def _split_word_repair(page: "pymupdf.Page", scan: PageScan, boxes: list[PageBox],
+                       source: str) -> WordRepair:
+    """Join the page's split words ("Cash Flow s") in its boxes' text, and return the repair for text read from the
+    page later (table cells, figure words). A failure costs the repair, never the page."""
+    try:
+        repair = WordRepair(page_repairs(page, scan.blocks))
+    except Exception as err:
+        logger.warning("%s page %d: split-word check failed (%s: %s)", source, page.number + 1,
+                       type(err).__name__, err)
+        return WordRepair({})
+    if repair:
+        for box in boxes:
+            box.text = repair(box.text) or box.text
+    return repair
 
 
 def _overlap_fraction(a: BBox, b: BBox) -> float:
@@ -381,12 +398,15 @@ class PyMuPDFParser:
             logger.warning("%s page %d: page scan failed (%s: %s)", info.source, pno + 1, type(err).__name__, err)
         # Image-only / scanned pages are read by OCR (None: the page has a usable text layer, or OCR is off).
         boxes = ocr_page_boxes(doc[pno], scan, info.source, options) if scan is not None else None
+        repair = WordRepair({})
         if boxes is None:
             boxes = self._page_boxes(doc, pno, info, scan)
+            if boxes is not None and scan is not None:
+                repair = _split_word_repair(doc[pno], scan, boxes, info.source)
         if boxes is None:
             return
         yield from self._page_elements(doc[pno], pno + 1, boxes, info, options, sections, count,
-                                       scan.drawings if scan else None)
+                                       scan.drawings if scan else None, repair)
 
     def _page_boxes(self, doc: "pymupdf.Document", pno: int, info: DocumentInfo,
                     scan: PageScan | None) -> list[PageBox] | None:
@@ -415,7 +435,8 @@ class PyMuPDFParser:
 
     def _page_elements(self, page: "pymupdf.Page", pageno: int, boxes: list[PageBox], info: DocumentInfo,
                        options: ParseOptions, sections: _Sections, count,
-                       drawings: list | None = None) -> Iterator[Element]:
+                       drawings: list | None = None, repair: WordRepair | None = None) -> Iterator[Element]:
+        repair = repair or WordRepair({})
         page_area = page.rect.width * page.rect.height
         furniture = _furniture_metadata([b for b in boxes if b.kind == "furniture"])
         boxes = [b for b in boxes if b.kind != "furniture"]
@@ -493,6 +514,8 @@ class PyMuPDFParser:
                 if rules is None:
                     rules = horizontal_rules(drawings if drawings is not None else page.get_cdrawings())
                 grid = dense_grid(box.table or {}, words, rules)
+                if repair:
+                    grid = [[repair(cell) for cell in row] for row in grid]
                 if not any(any(c for c in row) for row in grid):
                     continue
                 continues = run.continued(grid, box.caption)
@@ -517,6 +540,7 @@ class PyMuPDFParser:
                                       margin=12.0 if box.meta.get("source") == "vector" else 0.0)
                 if not inner:  # no text layer inside: text OCR'd with the page, else OCR of the crop (bounded)
                     inner = box.text or ("" if box.meta.get("ocr") else figure_ocr.text(box.bbox))
+                inner = repair(inner)
                 text = "\n".join(t for t in (box.caption, inner) if t)
                 yield make(ElementKind.FIGURE, text, box.bbox, image=crop("figure", box.bbox), caption=box.caption,
                            metadata=tuple(sorted(box.meta.items())))
