@@ -1,7 +1,9 @@
 """Scanned and image-only PDF pages: detect them per page, OCR them, and hand the parser ordinary page boxes.
 
 A page needs OCR when its text layer is missing or unusable while a picture covers most of it (a scan, a slide
-exported as one image), or when its text layer is mostly undecodable glyphs (fonts without a Unicode map).
+exported as one image), when its text layer is mostly undecodable glyphs (fonts without a Unicode map), or when a
+page-size picture lies under a text layer of a few words only (a court's filing stamp printed over a scan: the
+stamp alone would stand for the whole page).
 Invisible text over a scan is an earlier OCR layer (usually from the scanner's own, stronger engine) and is kept,
 not re-read. Pages with a good text layer are never OCR'd: OCR costs seconds per page, text extraction
 milliseconds.
@@ -39,6 +41,10 @@ logger = logging.getLogger(__name__)
 OCR_DPI = 300  # Tesseract's documented sweet spot; body text is then ~30-40 px high
 MIN_TEXT_CHARS = 20  # fewer readable text-layer characters than this = no text layer (a page number on a scan)
 MIN_IMAGE_COVER = 0.5  # fraction of the page that pictures must cover for a textless page to count as a scan
+# A scan under a thin text layer: a court's filing stamp ("Case 2:18-cv-... Page 1 of 16") or a Bates number printed
+# over a page-size picture. An earlier OCR layer of a real page holds far more than THIN_LAYER_CHARS.
+THIN_LAYER_CHARS = 200
+THIN_LAYER_COVER = 0.8
 MAX_GARBAGE_SHARE = 0.5  # share of undecodable characters above which the text layer is unusable
 MIN_LINE_CONFIDENCE = 0.3  # page lines below this are noise read from pictures, stains, rules
 HEADING_HEIGHT_RATIO = 1.3  # a short paragraph whose lines are this much taller than body lines is a heading
@@ -78,6 +84,8 @@ def ocr_reason(scan: "PageScan", width: float, height: float) -> str | None:
     garbage = len(_GARBAGE.findall(text))
     readable = len(_WORDY.findall(_GARBAGE.sub("", text)))
     if readable >= MIN_TEXT_CHARS and garbage <= MAX_GARBAGE_SHARE * len(text):
+        if readable < THIN_LAYER_CHARS and _image_cover(scan.image_rects, width, height) >= THIN_LAYER_COVER:
+            return "page-size picture under a thin text layer"
         return None
     if readable >= MIN_TEXT_CHARS:
         return "undecodable text layer"

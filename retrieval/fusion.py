@@ -7,7 +7,7 @@ the sum over the routes that found it of weight / (rrf_k + rank). Routes already
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Collection, Hashable, Mapping, Sequence
+from typing import Callable, Collection, Hashable, Mapping, Sequence
 
 from retrieval.search_settings import SearchSettings
 
@@ -113,13 +113,12 @@ def crowd_by_page(order: Sequence[str], pages: Mapping[str, Hashable], per_page:
     return first + later
 
 
-def on_named_pages(ranked: Mapping[str, Sequence[str]], page_of: Mapping[str, int],
-                   named: Sequence[int]) -> list[str]:
-    """The "page" route: candidates of the other routes that lie on a page the question names, best single-route
-    rank first."""
+def on_named_pages(ranked: Mapping[str, Sequence[str]], on_named_page: Callable[[str], bool]) -> list[str]:
+    """The "page" route: candidates of the other routes for which `on_named_page` holds (they lie on a page the
+    question names), best single-route rank first."""
     best: dict[str, int] = {}
     for ids in ranked.values():
         for rank, element_id in enumerate(ids):
-            if page_of.get(element_id) in named:
+            if on_named_page(element_id):
                 best[element_id] = min(best.get(element_id, rank), rank)
     return sorted(best, key=lambda e: (best[e], e))

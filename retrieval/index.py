@@ -18,7 +18,7 @@ import time
 from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -31,7 +31,7 @@ from retrieval.element_text import element_of_view, embedding_views, view_id
 from retrieval.errors import StoreError, StoreLockedError
 from retrieval.fusion import fuse, on_named_pages
 from retrieval.kind_refs import kind_references
-from retrieval.page_refs import page_references
+from retrieval.page_refs import LAST_PAGE, page_references
 from retrieval.hit import Hit
 from retrieval.lexical_index import LexicalIndex
 from retrieval.page_images import PAGES_FOLDER
@@ -503,7 +503,7 @@ class LibraryIndex:
             if "page" in settings.route_names:
                 named = page_references(texts[i])
                 if named:  # "the chart on page 14": that page's candidates get a route of their own
-                    per_route["page"] = on_named_pages(per_route, {e: el.page for e, el in found.items()}, named)
+                    per_route["page"] = on_named_pages(per_route, self._on_named_page(found, named))
             kinds_of = {e: found[e].kind.value for row in per_route.values() for e in row}
             pages_of = {e: (found[e].provenance.doc_id, found[e].page) for row in per_route.values() for e in row}
             fused = fuse(per_route, kinds_of, fused_k, settings, pages_of, kind_references(texts[i]))
@@ -529,6 +529,17 @@ class LibraryIndex:
         kept = [i for i in ids if i in found][:k]
         return [Hit(element=found[i], score=1.0 / (self.settings.rrf_k + rank), rank=rank, routes=("image",))
                 for rank, i in enumerate(kept, start=1)]
+
+    def _on_named_page(self, found: dict[str, Element], named: Sequence[int]) -> Callable[[str], bool]:
+        """Whether a found element lies on a page the question names; LAST_PAGE is each document's last page."""
+        pages = set(named)
+        last_page = {r.doc_id: r.pages for r in self.catalog.documents()} if LAST_PAGE in pages else {}
+
+        def on_named_page(element_id: str) -> bool:
+            element = found[element_id]
+            return element.page in pages or last_page.get(element.provenance.doc_id) == element.page
+
+        return on_named_page
 
     def _truncate(self, query: str, settings: SearchSettings) -> str:
         if len(query) <= settings.max_query_chars:

@@ -117,6 +117,20 @@ def test_korean_scan_comes_out_in_hangul(tmp_path):
     assert "감염병" in text
 
 
+@needs_tesseract
+def test_scan_under_a_filing_stamp_is_read(tmp_path, counting_tesseract):
+    doc = pymupdf.open()
+    _add_scan_of(doc)
+    stamp = "Case 2:18-cv-12857 ECF No. 1 filed 09/13/18 PageID.1 Page 1 of 1"  # printed over the scan as text
+    doc[0].insert_text((36, 20), stamp, fontsize=8, fontname="helv")
+    doc.save(tmp_path / "stamped.pdf")
+    parsed = parse_document(tmp_path / "stamped.pdf")
+    text = " ".join(e.text for e in parsed.elements)
+    expected = _words(ENGLISH_BODY)
+    assert len(expected & _words(text)) >= 0.8 * len(expected), text
+    assert counting_tesseract.calls == 1
+
+
 def test_ocr_off_reads_nothing_from_a_scan(tmp_path, counting_tesseract):
     pdf = make_scanned_pdf(tmp_path / "scan.pdf")
     parsed = parse_document(pdf, ParseOptions(ocr="off"))
@@ -171,7 +185,11 @@ def test_detection_needs_missing_text_and_a_covering_picture():
     full = [(0, 0, 600, 800)]
     word = (0, 0, 10, 10, "revenue", 0, 0, 0)
     assert scanned_page.ocr_reason(scan([], full), page_w, page_h) == "image-only page"
-    assert scanned_page.ocr_reason(scan([word] * 10, full), page_w, page_h) is None  # a text layer over it
+    assert scanned_page.ocr_reason(scan([word] * 40, full), page_w, page_h) is None  # an earlier OCR layer
+    # a few words (a filing stamp) over a page-size picture do not stand for the page
+    assert scanned_page.ocr_reason(scan([word] * 10, full), page_w, page_h) \
+        == "page-size picture under a thin text layer"
+    assert scanned_page.ocr_reason(scan([word] * 10, [(0, 0, 600, 500)]), page_w, page_h) is None  # a photo
     assert scanned_page.ocr_reason(scan([], [(0, 0, 100, 100)]), page_w, page_h) is None  # a logo only
     assert scanned_page.ocr_reason(scan([], []), page_w, page_h) is None  # a blank page
     garbage = (0, 0, 10, 10, "\ufffd\ufffd\ufffd\ufffd", 0, 0, 0)

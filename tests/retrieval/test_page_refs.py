@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.fusion import on_named_pages
-from retrieval.page_refs import page_references
+from retrieval.page_refs import LAST_PAGE, page_references
 from tests.retrieval.test_index import HashingEmbedder, make_doc
 
 
@@ -21,6 +21,17 @@ from tests.retrieval.test_index import HashingEmbedder, make_doc
     ("page 1,234 people", ()),  # a number, not a page
     ("What grew from 3 to 5 percent?", ()),
     ("pages 3 to 90", (3, 90)),  # too long for a range: two pages
+    ("What date is mentioned on the second page?", (2,)),
+    ("the words at the top of page two", (2,)),
+    ("What date is mentioned at the beginning of page(1)?", (1,)),
+    ("How many websites are on the cover page?", (1,)),
+    ("Is there a signature on the last page?", (LAST_PAGE,)),
+    ("the first slide and the final slide", (1, LAST_PAGE)),
+    ("first, the page count", ()),  # "first" not before "page"
+    ("Who is the one person paged twice?", ()),
+    ("첫 페이지와 마지막 페이지", (1, LAST_PAGE)),
+    ("두 번째 페이지의 표", (2,)),
+    ("표지에 있는 로고", (1,)),
 ])
 def test_page_references(query: str, pages: tuple[int, ...]) -> None:
     assert page_references(query) == pages
@@ -29,8 +40,8 @@ def test_page_references(query: str, pages: tuple[int, ...]) -> None:
 def test_on_named_pages_keeps_candidates_on_those_pages_by_best_rank() -> None:
     ranked = {"dense": ["a", "b", "c"], "lexical": ["c", "d"]}
     page_of = {"a": 1, "b": 2, "c": 2, "d": 3}
-    assert on_named_pages(ranked, page_of, (2,)) == ["c", "b"]
-    assert on_named_pages(ranked, page_of, (9,)) == []
+    assert on_named_pages(ranked, lambda e: page_of[e] == 2) == ["c", "b"]
+    assert on_named_pages(ranked, lambda e: page_of[e] == 9) == []
 
 
 def test_search_favours_the_page_a_question_names(tmp_path: Path) -> None:
@@ -44,3 +55,18 @@ def test_search_favours_the_page_a_question_names(tmp_path: Path) -> None:
     assert plain[0].element.page == 2
     named = index.search("revenue by region chart on page 1", k=2)
     assert named[0].element.page == 1 and "page" in named[0].routes
+
+
+def test_search_favours_the_last_page_of_each_document(tmp_path: Path) -> None:
+    from retrieval.index import LibraryIndex
+
+    index = LibraryIndex(tmp_path / "store", HashingEmbedder(), lock_timeout=0.5)
+    for name, pages in (("a.txt", 3), ("b.txt", 4)):
+        texts = [f"signature of the officer {name}"] + ["staff numbers"] * (pages - 2) + [f"signature {name}"]
+        info, elements = make_doc(tmp_path / "docs", name, texts)
+        index.add(info, iter(elements))
+    plain = index.search("signature of the officer", k=2)
+    assert [h.element.page for h in plain] == [1, 1]  # without a named page, the closer texts lead
+    last = index.search("signature of the officer on the last page", k=2)
+    assert sorted((h.element.source, h.element.page) for h in last) == [("a.txt", 3), ("b.txt", 4)]
+    assert all("page" in h.routes for h in last)
