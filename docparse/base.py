@@ -60,6 +60,8 @@ class DocumentInfo:
     format: str
     # PDF image xrefs drawn on many pages (logos, banners): their figures are dropped (docparse.decorative)
     decorative_images: frozenset[int] = frozenset()
+    # Keys of lines repeated in the top/bottom band of many pages: running heads and footers (docparse.running_lines)
+    running_lines: frozenset[str] = frozenset()
 
 
 def file_doc_id(path: Path) -> str:

@@ -32,6 +32,7 @@ from docparse.split_words import WordRepair, page_repairs
 from docparse.table_grid import dense_grid, grid_to_markdown
 from docparse.layout_model import use_layout_features
 from docparse.pdf_limits import oversized_content
+from docparse.running_lines import is_running, running_lines
 from docparse.decorative import decorative_image_xrefs, decorative_rects, is_decorative
 from docparse.table_continuation import TableRun, header_row_count, repeats_header
 from docparse.table_repair import horizontal_rules
@@ -241,6 +242,12 @@ def _vector_figures(page: "pymupdf.Page", boxes: list[PageBox], min_area: float,
     return found
 
 
+def _as_furniture(box: PageBox, height: float) -> PageBox:
+    """A running head or footer found by repetition (docparse.running_lines), as a furniture box."""
+    place = "header" if box.bbox[3] <= height / 2 else "footer"
+    return PageBox("furniture", box.bbox, box.text, meta={"place": place})
+
+
 def _furniture_metadata(boxes: list[PageBox]) -> dict[str, str]:
     """{"page_header": ..., "page_footer": ...} from a page's running heads, footers and page numbers."""
     out: dict[str, str] = {}
@@ -352,10 +359,15 @@ class PyMuPDFParser:
             except Exception as err:  # a damaged resource tree only costs the filter
                 logger.warning("%s: could not look for repeated images (%s: %s)", path.name, type(err).__name__, err)
                 decorative = frozenset()
+            try:
+                running = running_lines(doc)
+            except Exception as err:  # a page that cannot be read only costs the filter
+                logger.warning("%s: could not look for running heads (%s: %s)", path.name, type(err).__name__, err)
+                running = frozenset()
         finally:
             doc.close()
         return DocumentInfo(doc_id=file_doc_id(path), source=path.name, path=str(path.resolve()), pages=pages,
-                            format="pdf", decorative_images=decorative)
+                            format="pdf", decorative_images=decorative, running_lines=running)
 
     def elements(self, info: DocumentInfo, options: ParseOptions) -> Iterator[Element]:
         """Headings, text chunks, tables and figures, page by page in reading order."""
@@ -438,6 +450,9 @@ class PyMuPDFParser:
                        drawings: list | None = None, repair: WordRepair | None = None) -> Iterator[Element]:
         repair = repair or WordRepair({})
         page_area = page.rect.width * page.rect.height
+        if info.running_lines:
+            boxes = [_as_furniture(b, page.rect.height) if b.kind in ("text", "heading")
+                     and is_running(b.text, b.bbox, page.rect.height, info.running_lines) else b for b in boxes]
         furniture = _furniture_metadata([b for b in boxes if b.kind == "furniture"])
         boxes = [b for b in boxes if b.kind != "furniture"]
         boxes = [b for b in boxes if b.kind != "figure" or (

@@ -113,12 +113,12 @@ def crowd_by_page(order: Sequence[str], pages: Mapping[str, Hashable], per_page:
     return first + later
 
 
-def on_named_pages(ranked: Mapping[str, Sequence[str]], on_named_page: Callable[[str], bool]) -> list[str]:
-    """The "page" route: candidates of the other routes for which `on_named_page` holds (they lie on a page the
-    question names), best single-route rank first."""
+def named_candidates(ranked: Mapping[str, Sequence[str]], is_named: Callable[[str], bool]) -> list[str]:
+    """The "page" and "label" routes: candidates of the other routes for which `is_named` holds (they lie on a page
+    the question names, or carry the figure/table label it names), best single-route rank first."""
     best: dict[str, int] = {}
     for ids in ranked.values():
         for rank, element_id in enumerate(ids):
-            if on_named_page(element_id):
+            if is_named(element_id):
                 best[element_id] = min(best.get(element_id, rank), rank)
     return sorted(best, key=lambda e: (best[e], e))

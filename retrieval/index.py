@@ -29,8 +29,9 @@ from retrieval.chroma_store import ChromaStore
 from retrieval.crash_points import crash_point
 from retrieval.element_text import element_of_view, embedding_views, view_id
 from retrieval.errors import StoreError, StoreLockedError
-from retrieval.fusion import fuse, on_named_pages
+from retrieval.fusion import fuse, named_candidates
 from retrieval.kind_refs import kind_references
+from retrieval.label_refs import caption_label, label_references
 from retrieval.page_refs import LAST_PAGE, page_references
 from retrieval.hit import Hit
 from retrieval.lexical_index import LexicalIndex
@@ -500,10 +501,16 @@ class LibraryIndex:
         results: list[list[Hit]] = []
         for i in range(len(queries)):
             per_route = {route: [e for e in lists[i] if e in found] for route, lists in ranked.items()}
+            candidates = dict(per_route)  # the named routes choose among the real routes' candidates
             if "page" in settings.route_names:
                 named = page_references(texts[i])
                 if named:  # "the chart on page 14": that page's candidates get a route of their own
-                    per_route["page"] = on_named_pages(per_route, self._on_named_page(found, named))
+                    per_route["page"] = named_candidates(candidates, self._on_named_page(found, named))
+            if "label" in settings.route_names:
+                labels = label_references(texts[i])
+                if labels:  # "the green bars in Figure 1": the element captioned "Figure 1" gets a route
+                    per_route["label"] = named_candidates(
+                        candidates, lambda e: caption_label(found[e].caption) in labels)
             kinds_of = {e: found[e].kind.value for row in per_route.values() for e in row}
             pages_of = {e: (found[e].provenance.doc_id, found[e].page) for row in per_route.values() for e in row}
             fused = fuse(per_route, kinds_of, fused_k, settings, pages_of, kind_references(texts[i]))

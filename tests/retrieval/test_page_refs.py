@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.fusion import on_named_pages
+from retrieval.fusion import named_candidates
 from retrieval.page_refs import LAST_PAGE, page_references
 from tests.retrieval.test_index import HashingEmbedder, make_doc
 
@@ -40,8 +40,8 @@ def test_page_references(query: str, pages: tuple[int, ...]) -> None:
 def test_on_named_pages_keeps_candidates_on_those_pages_by_best_rank() -> None:
     ranked = {"dense": ["a", "b", "c"], "lexical": ["c", "d"]}
     page_of = {"a": 1, "b": 2, "c": 2, "d": 3}
-    assert on_named_pages(ranked, lambda e: page_of[e] == 2) == ["c", "b"]
-    assert on_named_pages(ranked, lambda e: page_of[e] == 9) == []
+    assert named_candidates(ranked, lambda e: page_of[e] == 2) == ["c", "b"]
+    assert named_candidates(ranked, lambda e: page_of[e] == 9) == []
 
 
 def test_search_favours_the_page_a_question_names(tmp_path: Path) -> None:
