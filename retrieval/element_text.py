@@ -54,10 +54,18 @@ def document_label(source: str) -> str:
     return " ".join(pieces)
 
 
+LABEL_MIN_BODY_WORDS = 12  # a text chunk shorter than this is led by its section headings only
+
+
 def _lead(element: Element, body: str) -> str:
-    """Document label and nearest section headings, as one line ("3M 2018 10K | RESULTS > Net Sales:")."""
+    """Document label and nearest section headings, as one line ("3M 2018 10K | RESULTS > Net Sales:").
+
+    A text chunk of a few words ("Not applicable.", "None.") gets no document label: its vector and its BM25
+    terms would be mostly the label, and it would then match every question naming the company and year better
+    than the passages that answer it."""
     context = [h for h in element.section[-SECTION_LEVELS:] if h and h not in body[:200]]
-    label = document_label(element.source)
+    short = element.kind is ElementKind.TEXT and len(body.split()) < LABEL_MIN_BODY_WORDS
+    label = "" if short else document_label(element.source)
     return " | ".join(p for p in (label, " > ".join(context)) if p)
 
 

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 TERMS_DIR = "terms"
 # Bump when what a row holds changes (retrieval.element_text.embedding_views, or the arrays below).
-TERMS_FORMAT = 1
+TERMS_FORMAT = 2
 # Terms are stored as one string joined by this (a control character no tokenizer keeps): a fixed-width array of
 # terms would pad every term to the longest one.
 _SEPARATOR = "\x1f"

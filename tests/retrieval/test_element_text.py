@@ -24,12 +24,23 @@ def _element(kind: ElementKind, text: str, source: str = "ACME_2021_10K.pdf", **
                    provenance=Provenance(doc_id="d1", source=source, page=3), **extra)
 
 
+SALES = "Sales rose 5% on higher volumes in every region, led by industrial products and new contracts."
+
+
 def test_text_leads_with_document_and_section() -> None:
-    text = embedding_text(_element(ElementKind.TEXT, "Sales rose 5% on higher volumes."))
+    text = embedding_text(_element(ElementKind.TEXT, SALES))
     assert text.splitlines()[0] == "ACME 2021 10K | RESULTS OF OPERATIONS > Net Sales:"
-    assert text.endswith("Sales rose 5% on higher volumes.")
+    assert text.endswith(SALES)
     unnamed = embedding_text(_element(ElementKind.TEXT, "Sales rose.", source="0f3e9a1b2c4d5e6f7a8b9c0d.pdf"))
     assert unnamed.splitlines()[0] == "RESULTS OF OPERATIONS > Net Sales:"
+
+
+def test_a_chunk_of_a_few_words_is_led_by_its_section_only() -> None:
+    # "Not applicable." under "Item 4": with the label it would match every question naming ACME and 2021
+    text = embedding_text(_element(ElementKind.TEXT, "Not applicable."))
+    assert text.splitlines() == ["RESULTS OF OPERATIONS > Net Sales:", "Not applicable."]
+    figure = embedding_text(_element(ElementKind.FIGURE, "Revenue by segment"))
+    assert figure.startswith("ACME 2021 10K | ")  # figures keep it: their words are few by nature
 
 
 def test_every_row_group_of_a_long_table_repeats_the_lead_and_header() -> None:
