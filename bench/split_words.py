@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pymupdf  # noqa: E402
 
-from docparse.split_words import GAP_RATIO, STRONG_GAP_RATIO, _candidates, _gap_ratio  # noqa: E402
+from docparse.split_words import _candidates, _gap_ratio, is_stray_space  # noqa: E402
 
 
 def main() -> None:
@@ -33,7 +33,7 @@ def main() -> None:
                         text = "".join(c["c"] for c in chars)
                         for space, left, right, strength in _candidates(text):
                             ratio = _gap_ratio(chars, space)
-                            join = ratio is not None and ratio < (STRONG_GAP_RATIO if strength == 2 else GAP_RATIO)
+                            join = is_stray_space(strength, ratio)
                             total += 1
                             joined += join
                             print(f"{path.name}\t{page.number + 1}\t{left} {right}\t{strength}\t"

@@ -32,7 +32,7 @@ from docparse.split_words import WordRepair, page_repairs
 from docparse.table_grid import dense_grid, grid_to_markdown
 from docparse.layout_model import use_layout_features
 from docparse.pdf_limits import oversized_content
-from docparse.running_lines import is_running, running_lines
+from docparse.running_lines import RUNNING_BAND, is_running, running_lines
 from docparse.decorative import decorative_image_xrefs, decorative_rects, is_decorative
 from docparse.table_continuation import TableRun, header_row_count, repeats_header
 from docparse.table_repair import horizontal_rules
@@ -242,9 +242,11 @@ def _vector_figures(page: "pymupdf.Page", boxes: list[PageBox], min_area: float,
     return found
 
 
-def _as_furniture(box: PageBox, height: float) -> PageBox:
-    """A running head or footer found by repetition (docparse.running_lines), as a furniture box."""
-    place = "header" if box.bbox[3] <= height / 2 else "footer"
+def _as_furniture(box: PageBox, body_top: float, height: float) -> PageBox:
+    """A running head or footer found by repetition (docparse.running_lines), as a furniture box: a head when it
+    lies in the top band or starts above the page's first body box, else a footer (it may have risen with a short
+    page's text)."""
+    place = "header" if box.bbox[3] <= RUNNING_BAND * height or box.bbox[1] < body_top else "footer"
     return PageBox("furniture", box.bbox, box.text, meta={"place": place})
 
 
@@ -448,11 +450,14 @@ class PyMuPDFParser:
     def _page_elements(self, page: "pymupdf.Page", pageno: int, boxes: list[PageBox], info: DocumentInfo,
                        options: ParseOptions, sections: _Sections, count,
                        drawings: list | None = None, repair: WordRepair | None = None) -> Iterator[Element]:
-        repair = repair or WordRepair({})
+        repair = repair if repair is not None else WordRepair({})
         page_area = page.rect.width * page.rect.height
         if info.running_lines:
-            boxes = [_as_furniture(b, page.rect.height) if b.kind in ("text", "heading")
-                     and is_running(b.text, b.bbox, page.rect.height, info.running_lines) else b for b in boxes]
+            running = {id(b) for b in boxes if b.kind in ("text", "heading")
+                       and is_running(b.text, b.bbox, page.rect.height, info.running_lines)}
+            body_top = min((b.bbox[1] for b in boxes if b.kind != "furniture" and id(b) not in running),
+                           default=page.rect.height)
+            boxes = [_as_furniture(b, body_top, page.rect.height) if id(b) in running else b for b in boxes]
         furniture = _furniture_metadata([b for b in boxes if b.kind == "furniture"])
         boxes = [b for b in boxes if b.kind != "furniture"]
         boxes = [b for b in boxes if b.kind != "figure" or (

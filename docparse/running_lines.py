@@ -4,9 +4,12 @@ Research Center", "Take a Step Back: Evoking Reasoning via Abstraction ...").
 The page-by-page rules (docparse.fast_page: a short run in the outer 6% of the page; the layout model's
 page-header class) miss a running head that is long, sits lower, or is set like a heading. Left in the body, such a
 line becomes a chunk on every page, all alike, that crowd a search's results, or a heading that resets the section
-path on each page. A line is running when it sits in the top or bottom RUNNING_BAND of the page and, with digits
-and spacing ignored ("Page 3 of 16" = "Page 9 of 16"), recurs on at least half of up to SAMPLE_PAGES pages spread
-through the document (and on at least MIN_PAGES). The sample costs about 2 ms a page, once per document.
+path on each page. A line is running when, with digits and spacing ignored ("Page 3 of 16" = "Page 9 of 16"), it
+recurs on up to SAMPLE_PAGES pages spread through the document (and on at least MIN_PAGES):
+- in the top or bottom RUNNING_BAND of the page, on at least half of them (any length);
+- anywhere, on at least ANYWHERE_SHARE of them, when it has at most SHORT_WORDS words: a footer that follows the
+  text up the page when a page is short ("2021 FORM 10-K 27" at a third of the page, under "Not applicable.").
+The sample costs about 2 ms a page, once per document.
 """
 from __future__ import annotations
 
@@ -21,6 +24,9 @@ RUNNING_BAND = 0.12  # share of the page height, top and bottom, where a repeate
 SAMPLE_PAGES = 16
 MIN_PAGES = 3
 MIN_SHARE = 0.5
+ANYWHERE_SHARE = 0.8  # body lines seldom recur on 4 of 5 pages; table captions such as "(In millions)" can on half
+SHORT_WORDS = 12
+MIN_ANYWHERE_CHARS = 6  # a key found anywhere must be more than a word such as "and" left alone on a table line
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -43,21 +49,28 @@ def running_lines(doc: "pymupdf.Document") -> frozenset[str]:
         return frozenset()
     step = max(1, count // SAMPLE_PAGES)
     sample = list(range(0, count, step))[:SAMPLE_PAGES]
-    seen: Counter[str] = Counter()
+    in_band: Counter[str] = Counter()
+    anywhere: Counter[str] = Counter()
     for pno in sample:
         page = doc[pno]
         height = page.rect.height
-        keys = set()
+        band_keys, short_keys = set(), set()
         for block in page.get_text("dict", flags=0)["blocks"]:
             for line in block.get("lines", ()):
-                if not in_running_band(line["bbox"], height):
-                    continue
                 text = "".join(span["text"] for span in line["spans"])
-                if _LETTER.search(text):  # a bare page number is furniture by the page rules already
-                    keys.add(line_key(text))
-        seen.update(keys)
-    needed = max(MIN_PAGES, MIN_SHARE * len(sample))
-    return frozenset(key for key, pages in seen.items() if pages >= needed)
+                if not _LETTER.search(text):  # a bare page number is furniture by the page rules already
+                    continue
+                if in_running_band(line["bbox"], height):
+                    band_keys.add(line_key(text))
+                if len(text.split()) <= SHORT_WORDS:
+                    short_keys.add(line_key(text))
+        in_band.update(band_keys)
+        anywhere.update(short_keys)
+    band_needed = max(MIN_PAGES, MIN_SHARE * len(sample))
+    anywhere_needed = max(MIN_PAGES, ANYWHERE_SHARE * len(sample))
+    return frozenset([key for key, pages in in_band.items() if pages >= band_needed]
+                     + [key for key, pages in anywhere.items()
+                          if pages >= anywhere_needed and len(key) >= MIN_ANYWHERE_CHARS])
 
 
 def _made_of(key: str, keys: frozenset[str]) -> bool:
@@ -65,15 +78,18 @@ def _made_of(key: str, keys: frozenset[str]) -> bool:
     reachable = [True] + [False] * len(key)
     for start in range(len(key)):
         if reachable[start]:
-            for part in keys:
+            for part in (*keys, "#"):  # page numbers may stand between and after them
                 if key.startswith(part, start):
                     reachable[start + len(part)] = True
     return reachable[-1]
 
 
 def is_running(text: str, bbox: Sequence[float], height: float, keys: frozenset[str]) -> bool:
-    """True when `text`, a box at `bbox` on a page `height` points tall, consists of running lines only."""
-    if not keys or not in_running_band(bbox, height):
+    """True when `text`, a box at `bbox` on a page `height` points tall, consists of running lines only and lies
+    in the page's top or bottom band or is short (a footer risen with a short page's text)."""
+    if not keys or not (in_running_band(bbox, height) or len(text.split()) <= SHORT_WORDS):
         return False
     key = line_key(text)
-    return bool(key) and (key in keys or _made_of(key, keys))
+    if not key.strip("#"):  # a bare number is not known to be running from this alone
+        return False
+    return key in keys or _made_of(key, keys)

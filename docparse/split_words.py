@@ -85,6 +85,12 @@ def _gap_ratio(chars: list[dict], space: int) -> float | None:
     return (after["bbox"][0] - before["bbox"][2]) / width
 
 
+def is_stray_space(strength: int, gap_ratio: float | None) -> bool:
+    """Whether a candidate of this lexical strength, at this glyph gap ratio, is a space inside one word."""
+    limit = STRONG_GAP_RATIO if strength == 2 else GAP_RATIO
+    return strength > 0 and gap_ratio is not None and gap_ratio < limit
+
+
 def page_repairs(page: Any, blocks: Iterable[dict]) -> dict[str, str]:
     """{"Flow s": "Flows", ...}: the split words of one page (a pymupdf.Page whose text-dict blocks are `blocks`).
 
@@ -102,9 +108,7 @@ def page_repairs(page: Any, blocks: Iterable[dict]) -> dict[str, str]:
             chars = [c for span in line.get("spans", ()) for c in span.get("chars", ())]
             text = "".join(c["c"] for c in chars)
             for space, left, right, strength in _candidates(text):
-                ratio = _gap_ratio(chars, space)
-                limit = STRONG_GAP_RATIO if strength == 2 else GAP_RATIO
-                if ratio is not None and ratio < limit:
+                if is_stray_space(strength, _gap_ratio(chars, space)):
                     repairs[f"{left} {right}"] = left + right
     if repairs:
         logger.debug("page %d: joined split words %s", page.number + 1, sorted(repairs))

@@ -32,7 +32,7 @@ from retrieval.errors import StoreError, StoreLockedError
 from retrieval.fusion import fuse, named_candidates
 from retrieval.kind_refs import kind_references
 from retrieval.label_refs import caption_label, label_references
-from retrieval.page_refs import LAST_PAGE, page_references
+from retrieval.page_refs import LAST_PAGE, page_references, printed_page_number
 from retrieval.hit import Hit
 from retrieval.lexical_index import LexicalIndex
 from retrieval.page_images import PAGES_FOLDER
@@ -538,13 +538,20 @@ class LibraryIndex:
                 for rank, i in enumerate(kept, start=1)]
 
     def _on_named_page(self, found: dict[str, Element], named: Sequence[int]) -> Callable[[str], bool]:
-        """Whether a found element lies on a page the question names; LAST_PAGE is each document's last page."""
+        """Whether a found element lies on a page the question names: by its place in the file, by the number
+        printed in its page's footer or running head (reports whose page 9 is the file's 12th page), or, for
+        LAST_PAGE, as its document's last page."""
         pages = set(named)
         last_page = {r.doc_id: r.pages for r in self.catalog.documents()} if LAST_PAGE in pages else {}
 
         def on_named_page(element_id: str) -> bool:
             element = found[element_id]
-            return element.page in pages or last_page.get(element.provenance.doc_id) == element.page
+            if element.page in pages or last_page.get(element.provenance.doc_id) == element.page:
+                return True
+            furniture = dict(element.metadata)
+            printed = printed_page_number(furniture.get("page_footer", "")) or \
+                printed_page_number(furniture.get("page_header", ""))
+            return printed in pages
 
         return on_named_page
 

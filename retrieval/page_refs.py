@@ -13,6 +13,11 @@ _EN = re.compile(r"\b(?:pages?|pp?\.|slides?)\s*(\d{1,4})(?:(\s*(?:-|–|to)\s*|
                  re.IGNORECASE)
 _KO = re.compile(r"(\d{1,4})\s*(?:페이지|쪽|면)")
 MAX_SPAN = 10  # "pages 3-5" names 3, 4, 5; longer ranges are not a pointer at a page
+# A printed page number in a running head or footer: "Page 3 of 16", "Page: 1 of 17", else the last number standing
+# alone ("Version 1.3 9", "2021 FORM 10-K 27", "PEW RESEARCH CENTER | 12"); years and parts of "10-K", "1.3",
+# "01/05/2022" are not page numbers.
+_PRINTED_PAGE = re.compile(r"\bpage\s*:?\s*(\d{1,4})\b", re.IGNORECASE)
+_STANDALONE = re.compile(r"(?<![\w./,:%-])(\d{1,4})(?![\w./,:%-])")
 LAST_PAGE = -1  # "the last page": resolved against each document's page count by the caller
 
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
@@ -49,3 +54,12 @@ def page_references(query: str) -> tuple[int, ...]:
     named += [(m.start(), 1) for m in _KO_COVER.finditer(query)]
     pages = [page for _, page in sorted(named, key=lambda item: item[0])]  # stable: a range keeps its order
     return tuple(dict.fromkeys(p for p in pages if p >= 1 or p == LAST_PAGE))
+
+
+def printed_page_number(furniture: str) -> int | None:
+    """The page number printed in a page's running head or footer text, or None when it shows none."""
+    match = _PRINTED_PAGE.search(furniture)
+    if match:
+        return int(match.group(1))
+    numbers = [int(n) for n in _STANDALONE.findall(furniture) if not 1900 <= int(n) <= 2100]
+    return numbers[-1] if numbers else None

@@ -66,3 +66,19 @@ def test_parsed_pages_keep_running_lines_as_metadata(tmp_path: Path) -> None:
 def test_short_documents_have_no_running_lines(tmp_path: Path) -> None:
     with pymupdf.open(_filing_pdf(tmp_path / "short.pdf", pages=2)) as doc:
         assert running_lines(doc) == frozenset()
+
+
+def test_a_footer_risen_with_a_short_pages_text_is_running(tmp_path: Path) -> None:
+    doc = pymupdf.open()
+    for number in range(1, 7):
+        page = doc.new_page(width=612, height=792)
+        bottom = 200 + 60 * number  # the footer follows the text, wherever the text ends
+        page.insert_textbox(pymupdf.Rect(72, 100, 540, bottom - 20), BODY, fontname="helv", fontsize=10)
+        page.insert_text((460, bottom), f"2021 FORM 10-K {number + 20}", fontname="helv", fontsize=8)
+    doc.save(tmp_path / "risen.pdf")
+    with pymupdf.open(tmp_path / "risen.pdf") as opened:
+        assert line_key("2021 FORM 10-K 27") in running_lines(opened)
+    elements = list(parse_document(tmp_path / "risen.pdf", ParseOptions(ocr="off")).elements)
+    assert elements and not any("FORM 10-K" in e.text for e in elements)
+    assert all("FORM 10-K" in dict(e.metadata).get("page_footer", "") for e in elements)
+    assert not is_running("2021", (72, 300, 100, 310), 792, running_lines(pymupdf.open(tmp_path / "risen.pdf")))

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.fusion import named_candidates
-from retrieval.page_refs import LAST_PAGE, page_references
+from retrieval.page_refs import LAST_PAGE, page_references, printed_page_number
 from tests.retrieval.test_index import HashingEmbedder, make_doc
 
 
@@ -70,3 +70,36 @@ def test_search_favours_the_last_page_of_each_document(tmp_path: Path) -> None:
     last = index.search("signature of the officer on the last page", k=2)
     assert sorted((h.element.source, h.element.page) for h in last) == [("a.txt", 3), ("b.txt", 4)]
     assert all("page" in h.routes for h in last)
+
+
+@pytest.mark.parametrize("furniture, number", [
+    ("Version 1.3 9", 9),
+    ("2021 FORM 10-K 27", 27),
+    ("Page 3 of 16", 3),
+    ("USCA11 Case: 21-13199 Date Filed: 01/05/2022 Page: 1 of 17", 1),
+    ("PEW RESEARCH CENTER | 12", 12),
+    ("- 5 -", 5),
+    ("www.pewresearch.org", None),
+    ("© 2023 Acme Corp.", None),  # a year
+    ("Growth of 10%", None),
+    ("", None),
+])
+def test_printed_page_number(furniture: str, number: int | None) -> None:
+    assert printed_page_number(furniture) == number
+
+
+def test_search_favours_the_page_printed_with_the_named_number(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from retrieval.index import LibraryIndex
+
+    index = LibraryIndex(tmp_path / "store", HashingEmbedder(), lock_timeout=0.5)
+    texts = ["strategic goals diagram", "strategic goals diagram and staff", "strategic goals diagram staff plan"]
+    info, elements = make_doc(tmp_path / "docs", "plan.txt", texts)
+    # a cover and a contents page come first: the file's third page is printed as page 1
+    elements = [replace(e, metadata=(("page_footer", f"Version 1.3 {e.page - 2}"),)) if e.page == 3 else e
+                for e in elements]
+    index.add(info, iter(elements))
+    assert index.search("strategic goals diagram", k=1)[0].element.page == 1
+    hits = index.search("the strategic goals diagram on page 1", k=3)
+    assert {h.element.page for h in hits if "page" in h.routes} == {1, 3}
