@@ -82,3 +82,20 @@ def test_a_footer_risen_with_a_short_pages_text_is_running(tmp_path: Path) -> No
     assert elements and not any("FORM 10-K" in e.text for e in elements)
     assert all("FORM 10-K" in dict(e.metadata).get("page_footer", "") for e in elements)
     assert not is_running("2021", (72, 300, 100, 310), 792, running_lines(pymupdf.open(tmp_path / "risen.pdf")))
+
+
+def test_a_failing_sample_costs_the_filter_not_the_document(tmp_path: Path, monkeypatch, caplog) -> None:
+    import logging
+
+    import docparse.pdf_parser as pdf_parser
+
+    def broken(doc):
+        raise RuntimeError("page tree unreadable")
+
+    monkeypatch.setattr(pdf_parser, "running_lines", broken)
+    with caplog.at_level(logging.WARNING, logger="docparse.pdf_parser"):
+        parsed = parse_document(_filing_pdf(tmp_path / "filing.pdf"), ParseOptions(ocr="off"))
+        elements = list(parsed.elements)
+    assert parsed.info.running_lines == frozenset()
+    assert any("court reviewed" in e.text for e in elements)
+    assert "could not look for running heads" in caplog.text and "filing.pdf" in caplog.text
