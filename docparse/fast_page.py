@@ -13,6 +13,7 @@ from typing import Sequence
 from docparse.captions import is_caption
 from docparse.headings import dominant_size, is_heading_text
 from docparse.page_box import PageBox
+from docparse.span_text import join_lines, line_text
 
 HEADING_RATIO = 1.2  # a run this much larger than the body size is a heading
 MARGIN_BAND = 0.06  # top/bottom fraction of the page where short runs are running heads/footers
@@ -25,23 +26,10 @@ def body_size(blocks: Sequence[dict]) -> float:
     return dominant_size(span for block in blocks for line in block["lines"] for span in line["spans"]) or 10.0
 
 
-def _line_text(spans: Sequence[dict]) -> str:
-    return " ".join(s["text"].strip() for s in spans if s["text"].strip())
 
 
 def _is_bold(span: dict) -> bool:
     return bool(span["flags"] & _BOLD) or "bold" in span["font"].lower()
-
-
-def _join(lines: list[str]) -> str:
-    """Join lines into a paragraph, undoing end-of-line hyphenation."""
-    out = ""
-    for text in lines:
-        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and text[:1].islower():
-            out = out[:-1] + text
-        else:
-            out = f"{out} {text}" if out else text
-    return re.sub(r"\s+", " ", out).strip()
 
 
 def _runs(block: dict, body: float) -> list[PageBox]:
@@ -54,7 +42,7 @@ def _runs(block: dict, body: float) -> list[PageBox]:
         if not spans:
             continue
         size = dominant_size(spans)
-        text = _line_text(spans)
+        text = line_text(spans)
         bold = all(_is_bold(s) for s in spans)
         may_head = is_heading_text(text)
         heading = len(text) < 120 and not is_caption(text) and may_head and (
@@ -67,7 +55,7 @@ def _runs(block: dict, body: float) -> list[PageBox]:
             runs.append((heading, [line]))
     out = []
     for heading, lines in runs:
-        text = _join([_line_text(line["spans"]) for line in lines])
+        text = join_lines([line_text(line["spans"]) for line in lines])
         bbox = (min(l["bbox"][0] for l in lines), min(l["bbox"][1] for l in lines),
                 max(l["bbox"][2] for l in lines), max(l["bbox"][3] for l in lines))
         if heading and len(text) < 200:

@@ -28,6 +28,7 @@ from docparse.headings import dominant_size, is_heading_text
 from docparse.page_box import PageBox
 from docparse.page_router import PageScan, route_page, scan_page
 from docparse.scanned_page import FigureOcr, ocr_page_boxes
+from docparse.span_text import join_lines, line_text
 from docparse.split_words import WordRepair, page_repairs
 from docparse.table_grid import dense_grid, grid_to_markdown
 from docparse.layout_model import use_layout_features
@@ -88,17 +89,8 @@ def _open(path: Path, password: str | None) -> "pymupdf.Document":
 
 
 def _line_text(lines: list[dict]) -> str:
-    """Join layout text lines into one paragraph, undoing end-of-line hyphenation."""
-    out = ""
-    for line in lines:
-        text = " ".join(s["text"].strip() for s in line.get("spans", []) if s["text"].strip())
-        if not text:
-            continue
-        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and text[:1].islower():
-            out = out[:-1] + text
-        else:
-            out = f"{out} {text}" if out else text
-    return re.sub(r"\s+", " ", out).strip()
+    """Join layout text lines into one paragraph (docparse.span_text)."""
+    return join_lines([line_text(line.get("spans", [])) for line in lines])
 
 
 def _layout_boxes(doc: "pymupdf.Document", pno: int) -> list:
