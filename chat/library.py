@@ -29,6 +29,7 @@ from docparse.errors import ParseError
 from docparse.registry import ParsedDocument, open_document, parse_document
 from retrieval.errors import StoreError
 from retrieval.hit import Hit
+from retrieval.page_images import PAGES_FOLDER
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,9 @@ class LibraryConfig:
 
     root: Path
     text_model: str = "all-MiniLM-L6-v2"
-    # What runs the text model (retrieval.text_embedder.TEXT_EMBEDDERS): None = $DOCRAG_TEXT_BACKEND, else "onnx"
-    # (ONNX Runtime on the CPU, the same vectors as torch and faster; sentence-transformers where it cannot run).
+    # What runs the text model (retrieval.text_embedder.TEXT_EMBEDDERS): None = $DOCRAG_TEXT_BACKEND, else "onnx-int8"
+    # (ONNX Runtime on the CPU with int8 weights, ~4x torch's speed; "onnx" keeps float32, torch's vectors;
+    # sentence-transformers where ONNX cannot run).
     text_backend: str | None = None
     chroma_url: str | None = None
     llm: str | None = None
@@ -174,8 +176,11 @@ class Library:
         tally = IngestTally(skipped=list(skipped))
         index = self._open_index()
         self._start_loading_images(index)
-        options = self.parse_options()
+        # PDF page images are written by the parser while it holds each page (in the workers), not by this
+        # process reopening every document after storing it.
+        options = replace(self.parse_options(), page_images_dir=index.root / PAGES_FOLDER)
         with index.write_lock():
+            index.sweep_orphans_once()  # before the parser writes page images of documents not yet stored
             if workers == 1:
                 for done, path in enumerate(files, 1):
                     pages = self._add_one(path, index, options, tally)
@@ -200,8 +205,9 @@ class Library:
 
     def _add_parallel(self, files: list[Path], index, options: ParseOptions, tally: IngestTally,
                       on_file: Callable[[str, int, int, int], None] | None, workers: int) -> None:
-        """Unchanged files are settled here; the rest are parsed in worker processes and stored as they arrive."""
-        from docparse.parallel import parse_in_workers
+        """Unchanged files are settled here; the rest are parsed in worker processes and stored as they arrive.
+        The text embedder (where it can) runs on the cores the workers leave free until they are done."""
+        from docparse.parallel import parse_in_workers, usable_cores
 
         done = 0
         todo: list[tuple[Path, str]] = []
@@ -220,12 +226,21 @@ class Library:
             else:
                 todo.append((path, status))
         statuses = dict(todo)
-        streams = parse_in_workers([p for p, _ in todo], options, workers=workers)
-        for stream in streams:
-            pages = self._add_one(stream.path, index, options, tally, status=statuses[stream.path], parsed=stream)
-            done += 1
-            if on_file is not None:
-                on_file(stream.path.name, pages, done, len(files))
+        limit_threads = getattr(index.embedder, "limit_threads", None)
+        if limit_threads is None or not todo:
+            limit_threads = _no_thread_limit
+        limit_threads(max(1, usable_cores() - workers))
+        try:
+            streams = parse_in_workers([p for p, _ in todo], options, workers=workers,
+                                       on_idle=lambda: limit_threads(None))
+            for stream in streams:
+                pages = self._add_one(stream.path, index, options, tally, status=statuses[stream.path],
+                                      parsed=stream)
+                done += 1
+                if on_file is not None:
+                    on_file(stream.path.name, pages, done, len(files))
+        finally:
+            limit_threads(None)
 
     def _add_one(self, path: Path, index, options: ParseOptions, tally: IngestTally, status: str | None = None,
                  parsed=None) -> int:
@@ -379,6 +394,10 @@ class Library:
     def _extractive(self):
         from chat.backends import make_backend
         return make_backend("extractive")
+
+
+def _no_thread_limit(threads: int | None) -> None:
+    """Stands in for `limit_threads` of embedders that have none (their threads are left as they are)."""
 
 
 def _under_any(stored_path: str, roots: Iterable[str | Path]) -> bool:

@@ -27,6 +27,9 @@ class ParseOptions:
     the estimate in `docparse.chunking.estimate_tokens`.
     crop_dpi: resolution of table/figure crops. max_pages: refuse documents with more pages than this.
     ocr / ocr_languages / max_image_pixels: see the fields.
+    page_images_dir: where a low-resolution JPEG of every PDF page is written while the page is parsed
+    (`<page_images_dir>/<doc_id>/p<page>.jpg`, docparse.page_image); None = none (`docrag ingest` sets it to the
+    store's page-image folder).
     """
 
     assets_dir: Path | None = None
@@ -43,6 +46,7 @@ class ParseOptions:
     ocr: str = "auto"
     ocr_languages: str = "eng+kor"  # Tesseract language codes; rapidocr's models read Chinese/English only
     max_image_pixels: int = 10_000_000  # pixel budget: bigger renders and images are downscaled before OCR/models
+    page_images_dir: Path | None = None
 
     def __post_init__(self) -> None:
         from docparse.ocr import validate_choice

@@ -31,6 +31,11 @@ from docparse.memory import release_free_memory
 logger = logging.getLogger(__name__)
 
 PAGES_PER_JOB = 16
+# Jobs each worker may run ahead of the consumer. During `docrag ingest` the consumer (embedding, page images,
+# storing) is the main process: with 2 jobs a worker, the workers stalled whenever it lagged, leaving a core idle
+# (speed set, 2 cores: 40.7 s; 6 jobs: 39.4 s, idle only at start and end). Memory stays bounded: a finished
+# job holds its pages' elements, whose crops are already on disk.
+JOBS_AHEAD_PER_WORKER = 6
 
 
 class WorkerCrashedError(ParseError):
@@ -73,7 +78,7 @@ def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
     os._exit(1)
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
     """Cores this process may run on (a container's CPU set, not the host's count)."""
     try:
         return len(os.sched_getaffinity(0))
@@ -105,33 +110,77 @@ def _run_job(job: _Job) -> list[tuple[Element, float | None]]:
 
 
 class _Pool:
-    """A process pool with an ordered, bounded look-ahead queue of jobs, rebuilt when a worker dies."""
+    """A process pool with an ordered, bounded look-ahead queue of jobs, rebuilt when a worker dies.
 
-    def __init__(self, workers: int, window: int, run_job: Callable = _run_job):
+    `on_idle` is called once, from a pool thread, when every job added so far has finished and none waits (the
+    workers have nothing left to do); `close_intake()` says no more jobs will be added."""
+
+    def __init__(self, workers: int, window: int, run_job: Callable = _run_job,
+                 on_idle: Callable[[], None] | None = None):
         self.workers, self.window, self.run_job = workers, window, run_job
         self.waiting: deque[_Job] = deque()
         self.inflight: deque[tuple[_Job, Future]] = deque()
         self.executor = self._new_executor()
+        self.on_idle = on_idle
+        self._unfinished = 0
+        self._intake_open = True
+        self._lock = threading.Lock()  # guards waiting/_unfinished against the done callbacks' idle check
+
+    def _submit(self, job: _Job) -> Future:
+        with self._lock:
+            self._unfinished += 1
+        future = self.executor.submit(self.run_job, job)
+        future.add_done_callback(self._job_finished)
+        return future
+
+    def _job_finished(self, _: Future) -> None:
+        with self._lock:
+            self._unfinished -= 1
+            idle = self._unfinished == 0 and not self.waiting and not self._intake_open
+        if idle:
+            self._signal_idle()
+
+    def _signal_idle(self) -> None:
+        callback, self.on_idle = self.on_idle, None
+        if callback is not None:
+            try:
+                callback()
+            except Exception:  # a hint for the consumer; it must not break the pool's own thread
+                logger.exception("the pool's on_idle callback failed")
+
+    def close_intake(self) -> None:
+        """No more jobs will be added: from now on, the last job to finish calls on_idle."""
+        with self._lock:
+            self._intake_open = False
+            idle = self._unfinished == 0 and not self.waiting
+        if idle:
+            self._signal_idle()
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_worker_init,
                                    initargs=(logging.getLogger().getEffectiveLevel(), os.getpid(),
-                                             max(1, _usable_cores() // self.workers)))
+                                             max(1, usable_cores() // self.workers)))
 
     def add(self, job: _Job) -> None:
         self.waiting.append(job)
         self._fill()
 
     def _fill(self) -> None:
-        while self.waiting and len(self.inflight) < self.window:
-            job = self.waiting.popleft()
-            self.inflight.append((job, self.executor.submit(self.run_job, job)))
+        while True:
+            with self._lock:  # a job is counted as unfinished before it leaves `waiting`
+                if not self.waiting or len(self.inflight) >= self.window:
+                    return
+                job = self.waiting.popleft()
+                self._unfinished += 1
+            future = self.executor.submit(self.run_job, job)
+            future.add_done_callback(self._job_finished)
+            self.inflight.append((job, future))
 
     def _restart(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor = self._new_executor()
-        self.inflight = deque((job, self.executor.submit(self.run_job, job)) for job, _ in self.inflight)
+        self.inflight = deque((job, self._submit(job)) for job, _ in self.inflight)
 
     def next_result(self, job: _Job) -> list[tuple[Element, float | None]]:
         """The result of `job`, which must be the oldest job in flight."""
@@ -143,7 +192,7 @@ class _Pool:
             logger.warning("%s: a worker process died; retrying once in a fresh pool", job.describe())
             self._restart()
             try:
-                return self.executor.submit(self.run_job, job).result()
+                return self._submit(job).result()
             except BrokenProcessPool:
                 self._restart()
                 raise WorkerCrashedError(f"{job.describe()}: worker process crashed (twice)") from None
@@ -180,17 +229,21 @@ def _replay_sections(pairs: Iterable[tuple[Element, float | None]], sections) ->
 
 
 def parse_in_workers(paths: Sequence[str | Path], options: ParseOptions | None = None, workers: int = 2,
-                     pages_per_job: int = PAGES_PER_JOB, run_job: Callable = _run_job) -> Iterator[ParsedStream]:
+                     pages_per_job: int = PAGES_PER_JOB, run_job: Callable = _run_job,
+                     on_idle: Callable[[], None] | None = None) -> Iterator[ParsedStream]:
     """Parse files in `workers` processes; yields one `ParsedStream` per path, in input order.
 
     Validation (`DocumentParser.open`) runs here, so bad files fail fast with their usual `ParseError`. Each
     stream's elements should be consumed before the next stream is taken; what is left unread is discarded.
-    `run_job`: the function a worker runs per job, importable by name (tests replace it to kill a worker)."""
+    `run_job`: the function a worker runs per job, importable by name (tests replace it to kill a worker).
+    `on_idle`: called once, from another thread, when the workers have parsed everything (results may still be
+    unread): the consumer may then take the cores the workers held."""
     from docparse.pdf_parser import _Sections
     from docparse.registry import get_parser, parser_name_for
 
     options = options or ParseOptions()
-    pool = _Pool(max(1, workers), window=max(2, 2 * workers), run_job=run_job)
+    pool = _Pool(max(1, workers), window=max(2, JOBS_AHEAD_PER_WORKER * workers), run_job=run_job,
+                 on_idle=on_idle)
     try:
         planned: list[tuple[Path, DocumentInfo | None, list[_Job], Exception | None]] = []
         for raw in paths:
@@ -206,6 +259,7 @@ def parse_in_workers(paths: Sequence[str | Path], options: ParseOptions | None =
         for _, _, jobs, _ in planned:
             for job in jobs:
                 pool.add(job)
+        pool.close_intake()
         for path, info, jobs, error in planned:
             if error is not None:
                 yield ParsedStream(path, None, None, error)

@@ -26,6 +26,7 @@ from docparse.errors import CorruptDocumentError, DocumentTooLargeError, Encrypt
 from docparse.fast_page import fast_boxes
 from docparse.headings import dominant_size, is_heading_text
 from docparse.page_box import PageBox
+from docparse.page_image import page_image_file, render_page_image
 from docparse.page_router import PageScan, route_page, scan_page
 from docparse.scanned_page import FigureOcr, ocr_page_boxes
 from docparse.span_text import join_lines, line_text
@@ -45,6 +46,17 @@ MAX_CROP_PIXELS = 2000  # longest side of a table/figure crop
 _TEXT_CLASSES = {"text", "list-item", "footnote", "formula", "code", "caption"}
 _FURNITURE_CLASSES = {"page-header", "page-footer"}  # kept out of chunks, kept as metadata
 _NUMBERING = re.compile(r"^\s*((?:\d+|[IVXLC]+|[A-Z])(?:\.\d+)*)[.)]?\s+\S")
+
+
+def _write_page_image(page: "pymupdf.Page", folder: Path, pageno: int, source: str) -> None:
+    """The page's JPEG (docparse.page_image), unless an earlier run wrote it; a failure costs only the image."""
+    target = page_image_file(folder, pageno)
+    if target.is_file():
+        return
+    try:
+        render_page_image(page, target)
+    except Exception as err:
+        logger.warning("%s page %d: page image not written (%s: %s)", source, pageno, type(err).__name__, err)
 
 
 def _open(path: Path, password: str | None) -> "pymupdf.Document":
@@ -397,6 +409,8 @@ class PyMuPDFParser:
         if oversized:
             logger.warning("%s page %d: skipped, %s", info.source, pno + 1, oversized)
             return
+        if options.page_images_dir is not None:
+            _write_page_image(doc[pno], Path(options.page_images_dir) / info.doc_id, pno + 1, info.source)
         scan = None
         try:
             scan = scan_page(doc[pno])

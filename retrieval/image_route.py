@@ -1,7 +1,7 @@
 """The CLIP image route of a library: on ingest, figure and table crops and low-resolution page images go into a
 CLIP-space collection; at search time a text query reaches them through CLIP's text tower, and an image query
 (`docrag search --image`) through its image tower. Page images become PAGE elements that exist only in this
-route (the catalog holds the document, the PNG lives under `<store>/pages/<doc_id>/`)."""
+route (the catalog holds the document, the JPEG lives under `<store>/pages/<doc_id>/`)."""
 from __future__ import annotations
 
 import json
@@ -14,7 +14,7 @@ from docparse.element import Element, ElementKind, Provenance
 from retrieval.catalog import Catalog, DocumentRecord
 from retrieval.clip_embedder import ImageEmbedder
 from retrieval.image_index import ImageIndex, ImageItem, page_element_id
-from retrieval.page_images import PAGES_FOLDER, page_image_path, render_page_images
+from retrieval.page_images import PAGES_FOLDER, existing_page_image, render_page_images
 from retrieval.search_filter import SearchFilter
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,8 @@ class ImageRoute:
                 continue
             doc_id, page = parts
             record = catalog.document_by_id(doc_id)
-            image = page_image_path(self.root, doc_id, page)
-            if record is None or not image.is_file():
+            image = existing_page_image(self.root, doc_id, page)
+            if record is None or image is None:
                 continue
             out[element_id] = Element(id=element_id, kind=ElementKind.PAGE, text=f"Page {page} of {record.source}",
                                       provenance=Provenance(doc_id, record.source, page, None), image=str(image))

@@ -254,8 +254,7 @@ class LibraryIndex:
         path = _absolute(info.path)
         with self.write_lock():
             self._ensure_marker()
-            if not self._swept:
-                self.sweep_orphans()
+            self.sweep_orphans_once()
             same_bytes = self.catalog.document_by_id(info.doc_id)
             if same_bytes is not None and same_bytes.path != path:
                 stale = self.catalog.document_for_path(path)
@@ -365,6 +364,12 @@ class LibraryIndex:
                       "kind": element.kind.value} for _, element, _ in pairs]
         self.store.upsert([vid for vid, _, _ in pairs], vectors, None, metadatas)
 
+    def sweep_orphans_once(self) -> None:
+        """sweep_orphans, the first time only. An ingest whose parse workers write page images calls it before
+        they start: their documents are not committed yet, and a later sweep would take their images."""
+        if not self._swept:
+            self.sweep_orphans()
+
     def sweep_orphans(self) -> None:
         """Delete vectors whose document the catalog does not hold: left by a run killed between upserting
         vectors and committing the catalog (or between a commit and deleting the replaced version's vectors).
@@ -374,8 +379,9 @@ class LibraryIndex:
             for store in self._vector_stores():  # a CLIP route still loading is swept when it arrives
                 self._delete_orphans(store, keep)
             self._images_swept = self._images is not None
-            # Page images of documents no longer held (written after a commit, so any such folder is left over).
-            # Crops are not swept: worker processes write them for documents not yet committed.
+            # Page images of documents no longer held: left by a run killed before its commit, or by a document
+            # that failed mid-parse. Crops are not swept: worker processes write them for documents not yet
+            # committed (page images too, but only after this first sweep: see sweep_orphans_once).
             held, pages = set(keep), self.root / PAGES_FOLDER
             for files in (pages.iterdir() if pages.is_dir() else ()):
                 if files.is_dir() and files.name not in held:

@@ -1,47 +1,43 @@
-"""Low-resolution PNGs of PDF pages, for page-level image search and for showing pages to people.
+"""A library's page images: low-resolution JPEGs of PDF pages (docparse.page_image says why JPEG), for page-level
+image search and for showing pages to people.
 
-Files live at `<root>/pages/<doc_id>/p<page>.png` (page 1-based). doc_id is a hash of the file's bytes, so an
-existing image is the right one and is not rendered again. PyMuPDF is imported on first use.
+Files live at `<root>/pages/<doc_id>/p<page>.jpg` (page 1-based); stores written before JPEG hold `p<page>.png`,
+which is still found and used. doc_id is a hash of the file's bytes, so an existing image is the right one and is
+not rendered again: the parse workers of an ingest write most of them (ParseOptions.page_images_dir), and
+`render_page_images` fills in the rest. PyMuPDF and Pillow are imported on first use.
 """
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
+
+from docparse.page_image import DEFAULT_DPI, DEFAULT_MAX_SIDE, page_image_file, render_page_image
 
 log = logging.getLogger(__name__)
 
 PAGES_FOLDER = "pages"
-DEFAULT_DPI = 72
-DEFAULT_MAX_SIDE = 1024
+_LEGACY_SUFFIX = ".png"  # page images written before 2026-11-29 (fourth sitting)
 
 
 def page_image_path(root: Path, doc_id: str, page: int) -> Path:
-    """Where the image of 1-based `page` of document `doc_id` lives under the library folder `root`."""
-    return Path(root) / PAGES_FOLDER / doc_id / f"p{page}.png"
+    """Where the image of 1-based `page` of document `doc_id` is written under the library folder `root`."""
+    return page_image_file(pages_folder(root, doc_id), page)
 
 
-def render_page_image(page: Any, target: Path, dpi: int = DEFAULT_DPI, max_side: int = DEFAULT_MAX_SIDE) -> Path:
-    """Write `page` (a pymupdf.Page) as a PNG at `dpi`, scaled down further so its longest side is at most
-    `max_side` pixels. Written to a temporary name first so that a crash never leaves a half-written image."""
-    import pymupdf
+def pages_folder(root: Path, doc_id: str) -> Path:
+    """The folder holding the page images of document `doc_id` under the library folder `root`."""
+    return Path(root) / PAGES_FOLDER / doc_id
 
-    if dpi <= 0 or max_side <= 0:
-        raise ValueError(f"dpi ({dpi}) and max_side ({max_side}) must be positive")
-    rect = page.rect
-    longest = max(rect.width, rect.height, 1.0)
-    zoom = min(dpi / 72.0, max_side / longest)
-    pixmap = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    try:
-        pixmap.save(str(partial), output="png")
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
+
+def existing_page_image(root: Path, doc_id: str, page: int) -> Path | None:
+    """The stored image of `page` of `doc_id` (a JPEG, or a PNG from an older store), or None when there is none."""
+    target = page_image_path(root, doc_id, page)
+    for candidate in (target, target.with_suffix(_LEGACY_SUFFIX)):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def render_page_images(pdf_path: str | Path, doc_id: str, root: Path, dpi: int = DEFAULT_DPI,
@@ -62,10 +58,11 @@ def render_page_images(pdf_path: str | Path, doc_id: str, root: Path, dpi: int =
     with doc:
         for index in range(doc.page_count):
             number = index + 1
-            target = page_image_path(root, doc_id, number)
-            if target.is_file():
-                yield number, target
+            existing = existing_page_image(root, doc_id, number)
+            if existing is not None:
+                yield number, existing
                 continue
+            target = page_image_path(root, doc_id, number)
             oversized = oversized_content(doc, index)
             if oversized:  # the parser skipped this page too; rendering it would inflate the bomb
                 log.warning("skipped the image of page %d of %s: %s", number, pdf_path, oversized)

@@ -57,12 +57,14 @@ def test_text_backend_setting_picks_what_runs_the_text_model(tmp_path, monkeypat
     monkeypatch.delenv("DOCRAG_TEXT_BACKEND", raising=False)
     monkeypatch.delenv("DOCRAG_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
-    assert isinstance(Library.open(tmp_path / "default").index.embedder, OnnxTextEmbedder)
+    default = Library.open(tmp_path / "default").index.embedder
+    assert isinstance(default, OnnxTextEmbedder) and default.int8
     _write(tmp_path / "store" / "docrag.toml", 'text_backend = "sentence-transformers"\n')
     assert isinstance(Library.open(tmp_path / "store").index.embedder, SentenceTransformerEmbedder)
     monkeypatch.setenv("DOCRAG_TEXT_BACKEND", "onnx")  # the environment beats the file
-    assert isinstance(Library.open(tmp_path / "store").index.embedder, OnnxTextEmbedder)
-    with pytest.raises(ValueError, match="valid: onnx, sentence-transformers"):
+    float32 = Library.open(tmp_path / "store").index.embedder
+    assert isinstance(float32, OnnxTextEmbedder) and not float32.int8
+    with pytest.raises(ValueError, match="valid: onnx, onnx-int8, sentence-transformers"):
         Library.open(tmp_path / "bad", text_backend="torch").index
 
 

@@ -111,7 +111,7 @@ def test_workers_split_the_cores_between_their_layout_sessions(monkeypatch):
     from docparse import layout_model, parallel
 
     before = layout_model._session_threads
-    monkeypatch.setattr(parallel, "_usable_cores", lambda: 4)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 4)
     pool = parallel._Pool(workers=2, window=2)
     try:
         init_args = pool.executor._initargs
@@ -121,3 +121,40 @@ def test_workers_split_the_cores_between_their_layout_sessions(monkeypatch):
     finally:
         pool.close()
         layout_model.set_session_threads(before)
+
+
+def test_on_idle_fires_once_when_the_workers_have_parsed_everything(tmp_path):
+    import threading
+    import time
+
+    files = [make_report_pdf(tmp_path / f"r{i}.pdf") for i in range(3)]  # 3 pages each: 9 one-page jobs
+    calls = []
+    streams = parse_in_workers(files, workers=2, pages_per_job=1,
+                               on_idle=lambda: calls.append(threading.get_ident()))
+    first = next(streams)  # nothing read yet: every job fits the look-ahead window
+    deadline = time.monotonic() + 120
+    while not calls and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(calls) == 1 and calls[0] != threading.get_ident()  # from a pool thread, results still unread
+    assert len(list(first.elements)) > 0
+    assert all(len(list(stream.elements)) > 0 for stream in streams)
+    assert len(calls) == 1
+
+
+def test_on_idle_waits_until_no_more_jobs_are_coming():
+    from docparse.base import ParseOptions
+    from docparse.parallel import _Job, _Pool
+
+    calls = []
+    pool = _Pool(2, window=4, run_job=str, on_idle=lambda: calls.append(1))
+    try:
+        jobs = [_Job("pdf", None, ParseOptions(), 0, 1) for _ in range(2)]
+        for job in jobs:
+            pool.add(job)
+        for job in jobs:
+            pool.next_result(job)
+        assert calls == []  # finished, but the caller may still add jobs
+        pool.close_intake()
+        assert calls == [1]
+    finally:
+        pool.close()

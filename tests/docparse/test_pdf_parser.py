@@ -178,3 +178,29 @@ def test_apple_10q_income_statement():
             page4.append(element)
     rows = [list(r) for e in page4 if e.kind is ElementKind.TABLE for r in e.cells]
     assert any("Total net sales" in r and "82,959" in r for r in rows)
+
+
+def test_page_images_are_written_while_parsing_when_asked(tmp_path, monkeypatch, caplog):
+    from PIL import Image
+
+    path = make_report_pdf(tmp_path / "report.pdf")
+    plain = parse_document(path, ParseOptions(assets_dir=tmp_path / "a"))
+    assert not (tmp_path / "pages").exists()
+    asked = parse_document(path, ParseOptions(assets_dir=tmp_path / "a", page_images_dir=tmp_path / "pages"))
+    assert asked.elements == plain.elements  # the images change nothing else
+    folder = tmp_path / "pages" / asked.info.doc_id
+    assert sorted(p.name for p in folder.iterdir()) == ["p1.jpg", "p2.jpg", "p3.jpg"]
+    with Image.open(folder / "p1.jpg") as image:
+        assert image.format == "JPEG" and image.size == (595, 842)
+    before = (folder / "p2.jpg").stat().st_mtime_ns
+    (folder / "p3.jpg").unlink()
+
+    def broken(page, target):
+        raise RuntimeError("renderer out of memory")
+
+    monkeypatch.setattr(pdf_parser, "render_page_image", broken)
+    with caplog.at_level(logging.WARNING, logger="docparse.pdf_parser"):
+        again = parse_document(path, ParseOptions(assets_dir=tmp_path / "a", page_images_dir=tmp_path / "pages"))
+    assert again.elements == plain.elements  # a failed image costs only the image
+    assert (folder / "p2.jpg").stat().st_mtime_ns == before and not (folder / "p3.jpg").exists()
+    assert "page 3: page image not written" in caplog.text and "renderer out of memory" in caplog.text

@@ -12,7 +12,8 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 from retrieval import page_images  # noqa: E402
 from retrieval.clip_embedder import ImageEmbedder  # noqa: E402
 from retrieval.image_index import CLIP_COLLECTION, ImageIndex, ImageItem, page_element_id  # noqa: E402
-from retrieval.page_images import page_image_path, remove_page_images, render_page_images  # noqa: E402
+from retrieval.page_images import (existing_page_image, page_image_path, remove_page_images,  # noqa: E402
+                                    render_page_images)
 from tests.retrieval.clip_fixtures import (TinyClip, tiny_clip, tiny_embedder,  # noqa: E402,F401
                                            write_pattern_image)
 
@@ -32,16 +33,17 @@ def _make_pdf(path: Path) -> Path:
     return path
 
 
-def test_page_images_are_small_pngs(tmp_path: Path) -> None:
+def test_page_images_are_small_jpegs(tmp_path: Path) -> None:
     from PIL import Image
 
     pdf = _make_pdf(tmp_path / "report.pdf")
     written = list(render_page_images(pdf, "doc1", tmp_path / "lib"))
     assert [n for n, _ in written] == [1, 2, 3]
     for number, path in written:
-        assert path == page_image_path(tmp_path / "lib", "doc1", number) == tmp_path / "lib/pages/doc1" / f"p{number}.png"
+        assert path == page_image_path(tmp_path / "lib", "doc1", number) == tmp_path / "lib/pages/doc1" / f"p{number}.jpg"
+        assert existing_page_image(tmp_path / "lib", "doc1", number) == path
         with Image.open(path) as image:
-            assert image.format == "PNG" and max(image.size) <= 1024
+            assert image.format == "JPEG" and image.mode == "RGB" and max(image.size) <= 1024
         assert path.stat().st_size < 300_000
     with Image.open(written[0][1]) as image:
         assert image.size == (595, 842)  # 72 dpi: one pixel per point
@@ -50,6 +52,20 @@ def test_page_images_are_small_pngs(tmp_path: Path) -> None:
     assert not (tmp_path / "lib/pages/doc1").exists()
     with pytest.raises(ValueError, match="missing.pdf"):
         list(render_page_images(tmp_path / "missing.pdf", "doc2", tmp_path / "lib"))
+
+
+def test_png_page_images_of_older_stores_are_found_and_not_rendered_again(tmp_path: Path) -> None:
+    from PIL import Image
+
+    pdf = _make_pdf(tmp_path / "report.pdf")
+    legacy = tmp_path / "lib/pages/doc1/p2.png"
+    legacy.parent.mkdir(parents=True)
+    Image.new("RGB", (10, 10), "white").save(legacy)
+    written = dict(render_page_images(pdf, "doc1", tmp_path / "lib"))
+    assert written[2] == legacy and existing_page_image(tmp_path / "lib", "doc1", 2) == legacy
+    assert written[1].suffix == written[3].suffix == ".jpg"
+    assert not page_image_path(tmp_path / "lib", "doc1", 2).exists()
+    assert existing_page_image(tmp_path / "lib", "doc1", 4) is None
 
 
 def test_a_failing_page_is_skipped_with_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -47,7 +47,7 @@ def test_crops_and_pages_are_found_by_image_and_text(tmp_path: Path, tiny_embedd
 
     by_image = index.search_by_image(photo, k=3)
     assert by_image[0].element.kind is ElementKind.FIGURE and by_image[0].routes == ("image",)
-    page_png = tmp_path / "store" / "pages" / info.doc_id / "p1.png"
+    page_png = tmp_path / "store" / "pages" / info.doc_id / "p1.jpg"
     assert page_png.is_file()
     page_hits = index.search_by_image(page_png, k=1)
     assert page_hits[0].element.kind is ElementKind.PAGE and page_hits[0].element.page == 1

@@ -337,3 +337,46 @@ def test_pdf_page_images_kept_without_clip_and_removed_with_the_document(index: 
     assert not orphan.parent.exists() and pages[0].is_file()
     index.remove("report.pdf")
     assert not pages[0].parent.exists()
+
+
+def test_parallel_ingest_gives_the_embedder_the_cores_the_workers_leave(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import retrieval.text_embedder as text_embedder
+    from chat.library import Library
+    from docparse import parallel
+    from retrieval import page_images
+    from retrieval.page_images import page_image_path
+    from tests.pdf_builders import make_report_pdf
+
+    class ThreadAwareEmbedder(HashingEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.limits: list[int | None] = []
+
+        def limit_threads(self, threads: int | None) -> None:
+            self.limits.append(threads)
+
+    rendered_here: list[object] = []  # page images are the parse workers' job
+
+    def not_here(*args: object) -> None:
+        rendered_here.append(args)
+
+    embedder = ThreadAwareEmbedder()
+    monkeypatch.setattr(text_embedder, "make_text_embedder", lambda *a, **k: embedder)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 6)
+    monkeypatch.setattr(page_images, "render_page_image", not_here)
+    files = [make_report_pdf(tmp_path / f"r{i}.pdf") for i in range(2)]
+    orphan = page_image_path(tmp_path / "lib", "left-by-a-killed-run", 1)
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"x")
+    library = Library.open(tmp_path / "lib", image_search=False)
+    report = library.add(files, workers=2)
+    assert len(report.added) == 2 and embedder.calls
+    assert not orphan.parent.exists()  # swept before the workers wrote this run's page images
+    for record in library.documents():
+        assert all(page_image_path(tmp_path / "lib", record.doc_id, n).is_file() for n in (1, 2, 3))
+    assert rendered_here == []
+    assert embedder.limits[0] == 4 and embedder.limits[-1] is None  # 6 cores - 2 workers, then all again
+    assert set(embedder.limits) == {4, None}
+    assert library.add(files, workers=2).unchanged == ("r0.pdf", "r1.pdf")  # nothing to parse: no limit set
+    assert embedder.limits.count(4) == 1

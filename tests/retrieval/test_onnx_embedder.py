@@ -126,6 +126,81 @@ def test_models_outside_the_onnx_path_fall_back_to_torch(tiny_model: Path, tmp_p
                                atol=1e-6)
 
 
+def _op_types(path: Path) -> set[str]:
+    import onnx
+
+    return {node.op_type for node in onnx.load(str(path)).graph.node}
+
+
+def test_int8_graph_is_quantised_once_and_stays_close_to_float32(tiny_model: Path, cache: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    float32 = OnnxTextEmbedder(str(tiny_model)).embed_documents(TEXTS)
+    embedder = OnnxTextEmbedder(str(tiny_model), int8=True)
+    vectors = embedder.embed_documents(TEXTS)
+    assert embedder.backend == "onnx-int8" and embedder.int8_path().parent == embedder.onnx_path().parent
+    assert "DynamicQuantizeLinear" in _op_types(embedder.int8_path())  # MatMuls run on int8 weights
+    assert "DynamicQuantizeLinear" not in _op_types(embedder.onnx_path())
+    cosines = (vectors * float32).sum(axis=1)
+    assert vectors.shape == float32.shape and cosines.min() > 0.95 and not np.allclose(vectors, float32, atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+    def no_quantising(*args: object) -> None:
+        raise AssertionError("quantised again although the cache holds the int8 graph")
+
+    monkeypatch.setattr(onnx_embedder, "quantize_onnx", no_quantising)
+    np.testing.assert_allclose(OnnxTextEmbedder(str(tiny_model), int8=True).embed_documents(TEXTS), vectors,
+                               atol=1e-6)
+
+
+def test_int8_failures_fall_back_to_float32_with_a_warning(tiny_model: Path, cache: Path,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    float32 = OnnxTextEmbedder(str(tiny_model)).embed_documents(TEXTS)
+    damaged = OnnxTextEmbedder(str(tiny_model), int8=True).int8_path()
+    damaged.write_bytes(b"cut short by a crash")
+    with caplog.at_level(logging.WARNING, logger="retrieval.onnx_embedder"):
+        embedder = OnnxTextEmbedder(str(tiny_model), int8=True)
+        np.testing.assert_allclose(embedder.embed_documents(TEXTS), float32, atol=1e-6)
+    assert embedder.backend == "onnx" and "runs at float32" in caplog.text and str(damaged) in caplog.text
+    assert not damaged.exists()  # made again on the next start
+    caplog.clear()
+
+    def broken(source: Path, target: Path) -> None:
+        raise RuntimeError("quantiser broke")
+
+    monkeypatch.setattr(onnx_embedder, "quantize_onnx", broken)
+    with caplog.at_level(logging.WARNING, logger="retrieval.onnx_embedder"):
+        embedder = OnnxTextEmbedder(str(tiny_model), int8=True)
+        np.testing.assert_allclose(embedder.embed_documents(TEXTS), float32, atol=1e-6)
+    assert embedder.backend == "onnx" and "quantiser broke" in caplog.text
+    monkeypatch.undo()
+    again = OnnxTextEmbedder(str(tiny_model), int8=True)
+    again.embed_documents(TEXTS[:1])
+    assert again.backend == "onnx-int8" and not list(again.int8_path().parent.glob("*.partial"))
+
+
+def test_many_texts_run_in_lanes_with_the_same_vectors(tiny_model: Path, cache: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from docparse import parallel
+
+    texts = [" ".join(WORDS[i:i + 3 + i % 7]) for i in range(len(WORDS) - 3)] * 2  # 50 texts of mixed length
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
+    embedder = OnnxTextEmbedder(str(tiny_model))
+    sequential = embedder.embed_documents(texts)
+    assert embedder._single_thread_session is None  # one core: the session that spreads calls ran them
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 4)
+    assert embedder._lanes(len(texts)) == 4 and embedder._lanes(3) == 1  # a query or two: one call
+    np.testing.assert_allclose(embedder.embed_documents(texts), sequential, atol=1e-6)
+    assert embedder._single_thread_session is not None
+    embedder.limit_threads(1)
+    assert embedder._lanes(len(texts)) == 1
+    np.testing.assert_allclose(embedder.embed_documents(texts), sequential, atol=1e-6)
+    embedder.limit_threads(None)
+    assert embedder._lanes(len(texts)) == 4
+    with pytest.raises(ValueError, match="at least 1"):
+        embedder.limit_threads(0)
+
+
 def test_layout_names_what_it_does_not_cover(tiny_model: Path, tmp_path: Path) -> None:
     assert model_layout(tiny_model)["pooling"] == "mean" and model_layout(tiny_model)["window"] == 24
     with pytest.raises(UnsupportedModel, match="not a local model folder"):

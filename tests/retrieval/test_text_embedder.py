@@ -27,13 +27,14 @@ def test_registry_and_lazy_construction() -> None:
     from retrieval.onnx_embedder import OnnxTextEmbedder
 
     embedder = make_text_embedder()
-    assert isinstance(embedder, OnnxTextEmbedder)
+    assert isinstance(embedder, OnnxTextEmbedder) and embedder.int8  # int8 weights by default
+    assert not make_text_embedder(backend="onnx").int8
     assert embedder.name == DEFAULT_TEXT_MODEL
     assert embedder._session is None and embedder._fallback is None  # nothing loaded until first use
     assert make_text_embedder("sentence-transformers/all-MiniLM-L6-v2").name == DEFAULT_TEXT_MODEL
     torch_backed = make_text_embedder(backend="sentence-transformers")
     assert isinstance(torch_backed, SentenceTransformerEmbedder) and torch_backed._model is None
-    with pytest.raises(ValueError, match="onnx, sentence-transformers"):
+    with pytest.raises(ValueError, match="onnx, onnx-int8, sentence-transformers"):
         make_text_embedder(backend="nope")
 
 
@@ -58,15 +59,19 @@ def test_minilm_vectors(minilm: TextEmbedder) -> None:
 
 @pytest.mark.slow
 def test_minilm_on_onnx_runtime_gives_torchs_vectors(minilm) -> None:
-    """The default (ONNX Runtime) embedder and sentence-transformers on torch give the same vectors, so a store
-    built by either is searched correctly by the other."""
-    assert minilm.backend == "onnx"
+    """Float32 ONNX Runtime and sentence-transformers on torch give the same vectors; the default int8 graph gives
+    vectors close to them, so a store built by any of the three is searched correctly by the others."""
     texts = ["Net sales increased 8% year over year to $394.3 billion.", "코로나-19 관련 보험약관상 재해보험금",
              "(1,234) 12.5% 82,959", "word " * 400]  # the last is cut at the model's 256-token window
     torch_backed = SentenceTransformerEmbedder()
-    np.testing.assert_allclose(minilm.embed_documents(texts), torch_backed.embed_documents(texts), atol=2e-5)
-    np.testing.assert_allclose(minilm.embed_queries(["total net sales"]),
+    float32 = make_text_embedder(backend="onnx")
+    assert float32.backend == "onnx" and minilm.backend == "onnx-int8"
+    expected = torch_backed.embed_documents(texts)
+    np.testing.assert_allclose(float32.embed_documents(texts), expected, atol=2e-5)
+    np.testing.assert_allclose(float32.embed_queries(["total net sales"]),
                                torch_backed.embed_queries(["total net sales"]), atol=2e-5)
+    cosines = (minilm.embed_documents(texts) * expected).sum(axis=1)
+    assert cosines.min() > 0.97 and not np.allclose(cosines, 1.0, atol=1e-4)  # close, and really quantised
 
 
 @pytest.mark.slow
