@@ -181,21 +181,26 @@ class Library:
         options = replace(self.parse_options(), page_images_dir=index.root / PAGES_FOLDER)
         with index.write_lock():
             index.sweep_orphans_once()  # before the parser writes page images of documents not yet stored
-            if workers == 1:
-                for done, path in enumerate(files, 1):
-                    pages = self._add_one(path, index, options, tally)
-                    if on_file is not None:
-                        on_file(path.name, pages, done, len(files))
-            else:
-                self._add_parallel(files, index, options, tally, on_file, workers)
-            if sync:
-                present = {str(p) for p in files}
-                for record in index.documents():
-                    if record.path not in present and _under_any(record.path, paths):
-                        index.remove(record.path)
-                        tally.removed.append(record.source)
-            if tally.added or tally.updated or tally.removed:
-                index.refresh_lexical()  # rebuild BM25 now, so the first search after an ingest does not pay
+            preloading = index.preload_lexical() if files else None
+            try:
+                if workers == 1:
+                    for done, path in enumerate(files, 1):
+                        pages = self._add_one(path, index, options, tally)
+                        if on_file is not None:
+                            on_file(path.name, pages, done, len(files))
+                else:
+                    self._add_parallel(files, index, options, tally, on_file, workers)
+                if sync:
+                    present = {str(p) for p in files}
+                    for record in index.documents():
+                        if record.path not in present and _under_any(record.path, paths):
+                            index.remove(record.path)
+                            tally.removed.append(record.source)
+                if tally.added or tally.updated or tally.removed:
+                    index.refresh_lexical()  # rebuild BM25 now, so the first search after an ingest does not pay
+            finally:
+                if preloading is not None:
+                    preloading.join()  # an import cut off by the interpreter's exit would print errors
         index.settle_images()  # CLIP in place before returning, also when no document reached an image step
         report = tally.freeze(time.monotonic() - started)
         if report.failed:

@@ -568,6 +568,16 @@ class LibraryIndex:
                  len(query), settings.max_query_chars)
         return query[:settings.max_query_chars]
 
+    def preload_lexical(self) -> threading.Thread:
+        """Import the BM25 library in a background thread, returned started (join it before the process ends):
+        an ingest's closing refresh_lexical then skips the import (~0.25 s of numba loading, otherwise paid after
+        the last document while the cores sit idle)."""
+        from retrieval.lexical_index import import_bm25s
+
+        thread = threading.Thread(target=import_bm25s, name="docrag-preload-bm25s", daemon=True)
+        thread.start()
+        return thread
+
     def refresh_lexical(self) -> bool:
         """Bring the lexical index up to date with the catalog now (searches also do it on demand). Call after a
         batch ingest so the first search does not pay for the rebuild. Returns True when it rebuilt."""

@@ -44,7 +44,7 @@ MAX_QUERY_TERMS = 256  # distinct query terms scored; a pasted page of text stil
 _OVERFETCH = 8  # views looked at per wanted element before collapsing views to elements
 
 
-def _import_bm25s():
+def import_bm25s():
     """bm25s, with its logger kept at WARNING: on import it sets itself to DEBUG and would chatter on stderr."""
     import bm25s
 
@@ -95,7 +95,7 @@ class LexicalIndex:
             return True
 
     def _rebuild(self) -> _Built:
-        bm25s = _import_bm25s()  # heavy-ish (scipy); only when a lexical build is needed
+        bm25s = import_bm25s()  # heavy-ish (scipy); only when a lexical build is needed
 
         start = time.perf_counter()
         cached: dict[str, DocumentRows] = {}
@@ -166,7 +166,7 @@ class LexicalIndex:
             return None
         build = self.folder / str(current.get("build", ""))
         try:
-            bm25s = _import_bm25s()
+            bm25s = import_bm25s()
 
             with np.load(build / "views.npz", allow_pickle=False) as views:
                 arrays = {name: views[name] for name in ("element_ids", "sources", "kinds", "pages")}
