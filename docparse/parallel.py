@@ -113,7 +113,9 @@ class _Pool:
     """A process pool with an ordered, bounded look-ahead queue of jobs, rebuilt when a worker dies.
 
     `on_idle` is called once, from a pool thread, when every job added so far has finished and none waits (the
-    workers have nothing left to do); `close_intake()` says no more jobs will be added."""
+    workers have nothing left to do); `close_intake()` says no more jobs will be added. A restart after a worker
+    died may call it early (the old futures end before their jobs are resubmitted): it is a hint about free
+    cores, never a signal that results are ready."""
 
     def __init__(self, workers: int, window: int, run_job: Callable = _run_job,
                  on_idle: Callable[[], None] | None = None):
