@@ -292,12 +292,17 @@ class OnnxTextEmbedder:
         self._tokenizer, self._session, self._session_path = tokenizer, session, str(path)
         log.info("loaded text embedder %s on ONNX Runtime from %s", self.name, path)
 
-    def _float_session(self, folder: Path) -> tuple[Any, Path]:
-        """The float32 graph's session, exporting the graph first where it is missing or damaged."""
+    def _exported(self, folder: Path) -> Path:
+        """The float32 graph's path, exported first where it is not cached yet."""
         path = self.onnx_path()
         if not path.is_file():
             log.info("exporting text embedder %s to ONNX at %s (once per model)", self.name, path)
             export_onnx(folder, path)
+        return path
+
+    def _float_session(self, folder: Path) -> tuple[Any, Path]:
+        """The float32 graph's session, exporting the graph first where it is missing or damaged."""
+        path = self._exported(folder)
         try:
             return _session(path), path
         except Exception as err:  # a damaged cache entry: export again, once
@@ -312,10 +317,7 @@ class OnnxTextEmbedder:
         path = self.int8_path()
         try:
             if not path.is_file():
-                float_path = self.onnx_path()
-                if not float_path.is_file():
-                    log.info("exporting text embedder %s to ONNX at %s (once per model)", self.name, float_path)
-                    export_onnx(folder, float_path)
+                float_path = self._exported(folder)
                 log.info("quantising text embedder %s to int8 at %s (once per model)", self.name, path)
                 quantize_onnx(float_path, path)
             return _session(path), path
