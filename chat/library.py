@@ -181,6 +181,7 @@ class Library:
         options = replace(self.parse_options(), page_images_dir=index.root / PAGES_FOLDER)
         with index.write_lock():
             index.sweep_orphans_once()  # before the parser writes page images of documents not yet stored
+            images_were_complete = index.open_image_changes()
             preloading = index.preload_lexical() if files else None
             try:
                 if workers == 1:
@@ -202,6 +203,7 @@ class Library:
                 if preloading is not None:
                     preloading.join()  # an import cut off by the interpreter's exit would print errors
         index.settle_images()  # CLIP in place before returning, also when no document reached an image step
+        index.close_image_changes(images_were_complete)
         report = tally.freeze(time.monotonic() - started)
         if report.failed:
             log.warning("%d of %d files failed: %s", len(report.failed), len(files),

@@ -212,6 +212,11 @@ class ChromaStore:
             with self._reported():
                 self.collection.delete(ids=list(ids))
 
+    def holds(self, where: Mapping[str, Any]) -> bool:
+        """Whether any vector's metadata matches `where` (a Chroma filter such as {"doc_id": "..."})."""
+        with self._reported():
+            return bool(self.collection.get(where=dict(where), limit=1, include=[])["ids"])
+
     def count(self) -> int:
         """How many vectors the collection holds (orphans included)."""
         if self._count is None:

@@ -112,6 +112,10 @@ class ImageIndex:
         """Delete every image vector of document `doc_id`."""
         self.store.delete_where({"doc_id": doc_id})
 
+    def holds(self, doc_id: str) -> bool:
+        """Whether any image of document `doc_id` is indexed."""
+        return self.store.holds({"doc_id": doc_id})
+
     def count(self) -> int:
         """How many image vectors the collection holds."""
         return self.store.count()

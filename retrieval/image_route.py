@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -21,6 +22,34 @@ log = logging.getLogger(__name__)
 
 _CROP_KINDS = (ElementKind.FIGURE, ElementKind.TABLE)
 CLIP_MARKER = "clip.json"  # present once images were indexed: searches then load CLIP, otherwise they need not
+
+
+def _read_marker(root: Path) -> dict:
+    try:
+        data = json.loads((Path(root) / CLIP_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_marker(root: Path, data: dict) -> None:
+    marker = Path(root) / CLIP_MARKER
+    partial = marker.with_name(f".{marker.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(partial, marker)
+
+
+def images_complete(root: Path) -> bool:
+    """Whether every stored document was offered to the CLIP route ("complete" in the marker, set by
+    LibraryIndex.backfill_images and cleared when documents are stored while the route is off)."""
+    return _read_marker(root).get("complete") is True
+
+
+def set_images_complete(root: Path, complete: bool) -> None:
+    """Record whether the CLIP route holds every stored document. Only a store that has images keeps a marker
+    (a text-only library must not make every search load CLIP), so without one this does nothing."""
+    if store_has_images(root):
+        _write_marker(root, {**_read_marker(root), "complete": complete})
 
 
 def store_has_images(root: Path) -> bool:
@@ -48,13 +77,23 @@ class ImageRoute:
                  if e.kind in _CROP_KINDS and e.image and Path(e.image).is_file()]
         if record.format == "pdf":
             items += [ImageItem(page_element_id(record.doc_id, page), "page", page, str(path))
-                      for page, path in render_page_images(record.path, record.doc_id, self.root)]
+                      for page, path in self._page_images(record)]
         stored = self.images.add(record.doc_id, record.source, items)
-        marker = self.root / CLIP_MARKER
-        if stored and not marker.is_file():
-            marker.write_text(json.dumps({"clip_model": getattr(self.images.embedder, "name", "")}),
-                              encoding="utf-8")
+        if stored and not store_has_images(self.root):
+            _write_marker(self.root, {"clip_model": getattr(self.images.embedder, "name", "")})
         return stored
+
+    def _page_images(self, record: DocumentRecord) -> list[tuple[int, Path]]:
+        """The document's page images, rendered where missing; when its file is gone (a backfill long after
+        the ingest), the ones already on disk."""
+        try:
+            return list(render_page_images(record.path, record.doc_id, self.root))
+        except ValueError as err:
+            found = [(page, existing_page_image(self.root, record.doc_id, page))
+                     for page in range(1, record.pages + 1)]
+            kept = [(page, path) for page, path in found if path is not None]
+            log.warning("%s: %s; indexing the %d page images already stored", record.source, err, len(kept))
+            return kept
 
     def remove_document(self, doc_id: str) -> None:
         """Delete the document's image vectors and page images."""

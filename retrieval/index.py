@@ -321,6 +321,38 @@ class LibraryIndex:
         except Exception as err:  # image search is an extra route; the text routes already hold the document
             log.warning("%s: image indexing failed (%s); text search is unaffected", record.source, err)
 
+    def open_image_changes(self) -> bool:
+        """Before an ingest: whether the CLIP route held every stored document; the store's marker then says
+        "maybe not" until close_image_changes, so a run killed in between (or run while image search is off)
+        leaves the next one a full backfill."""
+        from retrieval.image_route import images_complete, set_images_complete
+
+        was_complete = images_complete(self.root)
+        set_images_complete(self.root, False)
+        return was_complete
+
+    def close_image_changes(self, was_complete: bool) -> int:
+        """After an ingest, with the CLIP route on: offer it every stored document it does not hold (unless it
+        held them all before this ingest, whose own documents it indexed on the way), then record that it is
+        complete. Documents stored while image search was off (no weights then, or `--no-images`) get their crops
+        and page images indexed this way. Returns how many documents were indexed; with the route off, 0."""
+        from retrieval.image_route import set_images_complete
+
+        route = self.images
+        if route is None:
+            return 0
+        indexed = 0
+        with self.write_lock():
+            if not was_complete:
+                for record in self.catalog.documents():
+                    if (record.format == "pdf" or record.n_elements) and not route.images.holds(record.doc_id):
+                        self._index_images(record)
+                        indexed += 1
+            set_images_complete(self.root, True)
+        if indexed:
+            log.info("added %d documents stored while image search was off to the CLIP index", indexed)
+        return indexed
+
     def _render_pages(self, record: DocumentRecord) -> None:
         from retrieval.page_images import render_page_images
 

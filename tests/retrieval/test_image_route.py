@@ -123,3 +123,49 @@ def test_orphan_image_vectors_are_swept_when_a_late_route_arrives(tmp_path: Path
     info2, elements2, _ = _pdf_with_crops(tmp_path / "docs", "site.pdf")
     later.add(info2, elements2)
     assert later.images.images.count() == 6  # both documents' crops and pages; the orphan is gone
+
+
+def test_documents_stored_while_clip_was_off_are_indexed_once_it_is_on(tmp_path: Path,
+                                                                        tiny_embedder) -> None:  # noqa: F811
+    from retrieval.image_route import images_complete
+
+    root = tmp_path / "store"
+    without = LibraryIndex(root, HashingEmbedder())  # no weights at the time
+    was_complete = without.open_image_changes()
+    first, first_elements, photo = _pdf_with_crops(tmp_path / "a", "first.pdf")
+    second, second_elements, _ = _pdf_with_crops(tmp_path / "b", "second.pdf")
+    without.add(first, first_elements)
+    without.add(second, second_elements)
+    assert without.close_image_changes(was_complete) == 0 and not images_complete(root)
+    Path(second.path).unlink()  # its file is gone since; its page image is still in the store
+
+    with_clip = LibraryIndex(root, HashingEmbedder(), image_embedder=tiny_embedder)
+    was_complete = with_clip.open_image_changes()
+    assert with_clip.close_image_changes(was_complete) == 2
+    assert with_clip.images.images.count() == 6 and images_complete(root)  # 2 crops + 1 page, twice
+    hits = with_clip.search_by_image(photo, k=6, kinds=["page"])
+    assert {h.element.source for h in hits} == {"first.pdf", "second.pdf"}
+
+    def no_check(doc_id: str) -> bool:
+        raise AssertionError("a complete CLIP index was checked document by document")
+
+    with_clip.images.images.holds = no_check  # type: ignore[method-assign]
+    assert with_clip.open_image_changes() is True
+    assert with_clip.close_image_changes(True) == 0 and images_complete(root)
+
+
+def test_a_run_killed_between_open_and_close_leaves_a_full_backfill(tmp_path: Path,
+                                                                   tiny_embedder) -> None:  # noqa: F811
+    from retrieval.image_route import images_complete
+
+    root = tmp_path / "store"
+    index = LibraryIndex(root, HashingEmbedder(), image_embedder=tiny_embedder)
+    info, elements, _ = _pdf_with_crops(tmp_path / "docs")
+    index.close_image_changes(index.open_image_changes())  # an empty ingest: nothing to index, no marker yet
+    index.add(info, elements)
+    assert index.close_image_changes(index.open_image_changes()) == 0 and images_complete(root)
+    assert index.open_image_changes() is True  # ... and the run is killed here
+    index.images.images.remove(info.doc_id)  # as if it had died between commit and image step
+    again = LibraryIndex(root, HashingEmbedder(), image_embedder=tiny_embedder)
+    assert again.open_image_changes() is False
+    assert again.close_image_changes(False) == 1 and again.images.images.count() == 3
