@@ -49,7 +49,12 @@ def set_images_complete(root: Path, complete: bool) -> None:
     """Record whether the CLIP route holds every stored document. Only a store that has images keeps a marker
     (a text-only library must not make every search load CLIP), so without one this does nothing."""
     if store_has_images(root):
-        _write_marker(root, {**_read_marker(root), "complete": complete})
+        try:
+            _write_marker(root, {**_read_marker(root), "complete": complete})
+        except OSError as err:  # only the next backfill's thoroughness is at stake, not the stored documents
+            log.warning("could not record in %s whether the CLIP index holds every document (%s); a later "
+                        "ingest may check every document again, or miss one a killed run left out",
+                        Path(root) / CLIP_MARKER, err)
 
 
 def store_has_images(root: Path) -> bool:

@@ -169,3 +169,18 @@ def test_a_run_killed_between_open_and_close_leaves_a_full_backfill(tmp_path: Pa
     again = LibraryIndex(root, HashingEmbedder(), image_embedder=tiny_embedder)
     assert again.open_image_changes() is False
     assert again.close_image_changes(False) == 1 and again.images.images.count() == 3
+
+
+def test_an_unwritable_marker_costs_a_warning_not_the_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    from retrieval import image_route
+
+    (tmp_path / image_route.CLIP_MARKER).write_text('{"clip_model": "tiny"}', encoding="utf-8")
+
+    def disk_full(root: Path, data: dict) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(image_route, "_write_marker", disk_full)
+    image_route.set_images_complete(tmp_path, True)
+    assert "No space left on device" in caplog.text and "clip.json" in caplog.text
+    assert not image_route.images_complete(tmp_path)
