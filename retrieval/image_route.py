@@ -40,8 +40,8 @@ def _write_marker(root: Path, data: dict) -> None:
 
 
 def images_complete(root: Path) -> bool:
-    """Whether every stored document was offered to the CLIP route ("complete" in the marker, set by
-    LibraryIndex.backfill_images and cleared when documents are stored while the route is off)."""
+    """Whether every stored document was offered to the CLIP route ("complete" in the marker: cleared at the
+    start of an ingest, set at its end with the route on; LibraryIndex.open_image_changes / close_image_changes)."""
     return _read_marker(root).get("complete") is True
 
 
