@@ -180,7 +180,7 @@ class Library:
         # process reopening every document after storing it.
         options = replace(self.parse_options(), page_images_dir=index.root / PAGES_FOLDER)
         with index.write_lock():
-            index.sweep_orphans_once()  # before the parser writes page images of documents not yet stored
+            index.sweep_orphan_pages_once()  # before the parser writes page images of documents not yet stored
             images_were_complete = index.open_image_changes()
             preloading = index.preload_lexical() if files else None
             try:

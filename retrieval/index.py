@@ -124,6 +124,7 @@ class LibraryIndex:
         self._vectors_stamp: str | None = None  # catalog stamp the open vector stores are known to reflect
         self._swept = False  # orphan vectors of crashed runs are deleted once per index, on its first add
         self._images_swept = False
+        self._pages_swept = False  # page folders of documents not held: once, before any parse writes new ones
         self._thread_lock = threading.RLock()
         self._lock_depth = 0
         self._lock_fd: int | None = None
@@ -397,28 +398,50 @@ class LibraryIndex:
         self.store.upsert([vid for vid, _, _ in pairs], vectors, None, metadatas)
 
     def sweep_orphans_once(self) -> None:
-        """sweep_orphans, the first time only. An ingest whose parse workers write page images calls it before
-        they start: their documents are not committed yet, and a later sweep would take their images."""
-        if not self._swept:
-            self.sweep_orphans()
+        """sweep_orphans, once per index, at its first add; page folders only if sweep_orphan_pages_once has not
+        run (after it, the parse workers may be writing page images of documents not committed yet)."""
+        if self._swept:
+            return
+        with self.write_lock():
+            keep = self._held_doc_ids()
+            self._sweep_vectors(keep)
+            if not self._pages_swept:
+                self._sweep_page_folders(keep)
+
+    def sweep_orphan_pages_once(self) -> None:
+        """The page-image part of sweep_orphans, once per index. An ingest whose parse workers write page images
+        calls it before they start: their documents are not committed yet, and a later sweep would take their
+        images. (The vector part waits for the first add: opening Chroma then overlaps the parsing.)"""
+        if self._pages_swept:
+            return
+        with self.write_lock():
+            self._sweep_page_folders(self._held_doc_ids())
 
     def sweep_orphans(self) -> None:
         """Delete vectors whose document the catalog does not hold: left by a run killed between upserting
         vectors and committing the catalog (or between a commit and deleting the replaced version's vectors).
-        Searches already skip them; this keeps the collection from growing with them. Takes the ingest lock."""
+        Searches already skip them; this keeps the collection from growing with them. Also deletes page images of
+        documents not held. Takes the ingest lock."""
         with self.write_lock():
             keep = self._held_doc_ids()
-            for store in self._vector_stores():  # a CLIP route still loading is swept when it arrives
-                self._delete_orphans(store, keep)
-            self._images_swept = self._images is not None
-            # Page images of documents no longer held: left by a run killed before its commit, or by a document
-            # that failed mid-parse. Crops are not swept: worker processes write them for documents not yet
-            # committed (page images too, but only after this first sweep: see sweep_orphans_once).
-            held, pages = set(keep), self.root / PAGES_FOLDER
-            for files in (pages.iterdir() if pages.is_dir() else ()):
-                if files.is_dir() and files.name not in held:
-                    shutil.rmtree(files, ignore_errors=True)
-            self._swept = True
+            self._sweep_vectors(keep)
+            self._sweep_page_folders(keep)
+
+    def _sweep_vectors(self, keep: list[str]) -> None:
+        for store in self._vector_stores():  # a CLIP route still loading is swept when it arrives
+            self._delete_orphans(store, keep)
+        self._images_swept = self._images is not None
+        self._swept = True
+
+    def _sweep_page_folders(self, keep: list[str]) -> None:
+        # Page images of documents no longer held: left by a run killed before its commit, or by a document that
+        # failed mid-parse. Crops are not swept: worker processes write them for documents not yet committed
+        # (page images too, but only after sweep_orphan_pages_once).
+        held, pages = set(keep), self.root / PAGES_FOLDER
+        for files in (pages.iterdir() if pages.is_dir() else ()):
+            if files.is_dir() and files.name not in held:
+                shutil.rmtree(files, ignore_errors=True)
+        self._pages_swept = True
 
     def remove(self, name_or_path: str) -> list[DocumentRecord]:
         """Remove the documents stored at this path (absolute or relative to the working folder) or, for a bare
