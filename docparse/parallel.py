@@ -131,6 +131,10 @@ class _Pool:
     def _submit(self, job: _Job) -> Future:
         with self._lock:
             self._unfinished += 1
+        return self._launch(job)
+
+    def _launch(self, job: _Job) -> Future:
+        """Start a job already counted as unfinished; its end is counted by _job_finished."""
         future = self.executor.submit(self.run_job, job)
         future.add_done_callback(self._job_finished)
         return future
@@ -175,9 +179,7 @@ class _Pool:
                     return
                 job = self.waiting.popleft()
                 self._unfinished += 1
-            future = self.executor.submit(self.run_job, job)
-            future.add_done_callback(self._job_finished)
-            self.inflight.append((job, future))
+            self.inflight.append((job, self._launch(job)))
 
     def _restart(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
