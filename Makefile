@@ -7,7 +7,7 @@ STAMP := $(VENV)/.docrag-installed
 DEMO_STORE ?= .docrag-demo
 DEMO_QUESTION ?= What were Apple's total net sales for the three months ended June 25, 2022?
 
-.PHONY: install test demo bench-tables bench-retrieval bench-ocr clean
+.PHONY: install system-deps test demo bench-tables bench-retrieval bench-ocr clean
 
 install: $(STAMP)
 
@@ -19,12 +19,16 @@ $(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,clip,bench]"
 	touch $(STAMP)
 
-test: $(STAMP)
+# Tesseract with English and Korean data (OCR); says once, plainly, when it cannot be installed here.
+system-deps:
+	@bash scripts/system-deps.sh
+
+test: $(STAMP) system-deps
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
 
 # The sample documents only: data/SOURCES.md quotes the demo questions themselves, so indexed it would be the best
 # match for every one of them.
-demo: $(STAMP)
+demo: $(STAMP) system-deps
 	$(VENV)/bin/docrag ingest data/*.pdf --store $(DEMO_STORE)
 	$(VENV)/bin/docrag ask --store $(DEMO_STORE) "$(DEMO_QUESTION)"
 

@@ -1,6 +1,6 @@
 """The `docrag` command: parses arguments, calls one `Library` method, formats the result.
 
-JSON goes to stdout, logs and progress to stderr (DESIGN.md, CLI contract). Exit code 0 on success, 1 with a
+JSON goes to stdout, logs and progress to stderr (docs/design.md, CLI contract). Exit code 0 on success, 1 with a
 one-line reason on failure.
 """
 from __future__ import annotations

@@ -109,7 +109,7 @@ class Element:
                    metadata=tuple(sorted((str(k), str(v)) for k, v in (data.get("metadata") or {}).items())))
 
     def to_contract(self) -> dict[str, Any]:
-        """The flat element form of `docrag parse --json` (see DESIGN.md, CLI contract)."""
+        """The flat element form of `docrag parse --json` (see docs/design.md, CLI contract)."""
         out: dict[str, Any] = {"id": self.id, "kind": self.kind.value, "page": self.page,
                                "bbox": list(self.bbox) if self.bbox is not None else None,
                                "text": self.text, "image": self.image}

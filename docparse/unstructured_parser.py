@@ -4,7 +4,7 @@
 file, missing main part, zip bomb) and counts slides / sheets; `elements` runs the format's partitioner (imported
 lazily, after `docparse.unstructured_offline.prepare_unstructured`) and maps its output
 (docparse.unstructured_elements). A document with bytes but nothing extractable is an error, never an empty success.
-Markdown and plain text stay on docparse.text_parser (see README, "Formats").
+Markdown and plain text stay on docparse.text_parser (see docs/design.md).
 """
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ class Hit:
                    rank=int(data["rank"]), routes=tuple(data.get("routes") or ()))
 
     def to_contract(self) -> dict[str, Any]:
-        """The flat hit form of `docrag search --json` (DESIGN.md, CLI contract)."""
+        """The flat hit form of `docrag search --json` (docs/design.md, CLI contract)."""
         e = self.element
         return {"rank": self.rank, "score": round(self.score, 6), "source": e.source, "page": e.page,
                 "kind": e.kind.value, "bbox": list(e.bbox) if e.bbox is not None else None,

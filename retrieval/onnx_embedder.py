@@ -9,7 +9,7 @@ way are the same store.
 Int8 (the "onnx-int8" backend, the default on CPUs): the exported graph's MatMul weights are quantised per output
 channel with ONNX Runtime's dynamic quantisation (activations quantised per call). On the same 1,682 views one
 thread took 17.2 s against 33.3 s at float32, and the vectors stay close to float32's (cosine to the float32
-vector: mean 0.994, lowest 0.985); retrieval recall on the dev questions is in README "Benchmarks". Quantising the
+vector: mean 0.994, lowest 0.985); retrieval recall on the dev questions is in docs/benchmarks.md. Quantising the
 embedding table (Gather) as well, or all weights per tensor, moved vectors much further (mean 0.950, lowest 0.75),
 so only MatMuls are quantised. A store may be built and searched with either precision: both are the same model
 (the store records the model's name, not the backend).
