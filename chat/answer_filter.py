@@ -1,8 +1,9 @@
 """Cleaning a model's answer before anyone sees it, whether it streams or arrives whole.
 
-Two things a model (steered by a document, or by mistake) may write must not reach the user:
+What a model (steered by a document, or by mistake) may write that must not reach the user:
 
 - citation keys that name no evidence (`[S77]`): dropped, with the blank before them;
+- terminal control characters (an escape sequence can draw a hyperlink or rewrite the screen);
 - links and images. A Markdown image is fetched by any viewer that renders Markdown, and a link or web address
   can carry conversation data to whoever wrote the document. Images and HTML tags that load or link are removed,
   a link keeps its words, and a web address stays, as plain text, only when it appears verbatim in evidence the
@@ -47,6 +48,9 @@ _URL = regex.compile(r"(?<![\w@.\-/])(?:" + _SCHEMES + r"|www\.)[^\s<>()\[\]{}\"
 _URL_TRAILER = ".,;:!?*_~"
 # Characters at which one of the patterns can start; every other character is plain text at once.
 _STARTS = frozenset(" \t[!<hHfFwW")
+# Terminal control characters: an escape sequence can draw a hyperlink (OSC 8), rewrite the screen or set the
+# window title. Newlines and tabs are text.
+_CONTROL = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 LINK_REMOVED = "(link removed)"
 _HOLD = object()
 
@@ -88,7 +92,7 @@ class AnswerFilter:
         """Take the next piece of the answer; return the text that can be shown now (maybe "")."""
         if self._closed:
             raise ValueError("AnswerFilter.feed after close()")
-        self._raw += piece
+        self._raw += _CONTROL.sub("", piece)
         self._scan(final=False)
         return self._release(final=False)
 

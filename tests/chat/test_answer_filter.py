@@ -88,3 +88,10 @@ def test_an_address_from_the_evidence_waits_for_its_citation(items):
 def test_without_links_only_keys_are_resolved(items):
     text, citations = AnswerFilter(items, links=False).run("See http://attacker.example/?q=1 [S1][S9].")
     assert text == "See http://attacker.example/?q=1 [S1]." and [c.key for c in citations] == ["S1"]
+
+
+def test_terminal_control_characters_are_removed(items):
+    osc8 = "\x1b]8;;http://attacker.example/?q=7215\x1b\\click\x1b]8;;\x1b\\"
+    text, _ = clean_answer(f"Revenue\x07 was 7,215 [S1]. {osc8}\x1b[2J done\r\n", items)
+    assert "\x1b" not in text and "\x07" not in text and "\r" not in text and "attacker" not in text
+    assert text.startswith("Revenue was 7,215 [S1].") and text.endswith("done")

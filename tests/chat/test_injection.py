@@ -275,3 +275,25 @@ def test_docrag_ask_in_a_terminal_shows_no_invented_key_or_link(report_store, fa
     assert "S77" not in shown
     assert "attacker" not in shown
     assert REPORT_SHOWN + "\nSources:\n  [S1] report.pdf, page 1" in shown
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_sources_on_a_terminal_show_a_hostile_file_name_as_text():
+    from chat.answer import Answer, Citation
+    from chat.render import make_view
+
+    name = "[link=http://attacker.example/?q=1]notes[/link] \x1b[2J\x1b]0;owned\x07.pdf"
+    cited = element("text", "Revenue 7,215.", source=name)
+    answer = Answer(question="q", text="Revenue 7,215 [S1].", citations=(Citation("S1", cited),), hits=(),
+                    model="m", mode="llm")
+    for out in (_Terminal(), io.StringIO()):
+        view = make_view(out)
+        view.answer(answer, streamed=False)
+        view.error(f"cannot read {name}")
+        shown = out.getvalue()
+        assert "\x1b]8;" not in shown and "\x1b[2J" not in shown and "\x1b]0;" not in shown  # no link, no clearing
+        assert "[link=http://attacker.example/?q=1]notes[/link]" in shown  # the name is shown as it is written
