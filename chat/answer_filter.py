@@ -53,6 +53,7 @@ _STARTS = frozenset(" \t[!<hHfFwW")
 _CONTROL = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 LINK_REMOVED = "(link removed)"
 _HOLD = object()
+_KEEP_BEHIND = 64
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,9 @@ class AnswerFilter:
     # -- scanning ------------------------------------------------------------------------------------------
     def _scan(self, final: bool) -> None:
         self._pos = self._scan_text(self._raw, self._pos, final)
+        if self._pos > _KEEP_BEHIND * 2:  # what is behind stays only as context for the web-address look-behind
+            self._raw = self._raw[self._pos - _KEEP_BEHIND:]
+            self._pos = _KEEP_BEHIND
 
     def _scan_text(self, raw: str, pos: int, final: bool) -> int:
         """Put out `raw` from `pos` up to where more text could still change what it means; returns that
