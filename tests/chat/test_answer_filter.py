@@ -95,3 +95,14 @@ def test_terminal_control_characters_are_removed(items):
     text, _ = clean_answer(f"Revenue\x07 was 7,215 [S1]. {osc8}\x1b[2J done\r\n", items)
     assert "\x1b" not in text and "\x07" not in text and "\r" not in text and "attacker" not in text
     assert text.startswith("Revenue was 7,215 [S1].") and text.endswith("done")
+
+
+def test_a_long_stream_matches_the_whole_answer(items):
+    raw = (f"Revenue was 7,215 [S1][S77], see {SITE} [S3] and ![x](http://attacker.example/i.png) "
+           "[more](http://attacker.example/?q=1) www.attacker.example/x?q=2.\n") * 120  # ~20,000 characters
+    whole, citations = clean_answer(raw, items)
+    assert "attacker" not in whole and "S77" not in whole and whole.count(SITE) == 120
+    for size in (1, 5, 64):
+        stream = AnswerFilter(items)
+        shown = "".join(stream.feed(raw[i:i + size]) for i in range(0, len(raw), size)) + stream.close()
+        assert shown.rstrip() == whole and stream.citations == citations
