@@ -19,6 +19,8 @@ _EXPORTS: dict[str, str] = {
     "select_evidence": "chat.context",
     "format_evidence": "chat.context",
     "parse_citations": "chat.citations",
+    "clean_answer": "chat.citations",
+    "AnswerFilter": "chat.answer_filter",
     "Library": "chat.library",
 }
 

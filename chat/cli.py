@@ -138,13 +138,21 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.question is None:
         raise ValueError("give a QUESTION or --questions FILE.jsonl")
     stream = not args.json and sys.stdout.isatty()
+    streamed: list[str] = []
+
+    def show_piece(piece: str) -> None:
+        streamed.append(piece)
+        print(piece, end="", flush=True)
+
     answer = library.ask(args.question, k=args.k, sources=args.source, images=images,
-                         on_token=(lambda piece: print(piece, end="", flush=True)) if stream else None)
+                         on_token=show_piece if stream else None)
     shown = [str(p) for p in library.show(answer)] if args.show else []
     if args.json:
         _print_json({**answer.to_contract(), **({"shown": shown} if args.show else {})})
         return 0
     from chat.render import format_answer
+    if streamed and not streamed[-1].endswith("\n"):
+        print()  # the sources start on their own line
     print(format_answer(answer, already_streamed=stream))
     for path in shown:
         print(f"shown: {path}")

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from chat.answer import Answer, ContextSize, Usage
-from chat.citations import parse_citations
+from chat.citations import clean_answer
 from chat.context import EvidenceItem, select_evidence
+from chat.untrusted_text import escape_labels
 from docparse.element import Element, ElementKind
 from docparse.table_continuation import header_row_count
 from retrieval.hit import Hit
@@ -294,16 +295,17 @@ class ExtractiveBackend:
             if not chosen and candidates:
                 # No lexical overlap (e.g. a paraphrase found by dense search): the top hit's first passage.
                 chosen = [min(candidates, key=lambda c: c.order)]
-            pieces = [f"{text} {''.join(f'[{key}]' for key in keys)}"
+            # Quoted document text keeps its words, but a "[S2]" written by the document is not a citation.
+            pieces = [f"{escape_labels(text)} {''.join(f'[{key}]' for key in keys)}"
                       for text, keys in merge_same_facts(chosen)[:self.max_pieces]]
             for item in items[:3]:
                 if item.element.kind is ElementKind.FIGURE:
                     caption = _figure_caption(item.element)
                     if caption and overlap(q, terms(caption)) > 0:
-                        pieces.append(f"See Figure: {_figure_summary(item.element)} [{item.key}]")
+                        pieces.append(f"See Figure: {escape_labels(_figure_summary(item.element))} [{item.key}]")
             if pieces:
                 text = "\n".join(pieces)
-        clean, citations = parse_citations(text, items)
+        clean, citations = clean_answer(text, items)
         if on_token is not None:
             on_token(clean)
         return Answer(question=question, text=clean, citations=citations,

@@ -16,13 +16,15 @@ from typing import Any, Callable, Sequence
 
 from chat.answer import Answer, ContextSize, Usage
 from chat.backends import BackendError
-from chat.citations import parse_citations
+from chat.answer_filter import AnswerFilter
+from chat.citations import clean_answer
 from chat.context import (DEFAULT_MAX_IMAGES, DEFAULT_MAX_ITEMS, DEFAULT_MAX_SIDE, DEFAULT_TOKEN_BUDGET, images_for,
                           select_evidence)
 # Re-exported: the message helpers lived here before chat.messages existed.
 from chat.messages import (build_messages, encode_attachment, message_text, one_line, request_timeout,  # noqa: F401
                            text_of)
 from chat.token_budget import ImageCost, TokenCounter, configured_counter, fitted_size, openai_image_tokens
+from chat.untrusted_text import Fence
 from retrieval.hit import Hit
 
 log = logging.getLogger(__name__)
@@ -145,11 +147,12 @@ class ChatModelBackend:
         attached = [(str(p), encode_attachment(p, self.max_side)) for p in images]
         counter = self.token_counter()
         cost = self.image_cost()
+        fence = Fence.new()  # drawn per request: no document can know the line that closes its data
         items = select_evidence(hits, max_items=self.max_items, token_budget=self.token_budget,
                                 count_tokens=counter.count, max_images=self.max_images, max_side=self.max_side,
-                                image_cost=cost)
+                                image_cost=cost, fence=fence)
         crops = images_for(items, max_images=self.max_images, max_side=self.max_side) if self.max_images > 0 else []
-        messages = build_messages(question, items, history, attached, crops)
+        messages = build_messages(question, items, history, attached, crops, fence)
         sent = {key for key, _ in crops}
         image_tokens = sum(i.image_tokens for i in items if i.key in sent)
         image_tokens += sum(cost(*fitted_size(*_image_size(p), self.max_side)) for p, _ in attached)
@@ -163,13 +166,18 @@ class ChatModelBackend:
         is unreachable or breaks off its stream; ValueError (before any request) when an attached file is not an
         image."""
         messages, items, context = self.plan(question, hits, history, images)
+        # What streams is what the finished answer will say: unknown keys and links are judged before they are
+        # shown, holding back only text that may still turn into one (chat.answer_filter).
+        shown = AnswerFilter(items)
         # An error raised by on_token is the caller's (e.g. BrokenPipeError from a closed stdout, itself a
         # ConnectionError; KeyboardInterrupt): it must propagate as is, not pass for a model failure.
         reader_errors: list[BaseException] = []
 
         def relay(piece: str) -> None:
             try:
-                on_token(piece)  # type: ignore[misc]
+                safe = shown.feed(piece)
+                if safe:
+                    on_token(safe)  # type: ignore[misc]
             except BaseException as exc:
                 reader_errors.append(exc)
                 raise
@@ -182,7 +190,11 @@ class ChatModelBackend:
             if exc in reader_errors:
                 raise
             raise self._failed(exc) from exc
-        text, citations = parse_citations(raw, items)
+        if on_token is not None:
+            rest = shown.close()
+            if rest:
+                on_token(rest)
+        text, citations = clean_answer(raw, items)
         log.debug("%s: %d evidence items, %d images, %d citations", self.name, len(items), context.images,
                   len(citations))
         return Answer(question=question, text=text, citations=citations, hits=tuple(i.hit for i in items),

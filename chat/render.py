@@ -2,9 +2,19 @@
 not a terminal) and rich formatting for the interactive chat loop (a sources table, errors in red on one line)."""
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence, TextIO
 
 from chat.answer import Answer
+
+# Terminal control characters (newline and tab aside): a file name holding an escape sequence must not drive the
+# terminal it is listed on.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """`text` with terminal control characters shown as U+FFFD."""
+    return _CONTROL.sub("\ufffd", str(text))
 
 
 def format_sources(answer: Answer) -> str:
@@ -14,7 +24,7 @@ def format_sources(answer: Answer) -> str:
         e = citation.element
         box = ", ".join(f"{v:.0f}" for v in e.bbox) if e.bbox else "whole page"
         crop = f"  crop: {e.image}" if e.image else ""
-        lines.append(f"  [{citation.key}] {e.source}, page {e.page}, {e.kind.value} (box {box}){crop}")
+        lines.append(printable(f"  [{citation.key}] {e.source}, page {e.page}, {e.kind.value} (box {box}){crop}"))
     return "\n".join(lines)
 
 
@@ -30,7 +40,7 @@ def format_answer(answer: Answer, already_streamed: bool = False) -> str:
 
 def one_line(text: object, limit: int = 400) -> str:
     """`text` with its blanks collapsed onto one line, cut to `limit` characters."""
-    line = " ".join(str(text).split())
+    line = printable(" ".join(str(text).split()))
     return line if len(line) <= limit else line[:limit - 1] + "\u2026"
 
 
@@ -77,7 +87,7 @@ class PlainView:
         if not records:
             self.info("(no documents: add some with docrag ingest PATH)")
         for record in records:
-            print(f"  {record.source}  {record.pages} pages", file=self.out)
+            print(printable(f"  {record.source}  {record.pages} pages"), file=self.out)
         self.out.flush()
 
     def error(self, text: object) -> None:
@@ -114,6 +124,7 @@ class RichView(PlainView):
             self.info("(no sources yet)")
             return
         from rich.table import Table
+        from rich.text import Text  # cells as Text: "[link=...]" in a file name is text, not rich markup
 
         table = Table(title=None, show_edge=False, header_style="bold", pad_edge=False)
         for column in ("S#", "file", "page", "kind", "box"):
@@ -121,7 +132,7 @@ class RichView(PlainView):
         for citation in answer.citations:
             e = citation.element
             box = ", ".join(f"{v:.0f}" for v in e.bbox) if e.bbox else "whole page"
-            table.add_row(citation.key, e.source, str(e.page), e.kind.value, box)
+            table.add_row(citation.key, Text(printable(e.source)), str(e.page), e.kind.value, box)
         self.console.print(table)
 
     def documents(self, records: Sequence[Any]) -> None:
@@ -129,12 +140,13 @@ class RichView(PlainView):
             self.info("(no documents: add some with docrag ingest PATH)")
             return
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(show_edge=False, header_style="bold", pad_edge=False)
         table.add_column("file")
         table.add_column("pages", justify="right")
         for record in records:
-            table.add_row(record.source, str(record.pages))
+            table.add_row(Text(printable(record.source)), str(record.pages))
         self.console.print(table)
 
     def error(self, text: object) -> None:

@@ -18,6 +18,7 @@ class LoopbackServer:
     def __init__(self, reply: str = DEFAULT_REPLY, mode: str = "ok") -> None:
         self.reply = reply
         self.mode = mode
+        self.piece_size: int | None = None  # stream the reply in pieces of this many characters, not words
         self._stop = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -48,5 +49,8 @@ class LoopbackServer:
         self.stop()
 
     def pieces(self) -> list[str]:
-        """The reply split into the streamed pieces (words with their following blanks)."""
+        """The reply split into the streamed pieces: words with their following blanks, or `piece_size`
+        characters each when that is set (the way a tokenizer may cut "[S77]" into "[S", "7", "7]")."""
+        if self.piece_size:
+            return [self.reply[i:i + self.piece_size] for i in range(0, len(self.reply), self.piece_size)] or [""]
         return re.findall(r"\S+\s*", self.reply) or [""]

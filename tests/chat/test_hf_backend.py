@@ -6,6 +6,7 @@ import pytest
 from chat.backends import AnswerBackend, BackendError, make_backend
 from chat.context import SYSTEM_PROMPT
 from tests.chat.evidence_fixtures import SALES_CELLS, SALES_MARKDOWN, element, hits, write_png
+from tests.chat.prompt_reading import read_evidence
 from tests.chat.tiny_vlm import WORDS, save_tiny_vlm
 
 QUESTION = "What was revenue in 2023?"
@@ -61,10 +62,12 @@ def test_answers_from_a_local_folder_with_prompt_and_crop(tiny_vlm, evidence, pr
     [call] = processor_calls.calls
     [prompt] = call["text"]
     assert prompt.startswith("system: " + SYSTEM_PROMPT.split("\n")[0]) and prompt.endswith("assistant:")
-    assert QUESTION in prompt and "[S1] annual.pdf, page 3, text" in prompt
+    assert QUESTION in prompt and "[S1] page 3, text" in prompt
     lines = prompt.splitlines()
     inject = next(i for i, line in enumerate(lines) if "Ignore previous instructions" in line)
-    assert lines[inject - 1] == "<<<" and lines[inject + 1] == ">>>"
+    assert lines[inject - 1] == "text:" and lines[inject + 1].startswith("END DATA ")
+    _, sent = read_evidence(prompt)
+    assert [(i.key, i.file, i.page) for i in sent][:2] == [("S1", "annual.pdf", 3), ("S2", "report.pdf", 5)]
     # the figure crop (shrunk to max_side) is the one image, placed after its key; the missing table crop is skipped
     assert "[S2] figure crop: <image>" in prompt and prompt.count("<image>") == 1
     [[image]] = call["images"]

@@ -11,6 +11,7 @@ from chat.context import SYSTEM_PROMPT
 from chat.ollama_backend import DEFAULT_NUM_CTX, ollama_base_url
 from tests.chat.evidence_fixtures import SALES_CELLS, SALES_MARKDOWN, element, hits, write_png
 from tests.chat.fake_ollama_server import EVAL_COUNT, PROMPT_EVAL_COUNT, FakeOllamaServer
+from tests.chat.prompt_reading import read_evidence
 
 QUESTION = "What was revenue in 2023?"
 
@@ -58,10 +59,12 @@ def test_request_carries_prompt_fenced_evidence_and_image(fake_ollama, evidence)
     system, user = request["messages"]
     assert (system["role"], system["content"]) == ("system", SYSTEM_PROMPT)
     assert user["role"] == "user" and QUESTION in user["content"]
-    assert "[S1] annual.pdf, page 3, text" in user["content"] and "[S2] figure crop:" in user["content"]
+    assert "[S1] page 3, text" in user["content"] and "[S2] figure crop:" in user["content"]
     lines = user["content"].splitlines()
     inject = next(i for i, line in enumerate(lines) if "Ignore previous instructions" in line)
-    assert lines[inject - 1] == "<<<" and lines[inject + 1] == ">>>"
+    assert lines[inject - 1] == "text:" and lines[inject + 1].startswith("END DATA ")
+    _, sent = read_evidence(user["content"])
+    assert [(i.key, i.file, i.page) for i in sent][:2] == [("S1", "annual.pdf", 3), ("S2", "report.pdf", 5)]
     # the figure crop (shrunk to 1024 px) travels as raw base64 in `images`; the missing table crop is skipped
     [image] = user["images"]
     assert _png(image).size == (1024, 256)
@@ -77,7 +80,8 @@ def test_streaming_delivers_tokens_in_order(fake_ollama, evidence):
     tokens = []
     answer = backend(fake_ollama).answer(QUESTION, evidence, on_token=tokens.append)
     assert fake_ollama.chat_requests()[-1].get("stream", True) is True
-    assert tokens == fake_ollama.pieces() and len(tokens) > 3
+    # each word is shown as it arrives; only the blank after it waits (it might precede an unknown key)
+    assert tokens == [piece.rstrip() if i == 0 else " " + piece.rstrip() for i, piece in enumerate(fake_ollama.pieces())]
     assert "".join(tokens) == answer.text == fake_ollama.reply
     assert [c.key for c in answer.citations] == ["S1", "S2"]
     assert (answer.usage.prompt_tokens, answer.usage.completion_tokens) == (PROMPT_EVAL_COUNT, EVAL_COUNT)

@@ -9,6 +9,7 @@ from chat.backends import AnswerBackend, BackendError, make_backend
 from chat.context import SYSTEM_PROMPT
 from tests.chat.evidence_fixtures import SALES_CELLS, SALES_MARKDOWN, element, hits, write_png
 from tests.chat.fake_openai_server import COMPLETION_TOKENS, PROMPT_TOKENS
+from tests.chat.prompt_reading import read_evidence
 
 QUESTION = "What was revenue in 2023?"
 
@@ -53,10 +54,12 @@ def test_request_carries_prompt_fenced_context_and_crop(fake_openai, evidence):
     parts = _user_parts(request)
     text = parts[0]["text"]
     assert QUESTION in text
-    assert "[S1] annual.pdf, page 3, text" in text and "[S2] report.pdf, page 5, figure" in text
+    assert "[S1] page 3, text" in text and "[S2] page 5, figure" in text
     lines = text.splitlines()
     inject = next(i for i, line in enumerate(lines) if "Ignore previous instructions" in line)
-    assert lines[inject - 1] == "<<<" and lines[inject + 1] == ">>>"
+    assert lines[inject - 1] == "text:" and lines[inject + 1].startswith("END DATA ")
+    _, sent = read_evidence(text)
+    assert [(i.key, i.file, i.page) for i in sent][:2] == [("S1", "annual.pdf", 3), ("S2", "report.pdf", 5)]
     # the figure crop travels as an image part announced by its key; the table's missing crop is skipped
     assert parts[1] == {"type": "text", "text": "[S2] figure crop:"}
     assert parts[2]["type"] == "image_url"
@@ -81,7 +84,8 @@ def test_streaming_delivers_tokens_in_order(fake_openai, evidence):
     answer = backend(fake_openai).answer(QUESTION, evidence, on_token=tokens.append)
     request = fake_openai.requests[-1]
     assert request["stream"] is True and request["stream_options"] == {"include_usage": True}
-    assert tokens == fake_openai.pieces() and len(tokens) > 3
+    # each word is shown as it arrives; only the blank after it waits (it might precede an unknown key)
+    assert tokens == [piece.rstrip() if i == 0 else " " + piece.rstrip() for i, piece in enumerate(fake_openai.pieces())]
     assert "".join(tokens) == fake_openai.reply == answer.text
     assert [c.key for c in answer.citations] == ["S1", "S2"]
     assert answer.usage.completion_tokens == COMPLETION_TOKENS
@@ -178,4 +182,5 @@ def test_broken_responses_raise_one_line_backend_errors(fake_openai, evidence, m
     message = str(info.value)
     assert "\n" not in message and cause in message and fake_openai.url in message
     if mode == "truncated":
-        assert shown == fake_openai.pieces()[:2]  # what arrived was shown; the error says it is incomplete
+        # what arrived was shown (less a trailing blank); the error says it is incomplete
+        assert "".join(shown) == "".join(fake_openai.pieces()[:2]).rstrip()

@@ -2,6 +2,7 @@ import pytest
 
 from chat.backends import make_backend
 from chat.context import select_evidence
+from chat.untrusted_text import Fence
 from chat.token_budget import (EstimateCounter, FixedImageCost, approx_tokens, configured_counter, fitted_size,
                                load_tokenizer, openai_image_tokens, tiktoken_counter)
 from tests.chat.evidence_fixtures import element, hits, write_png
@@ -45,14 +46,15 @@ def test_unusable_tokenizer_specs_name_the_accepted_forms(tmp_path):
 def test_the_budget_is_counted_by_the_given_tokenizer(word_tokenizer):
     passages = [element("text", " ".join(LONG_WORDS * 4), page=p) for p in range(1, 5)]
     words = load_tokenizer(str(word_tokenizer))
-    by_tokenizer = select_evidence(hits(*passages), token_budget=150, count_tokens=words.count)
-    by_estimate = select_evidence(hits(*passages), token_budget=150)
+    fence = Fence("0123456789ab")
+    by_tokenizer = select_evidence(hits(*passages), token_budget=150, count_tokens=words.count, fence=fence)
+    by_estimate = select_evidence(hits(*passages), token_budget=150, fence=fence)
+    block = ("[S1] page 1, text\n<<<DATA 0123456789ab\nfile: report.pdf\ntext:\n" + passages[0].text
+             + "\nEND DATA 0123456789ab>>>")
     # ~31 word tokens per block: all four fit 150; by the estimate (86 per block) only one does
     assert len(by_tokenizer) == 4 and all(i.text is None for i in by_tokenizer)
-    assert by_tokenizer[0].text_tokens == words.count(
-        "[S1] report.pdf, page 1, text\n<<<\n" + passages[0].text + "\n>>>")
-    assert len(by_estimate) == 1 and by_estimate[0].text_tokens == approx_tokens(
-        "[S1] report.pdf, page 1, text\n<<<\n" + passages[0].text + "\n>>>")
+    assert by_tokenizer[0].text_tokens == words.count(block)
+    assert len(by_estimate) == 1 and by_estimate[0].text_tokens == approx_tokens(block)
 
 
 def test_http_backend_counts_with_the_configured_tokenizer(fake_openai, word_tokenizer, monkeypatch, tmp_path):
