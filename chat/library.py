@@ -108,8 +108,9 @@ class Library:
         index.settle_images()  # a search needs CLIP in place
         return index
 
-    def _open_index(self):
-        """The index, built on first use; when the store holds images, CLIP starts loading in the background."""
+    def _open_index(self, rebuilding: bool = False):
+        """The index, built on first use; when the store holds images, CLIP starts loading in the background.
+        rebuilding: for `rebuild` (the vectors being replaced may come from another text model)."""
         if self._index is None:
             from retrieval.index import LibraryIndex
             from retrieval.text_embedder import DEFAULT_TEXT_BACKEND, make_text_embedder
@@ -119,7 +120,8 @@ class Library:
             backend = self.config.text_backend or os.environ.get("DOCRAG_TEXT_BACKEND") or DEFAULT_TEXT_BACKEND
             self._index = LibraryIndex(self.config.root, make_text_embedder(self.config.text_model, backend),
                                        chroma_url=self.config.chroma_url, collection=self.config.chroma_collection,
-                                       reranker=reranker_from_config(self.config.rerank_model))
+                                       reranker=reranker_from_config(self.config.rerank_model),
+                                       rebuilding=rebuilding)
             if store_has_images(self.config.root):
                 self._start_loading_images(self._index)
         return self._index
@@ -181,7 +183,9 @@ class Library:
         options = replace(self.parse_options(), page_images_dir=index.root / PAGES_FOLDER)
         with index.write_lock():
             index.sweep_orphan_pages_once()  # before the parser writes page images of documents not yet stored
-            images_were_complete = index.open_image_changes()
+            from retrieval.store_repair import repair_missing_vectors
+            tally.repaired = [record.source for record in repair_missing_vectors(index)]
+            images_were_complete = index.open_image_changes() and not tally.repaired
             preloading = index.preload_lexical() if files else None
             try:
                 if workers == 1:
@@ -278,6 +282,18 @@ class Library:
             log.exception("unexpected error ingesting %s", path)
             tally.failed.append(FileFailure(path.name, f"{path.name}: {type(err).__name__}: {err}"))
         return 0
+
+    def rebuild(self, paths: Iterable[str | Path] = (), **add_options) -> IngestReport:
+        """Re-make the store's vectors, lexical index and page images from its catalog (documents whose files are
+        gone keep everything; the text model may differ from the one the store was built with), then `add`
+        `paths`. An unreadable catalog is set aside (renamed) and the store rebuilt from `paths` alone."""
+        from chat.store_upkeep import rebuild_library
+        return rebuild_library(self, paths, **add_options)
+
+    def doctor(self):
+        """The full consistency check of the store (`retrieval.store_check.StoreReport`; reads only)."""
+        from retrieval.store_check import check_store
+        return check_store(self.config.root, self.config.chroma_url, self.config.chroma_collection)
 
     def remove(self, name_or_path: str) -> list:
         """Remove a document (by file name or path): its vectors, catalog entries and crops."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import shlex
 import sqlite3
 import uuid
 from contextlib import contextmanager
@@ -19,6 +18,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from docparse.element import Element
 from retrieval.errors import StoreError
+from retrieval.store_guard import (check_readable, classify, may_write, read_only_error,
+                                   rebuild_hint as _store_rebuild_hint)
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,8 @@ def _record(row: Sequence) -> DocumentRecord:
 
 
 def rebuild_hint(root: Path) -> str:
-    """How to rebuild a library folder, as one line ending in the command to run."""
-    where = shlex.quote(str(root))
-    return (f"delete the store folder {root} and ingest the documents again "
-            f"(rm -r {where} && docrag ingest YOUR_DOCUMENTS --store {where})")
+    """How to rebuild a library folder whose catalog is unusable, as one clause ending in the command to run."""
+    return _store_rebuild_hint(root, with_documents=True)
 
 
 def _stamp(conn: sqlite3.Connection) -> str:
@@ -97,15 +96,18 @@ class Catalog:
         self.path = self.root / CATALOG_FILE
         self.root.mkdir(parents=True, exist_ok=True)
         self._rebuild_hint = rebuild_hint(self.root)
+        check_readable(self.root, self.path)
+        # A user who may read but not write the store still searches it: SQLite then opens the file read-only.
+        self.read_only = not may_write(self.path)
         self._init_schema()
 
     # -- connections -------------------------------------------------------------------------------------------
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            conn = self._open_connection()
         except sqlite3.Error as err:
-            raise StoreError(f"cannot open catalog {self.path}: {err}; {self._rebuild_hint}") from err
+            raise self._reported(err) from err
         try:
             yield conn
         except sqlite3.OperationalError as err:
@@ -113,16 +115,31 @@ class Catalog:
                 # Busy, not damaged: another writer held the file past the timeout.
                 raise StoreError(f"catalog {self.path} is busy ({err}); another process is writing to it") \
                     from err
-            raise StoreError(f"catalog {self.path} is damaged or unreadable ({err}); {self._rebuild_hint}") \
-                from err
+            raise self._reported(err) from err
         except sqlite3.DatabaseError as err:
-            raise StoreError(f"catalog {self.path} is damaged or unreadable ({err}); {self._rebuild_hint}") \
-                from err
+            raise self._reported(err) from err
         finally:
             conn.close()
 
+    def _open_connection(self) -> sqlite3.Connection:
+        if not self.read_only:
+            return sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        # Read-only WAL needs the -shm file to exist already; without a -wal file there is no writer and
+        # nothing beyond the main file to read, so the file is opened as immutable (no -shm needed).
+        wal = self.path.with_name(self.path.name + "-wal")
+        immutable = "&immutable=1" if not wal.exists() else ""
+        return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro{immutable}", timeout=30.0,
+                               isolation_level=None, uri=True)
+
+    def _reported(self, err: sqlite3.Error) -> StoreError:
+        """The StoreError for a SQLite failure: full disk, read-only, permissions, else damage."""
+        return classify(err, self.root, self.path, damage=f"catalog {self.path}", with_documents=True) \
+            or StoreError(f"catalog {self.path}: {err}")
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.read_only:
+            raise read_only_error(self.root, self.path, "permission denied")
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -154,6 +171,8 @@ class Catalog:
             if version is not None:
                 self._check_version(version)
                 return
+            if self.read_only:
+                raise read_only_error(self.root, self.path, "the catalog's tables are not there yet")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("BEGIN IMMEDIATE")
             try:
