@@ -124,10 +124,10 @@ class Catalog:
     def _open_connection(self) -> sqlite3.Connection:
         if not self.read_only:
             return sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        # Read-only WAL needs the -shm file to exist already; without a -wal file there is no writer and
+        # Read-only WAL needs the -wal and -shm files to exist already; without them there is no writer and
         # nothing beyond the main file to read, so the file is opened as immutable (no -shm needed).
-        wal = self.path.with_name(self.path.name + "-wal")
-        immutable = "&immutable=1" if not wal.exists() else ""
+        side_files = [self.path.with_name(self.path.name + suffix) for suffix in ("-wal", "-shm")]
+        immutable = "" if all(f.exists() for f in side_files) else "&immutable=1"
         return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro{immutable}", timeout=30.0,
                                isolation_level=None, uri=True)
 
@@ -145,7 +145,8 @@ class Catalog:
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+                    conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 

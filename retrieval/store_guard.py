@@ -122,7 +122,8 @@ def classify(err: BaseException, root: Path, path: Path, damage: str | None = No
     None when `err` is none of these (a bug, or an error the caller knows better)."""
     if isinstance(err, StoreError):
         return err
-    reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
+    reason = err.strerror if isinstance(err, OSError) and err.strerror else \
+        (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
     if is_disk_full(err):
         return disk_full_error(root, path, reason)
     if is_read_only(err) or (is_denied(err) and Path(path).exists() and not may_write(path)):
