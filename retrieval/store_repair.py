@@ -45,8 +45,8 @@ def catalog_damage(root: Path) -> StoreError | None:
 
 
 def set_aside_catalog(root: Path) -> Path:
-    """Rename the catalog of `root` (and its SQLite side files) to `catalog.sqlite.damaged-<time>`; returns the
-    new name. Nothing is deleted: what it still holds can be read with sqlite3."""
+    """Rename the catalog of `root` (and its SQLite side files) to `catalog.sqlite.damaged-<time>` and start an
+    empty one; returns the new name. Nothing is deleted: what it still holds can be read with sqlite3."""
     root = Path(root)
     target = root / f"{CATALOG_FILE}.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
     for suffix in ("", "-wal", "-shm"):
@@ -54,6 +54,8 @@ def set_aside_catalog(root: Path) -> Path:
         if source.exists():
             os.replace(source, Path(f"{target}{suffix}"))
     log.warning("the unreadable catalog of %s is kept as %s", root, target)
+    from retrieval.catalog import Catalog
+    Catalog(root)  # an empty catalog in its place: the folder's other parts are then orphans, not damage
     return target
 
 
