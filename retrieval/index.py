@@ -40,7 +40,7 @@ from retrieval.rerank import Reranker, rerank_hits
 from retrieval.search_filter import SearchFilter
 from retrieval.search_settings import SearchSettings
 from retrieval.server_binding import resolve_chroma_url
-from retrieval.store_check import check_on_open
+from retrieval.store_check import check_on_open, check_vector_count
 from retrieval.store_guard import classify, rebuild_command, rebuild_hint
 from retrieval.text_embedder import TextEmbedder
 from retrieval.tokenize import LexicalTokenizer, has_searchable_text
@@ -132,6 +132,7 @@ class LibraryIndex:
         self._vectors_stamp: str | None = None  # catalog stamp the open vector stores are known to reflect
         self._swept = False  # orphan vectors of crashed runs are deleted once per index, on its first add
         self._images_swept = False
+        self._short_checked = False  # whether searches compared the vector count with the catalog's views
         self._pages_swept = False  # page folders of documents not held: once, before any parse writes new ones
         self._thread_lock = threading.RLock()
         self._lock_depth = 0
@@ -699,25 +700,14 @@ class LibraryIndex:
                 results[i] = row
         return results
 
-    def _check_vectors_present(self) -> None:
-        """An empty vector collection is fine for an empty library (or one of blank elements only); when the
-        catalog holds indexed views, the vectors were lost (a deleted `chroma/` folder, a wiped server
-        collection): say so rather than answer from the lexical route alone without a word."""
-        self.lexical.sync()
-        views = self.lexical.view_count()
-        if views:
-            where = self.store.url or self.root / "chroma"
-            raise StoreDamagedError(f"vector store {where} (collection {self.store.collection_name!r}) holds no "
-                                    f"vectors, but the catalog of {self.root} holds {views} indexed views; the "
-                                    f"catalog is intact: {self._rebuild_hint}")
-
     def _dense(self, vectors: np.ndarray, k: int, where: dict[str, Any] | None) -> list[list[str]]:
         """Ids of the k nearest catalog elements per vector, nearest first. Orphan vectors (no catalog element)
         are skipped and do not count against k, so this over-fetches and widens the fetch until k are found or
         the collection runs out."""
         total = self.store.count()
-        if total == 0:
-            self._check_vectors_present()
+        if total == 0 or not self._short_checked:
+            self._short_checked = True
+            check_vector_count(self.root, self.store, self.lexical, total)
         results: list[list[str]] = [[] for _ in range(len(vectors))]
         pending = list(range(len(vectors)))
         fetch = k + max(k, 10)

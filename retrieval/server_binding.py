@@ -49,7 +49,13 @@ def read_binding(root: Path) -> dict | None:
     try:
         data = json.loads(binding.read_text(encoding="utf-8"))
         return {"collection": str(data["collection"]), **({"url": str(data["url"])} if data.get("url") else {})}
-    except (OSError, ValueError, KeyError, TypeError) as err:
+    except OSError as err:
+        from retrieval.store_guard import classify
+        known = classify(err, Path(root), binding)  # permissions, not damage, most often
+        if known is not None:
+            raise known from err
+        raise StoreError(f"{binding} cannot be read ({err})") from err
+    except (ValueError, KeyError, TypeError) as err:
         raise StoreError(f"{binding} is unreadable ({err}); it records which Chroma server collection holds the "
                          f"vectors of {binding.parent}: write {{\"collection\": \"NAME\", \"url\": "
                          "\"http://HOST:PORT\"}} into it with that collection's name and server") from err

@@ -48,6 +48,24 @@ def check_on_open(root: Path) -> None:
                             f"of stored documents is gone; {rebuild_hint(root, with_documents=True)}")
 
 
+def check_vector_count(root: Path, store, lexical, total: int) -> None:
+    """The cheap vector check of a search: `total` vectors in `store` against the element views the catalog
+    holds (`lexical`, a LexicalIndex, counts them). None at all beside indexed views raises StoreDamagedError (a
+    deleted `chroma/` folder, a wiped server collection: better said than answered from words alone); fewer is
+    said once as a warning (the next ingest re-embeds what is missing)."""
+    lexical.sync()
+    views = lexical.view_count()
+    where = store.url or Path(root) / "chroma"
+    if total == 0 and views:
+        raise StoreDamagedError(f"vector store {where} (collection {store.collection_name!r}) holds no vectors, "
+                                f"but the catalog of {root} holds {views} indexed views; the catalog is intact: "
+                                f"{rebuild_hint(root)}")
+    if total < views:
+        log.warning("vector store %s holds %d vectors for the %d element views in the catalog of %s: some "
+                    "documents are found only by their words; `docrag doctor --store %s` names them, and the next "
+                    "`docrag ingest` into the store re-embeds them", where, total, views, root, root)
+
+
 @dataclass(frozen=True)
 class Finding:
     """One disagreement (problem=True: `doctor` exits 1) or note. part: catalog, vectors, lexical, pages, crops

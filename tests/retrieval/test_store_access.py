@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from retrieval import LibraryIndex
-from retrieval.errors import StoreFullError
 from tests.retrieval.cli_helpers import cli
 from tests.retrieval.reader_process import (make_read_only, make_writable, require_permissions_apply,
                                             run_reader)
@@ -84,6 +83,8 @@ def test_unreadable_store_asks_for_access(read_only_store: Path) -> None:
 
 # -- full disk ------------------------------------------------------------------------------------------------
 def test_full_disk_while_writing_the_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval.errors import StoreFullError
+
     root = tmp_path / "store"
     index = LibraryIndex(root, HashingEmbedder())
     index.add(*make_doc(tmp_path / "docs", "a.txt", SALES))

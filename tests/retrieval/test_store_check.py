@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from retrieval import LibraryIndex
-from retrieval.errors import StoreDamagedError
 from tests.retrieval.cli_helpers import cli, cli_json, documents
 from tests.retrieval.test_index import SALES, HashingEmbedder
 
@@ -146,6 +145,7 @@ def test_lost_catalog_beside_vectors_is_damage_not_an_empty_library(library: tup
             in err and "docrag ingest --rebuild YOUR_DOCUMENTS" in err and "rm -r" not in err, err
     code, report = _doctor(store)
     assert code == 1 and report["problems"][0]["part"] == "catalog"
+    from retrieval.errors import StoreDamagedError
     with pytest.raises(StoreDamagedError):
         LibraryIndex(store, HashingEmbedder())
     assert not (store / "catalog.sqlite").exists() or (store / "catalog.sqlite").stat().st_size == 0  # untouched
@@ -155,3 +155,18 @@ def test_new_store_and_parse_crops_are_not_damage(tmp_path: Path) -> None:
     (tmp_path / "store" / "assets" / "some-doc").mkdir(parents=True)  # `docrag parse` writes crops here
     index = LibraryIndex(tmp_path / "store", HashingEmbedder())
     assert index.documents() == []
+
+
+def test_search_says_once_when_vectors_are_short(library: tuple[Path, Path], caplog: pytest.LogCaptureFixture) -> None:
+    from retrieval.chroma_store import ChromaStore
+
+    store, _ = library
+    chroma = ChromaStore(root=store)
+    chroma.delete_where({"doc_id": _doc_id(store, "a.md")})
+    chroma.close()
+    index = LibraryIndex(store, HashingEmbedder())
+    with caplog.at_level("WARNING", logger="retrieval.store_check"):
+        assert index.search("harbour container traffic", k=1)[0].element.source == "b.md"
+        index.search("net sales", k=1)
+    warnings = [r.getMessage() for r in caplog.records if "element views" in r.getMessage()]
+    assert len(warnings) == 1 and "docrag doctor" in warnings[0] and "re-embeds" in warnings[0]
