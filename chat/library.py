@@ -183,9 +183,7 @@ class Library:
         options = replace(self.parse_options(), page_images_dir=index.root / PAGES_FOLDER)
         with index.write_lock():
             index.sweep_orphan_pages_once()  # before the parser writes page images of documents not yet stored
-            from retrieval.store_repair import repair_missing_vectors
-            tally.repaired = [record.source for record in repair_missing_vectors(index)]
-            images_were_complete = index.open_image_changes() and not tally.repaired
+            images_were_complete = index.open_image_changes()
             preloading = index.preload_lexical() if files else None
             try:
                 if workers == 1:
@@ -201,13 +199,15 @@ class Library:
                         if record.path not in present and _under_any(record.path, paths):
                             index.remove(record.path)
                             tally.removed.append(record.source)
+                from retrieval.store_repair import repair_missing_vectors  # after the adds: Chroma is open then
+                tally.repaired = [record.source for record in repair_missing_vectors(index)]
                 if tally.added or tally.updated or tally.removed:
                     index.refresh_lexical()  # rebuild BM25 now, so the first search after an ingest does not pay
             finally:
                 if preloading is not None:
                     preloading.join()  # an import cut off by the interpreter's exit would print errors
         index.settle_images()  # CLIP in place before returning, also when no document reached an image step
-        index.close_image_changes(images_were_complete)
+        index.close_image_changes(images_were_complete and not tally.repaired)
         report = tally.freeze(time.monotonic() - started)
         if report.failed:
             log.warning("%d of %d files failed: %s", len(report.failed), len(files),
@@ -277,6 +277,9 @@ class Library:
         except ParseError as err:
             tally.failed.append(FileFailure(path.name, str(err)))
         except OSError as err:
+            from retrieval.store_guard import classify, is_disk_full
+            if is_disk_full(err):  # the disk, not this file: the next file would fail the same way
+                raise classify(err, index.root, Path(err.filename or index.root)) from err
             tally.failed.append(FileFailure(path.name, f"{path.name}: cannot read: {err.strerror or err}"))
         except Exception as err:  # a parser bug on one file must not stop the batch
             log.exception("unexpected error ingesting %s", path)

@@ -131,3 +131,20 @@ def test_full_disk_while_writing_vectors(tmp_path: Path, monkeypatch: pytest.Mon
     assert code == 1 and len(lines) == 1, err  # the disk, not each file, is at fault: one line
     assert "is full" in lines[0] and "nothing stored was lost" in lines[0]
     _no_destructive_advice(lines[0], tmp_path / "store")
+
+
+def test_full_disk_while_parsing_is_not_a_bad_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import chat.library
+    import retrieval.text_embedder as text_embedder
+
+    monkeypatch.setattr(text_embedder, "make_text_embedder", lambda *a, **k: HashingEmbedder())
+
+    def crops_do_not_fit(path, options):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "store" / "assets" / "crop.png"))
+
+    monkeypatch.setattr(chat.library, "open_document", crops_do_not_fit)
+    docs = tmp_path / "docs"
+    make_doc(docs, "a.txt", SALES)
+    code, out, err = cli("ingest", str(docs), "--store", str(tmp_path / "store"), "--no-images", "--json", "-q")
+    assert code == 1 and out == "", out  # not "a.txt: cannot read: No space left on device" and exit 0
+    assert "is full" in err and "crop.png" in err and "nothing stored was lost" in err, err

@@ -106,3 +106,8 @@ def test_unreadable_catalog_is_set_aside_and_rebuilt_from_the_documents(library:
     kept = list(store.glob("catalog.sqlite.damaged-*"))
     assert [p.read_bytes() for p in kept] == [damaged]
     _doctor_ok(store)
+
+
+def test_ingest_needs_paths_unless_rebuilding(tmp_path: Path) -> None:
+    code, out, err = cli("ingest", "--store", str(tmp_path / "store"), "--no-images")
+    assert code == 1 and out == "" and "give the files or folders to ingest" in err and "--rebuild" in err
