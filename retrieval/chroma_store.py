@@ -107,7 +107,11 @@ class ChromaStore:
                     folder.mkdir(parents=True, exist_ok=True)
                     if not _writable_tree(folder):  # Chroma opens nothing it may not write
                         folder = searchable_copy(folder)
-                    self._client = chromadb.PersistentClient(path=str(folder), settings=settings)
+                    try:
+                        self._client = chromadb.PersistentClient(path=str(folder), settings=settings)
+                    except BaseException:
+                        _forget_failed_system(str(folder))
+                        raise
         return self._client
 
     @property
@@ -203,6 +207,16 @@ class ChromaStore:
                                            where=dict(where) if where else None, include=["distances"])
         return [list(zip(ids, (float(d) for d in distances)))
                 for ids, distances in zip(result["ids"], result["distances"])]
+
+
+def _forget_failed_system(identifier: str) -> None:
+    """Drop the Chroma system that a failed PersistentClient left in chromadb's per-folder cache (it is cached
+    before it starts, and a failed start leaves it half made: every later client of the folder in this process
+    would get it, e.g. after `docrag ingest --rebuild` replaced a damaged folder)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    if identifier not in SharedSystemClient._identifier_to_refcount:  # no working client shares it
+        SharedSystemClient._identifier_to_system.pop(identifier, None)
 
 
 def _writable_tree(folder: Path) -> bool:

@@ -152,8 +152,8 @@ class LibraryIndex:
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise classify(err, self.root, self.marker_path, damage=f"store marker {self.marker_path}") from err
         if fmt != STORE_FORMAT:
-            raise StoreDamagedError(f"store {self.root} has format {fmt!r}, this docrag reads format {STORE_FORMAT}; "
-                             f"{self._rebuild_hint}")
+            raise StoreDamagedError(f"store {self.root} has format {fmt!r}, this docrag reads format "
+                                    f"{STORE_FORMAT}; {self._rebuild_hint}")
         if model != self.embedder.name:
             raise StoreError(f"store {self.root} was built with text model {model!r}, but the text model now is "
                              f"{self.embedder.name!r}; use --text-model {model!r}, or re-embed the store with the "
@@ -166,9 +166,9 @@ class LibraryIndex:
             return
         dimension = int(self.embedder.dimension)
         if dimension != self._marker["dimension"]:
-            raise StoreDamagedError(f"store {self.root} holds {self._marker['dimension']}-dimensional vectors from "
-                             f"{self._marker['text_model']!r}, but {self.embedder.name!r} makes {dimension}-"
-                             f"dimensional ones; {self._rebuild_hint}")
+            raise StoreDamagedError(f"store {self.root} holds {self._marker['dimension']}-dimensional vectors "
+                                    f"from {self._marker['text_model']!r}, but {self.embedder.name!r} makes "
+                                    f"{dimension}-dimensional ones; {self._rebuild_hint}")
         self._dimension_checked = True
 
     def _ensure_marker(self) -> None:

@@ -126,7 +126,7 @@ def classify(err: BaseException, root: Path, path: Path, damage: str | None = No
         (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
     if is_disk_full(err):
         return disk_full_error(root, path, reason)
-    if is_read_only(err) or (is_denied(err) and Path(path).exists() and not may_write(path)):
+    if (is_read_only(err) or is_denied(err)) and Path(path).exists() and not may_write(path):
         return read_only_error(root, path, reason)
     if is_denied(err):
         return unreadable_error(root, path, reason)

@@ -101,10 +101,12 @@ def rebuild_store(index: "LibraryIndex") -> list[DocumentRecord]:
     Returns the documents rebuilt. Call with the ingest lock held, on an index opened with rebuilding=True."""
     root = index.root
     index.close()
-    if index.store.url is None:
+    try:
+        _drop_collections(index)
+    except StoreDamagedError as err:  # an embedded store too damaged to open: its folder goes instead
+        log.warning("%s; replacing %s", err, root / "chroma")
+        index.close()
         _replace_embedded_vectors(root)
-    else:
-        _drop_server_collections(index)
     shutil.rmtree(root / "lexical", ignore_errors=True)
     index.ensure_marker()
     records = index.documents()
@@ -136,18 +138,26 @@ def _replace_embedded_vectors(root: Path) -> None:
     shutil.rmtree(aside, ignore_errors=True)
 
 
-def _drop_server_collections(index: "LibraryIndex") -> None:
-    """Delete the library's own collections on its Chroma server (text, and CLIP when the store has images)."""
+def _drop_collections(index: "LibraryIndex") -> None:
+    """Delete the library's vector collections (text, and CLIP), embedded or on its Chroma server."""
     from retrieval.chroma_store import ChromaStore
     from retrieval.image_index import CLIP_COLLECTION
 
     clip = ChromaStore(index.root, index.store.url, collection=CLIP_COLLECTION)
     for store in (index.store, clip):
+        client = store.client  # a StoreError here: the store cannot be opened at all
         try:
-            store.client.delete_collection(store.collection_name)
-        except Exception as err:  # noqa: BLE001 - a collection that is not there needs no deleting
+            client.delete_collection(store.collection_name)
+        except Exception as err:  # noqa: BLE001 - only a collection that is not there is expected here
+            if store.url is None and _is_damage(err):
+                raise StoreDamagedError(f"vector store {index.root / 'chroma'} is damaged ({err})") from err
             log.info("collection %s not deleted: %s", store.collection_name, err)
         store.close()
+
+
+def _is_damage(err: BaseException) -> bool:
+    from retrieval.chroma_store import _is_damage as chroma_damage
+    return chroma_damage(err)
 
 
 def _render_missing_pages(root: Path, record: DocumentRecord) -> None:

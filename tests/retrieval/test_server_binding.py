@@ -83,3 +83,22 @@ def test_embedded_library_is_not_searched_on_a_server(tmp_path: Path) -> None:
     cli_json("ingest", str(docs), "--store", str(store), "--no-images")
     code, _, err = cli("search", "--store", str(store), "--no-images", "--chroma-url", "http://127.0.0.1:9", "x")
     assert code == 1 and "embedded store" in err and "leave out --chroma-url" in err, err
+
+
+def test_rebuild_re_makes_the_server_collection(chroma_server: str, tmp_path: Path) -> None:  # noqa: F811
+    import chromadb
+
+    store = tmp_path / "lib"
+    docs = _docs(tmp_path / "docs", "harbour.md", "the harbour authority reported record container traffic")
+    cli_json("ingest", str(docs), "--store", str(store), "--no-images", "--chroma-url", chroma_server)
+    collection = json.loads((store / SERVER_BINDING).read_text())["collection"]
+    client = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_server.rsplit(":", 1)[1]))
+    before = client.get_collection(collection).count()
+    client.get_collection(collection).delete(where={"source": "harbour.md"})  # a wiped collection
+    code, out, _ = cli("doctor", "--store", str(store), "--no-images", "--json")
+    assert code == 1 and json.loads(out)["problems"][0]["part"] == "vectors"
+    assert cli_json("ingest", "--rebuild", "--store", str(store), "--no-images")["rebuilt"] == ["harbour.md"]
+    assert client.get_collection(collection).count() == before
+    code, out, _ = cli("doctor", "--store", str(store), "--no-images", "--json")
+    assert code == 0, out
+    assert not (store / "chroma").exists()

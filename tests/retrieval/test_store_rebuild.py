@@ -111,3 +111,20 @@ def test_unreadable_catalog_is_set_aside_and_rebuilt_from_the_documents(library:
 def test_ingest_needs_paths_unless_rebuilding(tmp_path: Path) -> None:
     code, out, err = cli("ingest", "--store", str(tmp_path / "store"), "--no-images")
     assert code == 1 and out == "" and "give the files or folders to ingest" in err and "--rebuild" in err
+
+
+def test_rebuild_and_search_in_one_process(library: tuple[Path, Path], tmp_path: Path) -> None:
+    from chat.library import Library
+
+    store, _ = library
+    lib = Library.open(store, image_search=False)
+    assert lib.search("harbour container traffic", k=1)[0].element.source == "notes.md"  # index open before
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "extra.md").write_text("# Extra\n\nThe observatory recorded a comet in the western sky.\n")
+    report = lib.rebuild([more])
+    assert len(report.rebuilt) == 3 and report.added == ("extra.md",)
+    for query, source in (("harbour container traffic", "notes.md"), ("observatory comet", "extra.md")):
+        hit = lib.search(query, k=1)[0]
+        assert hit.element.source == source and "dense" in hit.routes
+    assert lib.doctor().ok
