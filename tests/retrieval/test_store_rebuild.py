@@ -11,6 +11,7 @@ import pytest
 
 from tests.pdf_builders import make_report_pdf
 from tests.retrieval.cli_helpers import cli, cli_json, documents
+from tests.retrieval.clip_fixtures import tiny_clip  # noqa: F401 - the tiny CLIP fixture
 from tests.retrieval.test_index import SALES, HashingEmbedder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -128,3 +129,34 @@ def test_rebuild_and_search_in_one_process(library: tuple[Path, Path], tmp_path:
         hit = lib.search(query, k=1)[0]
         assert hit.element.source == source and "dense" in hit.routes
     assert lib.doctor().ok
+
+
+def test_rebuild_re_makes_the_image_vectors(tmp_path: Path, embedder, tiny_clip) -> None:  # noqa: F811
+    from retrieval.chroma_store import ChromaStore
+    from retrieval.image_index import CLIP_COLLECTION
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    make_report_pdf(docs / "report.pdf")
+    store = tmp_path / "store"
+    clip = ["--clip-model", str(tiny_clip.config_path), "--clip-pretrained", str(tiny_clip.checkpoint_path)]
+    cli_json("ingest", str(docs), "--store", str(store), *clip)
+
+    def image_vectors() -> int:
+        images = ChromaStore(store, collection=CLIP_COLLECTION)
+        try:
+            return images.count()
+        finally:
+            images.close()
+
+    before = image_vectors()
+    assert before >= 3  # three page images at least
+    images = ChromaStore(store, collection=CLIP_COLLECTION)
+    images.delete_where({"source": "report.pdf"})
+    images.close()
+    code, out, _ = cli("doctor", "--store", str(store), "--json", *clip)
+    assert code == 1 and [(p["part"], p["what"]) for p in json.loads(out)["problems"]] == [("images", "missing")]
+    report = cli_json("ingest", "--rebuild", "--store", str(store), *clip)
+    assert report["rebuilt"] == ["report.pdf"] and image_vectors() == before
+    code, out, _ = cli("doctor", "--store", str(store), "--json", *clip)
+    assert code == 0, out
