@@ -79,8 +79,7 @@ def repair_missing_vectors(index: "LibraryIndex") -> list[DocumentRecord]:
     records = index.documents()
     if not records:
         return []
-    index.lexical.sync()
-    if index.store.count() >= index.lexical.view_count():
+    if index.store.count() >= index.lexical.indexed_view_count():
         return []
     held = index.store.ids_by_document()
     repaired = []
