@@ -207,7 +207,8 @@ class Library:
                 if preloading is not None:
                     preloading.join()  # an import cut off by the interpreter's exit would print errors
         index.settle_images()  # CLIP in place before returning, also when no document reached an image step
-        index.close_image_changes(images_were_complete and not tally.repaired)
+        from retrieval.store_repair import images_short
+        index.close_image_changes(images_were_complete and not tally.repaired and not images_short(index))
         report = tally.freeze(time.monotonic() - started)
         if report.failed:
             log.warning("%d of %d files failed: %s", len(report.failed), len(files),

@@ -93,6 +93,17 @@ def repair_missing_vectors(index: "LibraryIndex") -> list[DocumentRecord]:
     return repaired
 
 
+def images_short(index: "LibraryIndex") -> bool:
+    """Whether the CLIP collection holds fewer vectors than the stored PDFs have pages (each page image is one;
+    a wiped or deleted collection): the ingest then offers every document to the image route again, which
+    indexes those it holds nothing of. False when image search is off."""
+    route = index.images
+    if route is None:
+        return False
+    pages = sum(record.pages for record in index.documents() if record.format == "pdf")
+    return route.images.store.count() < pages
+
+
 def rebuild_store(index: "LibraryIndex") -> list[DocumentRecord]:
     """Re-make vectors, the lexical index and missing page images of every catalog document (the stored element
     text is embedded again, so documents whose files are gone keep everything; page images are rendered only

@@ -12,6 +12,7 @@ import pytest
 
 from retrieval import LibraryIndex
 from tests.retrieval.cli_helpers import cli, cli_json, documents
+from tests.retrieval.clip_fixtures import tiny_clip  # noqa: F401 - the tiny CLIP fixture
 from tests.retrieval.test_index import SALES, HashingEmbedder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -170,3 +171,26 @@ def test_search_says_once_when_vectors_are_short(library: tuple[Path, Path], cap
         index.search("net sales", k=1)
     warnings = [r.getMessage() for r in caplog.records if "element views" in r.getMessage()]
     assert len(warnings) == 1 and "docrag doctor" in warnings[0] and "re-embeds" in warnings[0]
+
+
+def test_ingest_refills_a_wiped_image_collection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 tiny_clip) -> None:  # noqa: F811
+    import retrieval.text_embedder as text_embedder
+    from retrieval.chroma_store import ChromaStore
+    from retrieval.image_index import CLIP_COLLECTION
+    from tests.pdf_builders import make_report_pdf
+
+    monkeypatch.setattr(text_embedder, "make_text_embedder", lambda *a, **k: HashingEmbedder())
+    docs, store = tmp_path / "docs", tmp_path / "store"
+    docs.mkdir()
+    make_report_pdf(docs / "report.pdf")
+    clip = ["--clip-model", str(tiny_clip.config_path), "--clip-pretrained", str(tiny_clip.checkpoint_path)]
+    cli_json("ingest", str(docs), "--store", str(store), *clip)
+    images = ChromaStore(store, collection=CLIP_COLLECTION)
+    before = images.count()
+    images.delete_where({"source": "report.pdf"})
+    images.close()
+    assert cli_json("ingest", str(docs), "--store", str(store), *clip)["unchanged"] == ["report.pdf"]
+    images = ChromaStore(store, collection=CLIP_COLLECTION)
+    assert images.count() == before
+    images.close()
