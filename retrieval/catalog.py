@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from docparse.element import Element
-from retrieval.errors import StoreError
+from retrieval.errors import StoreDamagedError, StoreError, StoreLockedError
 from retrieval.store_guard import (check_readable, classify, may_write, read_only_error,
                                    rebuild_hint as _store_rebuild_hint)
 
@@ -113,8 +113,8 @@ class Catalog:
         except sqlite3.OperationalError as err:
             if "locked" in str(err) or "busy" in str(err):
                 # Busy, not damaged: another writer held the file past the timeout.
-                raise StoreError(f"catalog {self.path} is busy ({err}); another process is writing to it") \
-                    from err
+                raise StoreLockedError(f"catalog {self.path} is busy ({err}); another process is writing to "
+                                       "it") from err
             raise self._reported(err) from err
         except sqlite3.DatabaseError as err:
             raise self._reported(err) from err
@@ -152,8 +152,8 @@ class Catalog:
 
     def _check_version(self, version: str) -> None:
         if version != str(SCHEMA_VERSION):
-            raise StoreError(f"catalog {self.path} has schema version {version}, this docrag reads version "
-                             f"{SCHEMA_VERSION}; {self._rebuild_hint}")
+            raise StoreDamagedError(f"catalog {self.path} has schema version {version}, this docrag reads "
+                                    f"version {SCHEMA_VERSION}; {self._rebuild_hint}")
 
     def _ready_version(self, conn: sqlite3.Connection) -> str | None:
         """The schema version of a catalog that already holds every table and its id, read without a lock;

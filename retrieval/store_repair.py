@@ -7,16 +7,18 @@ one from the documents given to it.
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from retrieval.catalog import CATALOG_FILE, DocumentRecord
 from retrieval.element_text import embedding_views, view_id
-from retrieval.errors import StoreDamagedError, StoreError
+from retrieval.errors import StoreDamagedError, StoreError, StoreLockedError
 from retrieval.page_images import PAGES_FOLDER
 from retrieval.store_guard import classify
 
@@ -37,10 +39,8 @@ def catalog_damage(root: Path) -> StoreError | None:
     try:
         check_on_open(root)
         Catalog(root).document_count()
-    except StoreError as err:
-        if type(err) in (StoreError, StoreDamagedError):
-            return err
-        raise
+    except StoreDamagedError as err:
+        return err
     return None
 
 
@@ -49,14 +49,41 @@ def set_aside_catalog(root: Path) -> Path:
     empty one; returns the new name. Nothing is deleted: what it still holds can be read with sqlite3."""
     root = Path(root)
     target = root / f"{CATALOG_FILE}.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
-    for suffix in ("", "-wal", "-shm"):
-        source = root / f"{CATALOG_FILE}{suffix}"
-        if source.exists():
-            os.replace(source, Path(f"{target}{suffix}"))
+    with _ingest_lock(root):  # never rename a catalog under a running ingest
+        for suffix in ("", "-wal", "-shm"):
+            source = root / f"{CATALOG_FILE}{suffix}"
+            if source.exists():
+                os.replace(source, Path(f"{target}{suffix}"))
     log.warning("the unreadable catalog of %s is kept as %s", root, target)
     from retrieval.catalog import Catalog
     Catalog(root)  # an empty catalog in its place: the folder's other parts are then orphans, not damage
     return target
+
+
+@contextmanager
+def _ingest_lock(root: Path, wait: float = 5.0) -> Iterator[None]:
+    """The store's ingest lock (the flock LibraryIndex.write_lock takes), for work done before an index can be
+    opened. Not re-entrant: release it before opening a LibraryIndex on the same folder."""
+    from retrieval.index import LOCK_FILE
+
+    try:
+        fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as err:
+        raise classify(err, root, root / LOCK_FILE) or err from err
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreLockedError(f"another ingest is running on {root} (lock file {root / LOCK_FILE}); "
+                                           "run again when it has finished") from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
 
 
 def expected_views(index: "LibraryIndex", record: DocumentRecord) -> tuple[list, set[str]]:

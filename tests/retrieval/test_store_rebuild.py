@@ -160,3 +160,18 @@ def test_rebuild_re_makes_the_image_vectors(tmp_path: Path, embedder, tiny_clip)
     assert report["rebuilt"] == ["report.pdf"] and image_vectors() == before
     code, out, _ = cli("doctor", "--store", str(store), "--json", *clip)
     assert code == 0, out
+
+
+def test_damaged_catalog_is_not_set_aside_under_a_running_ingest(library: tuple[Path, Path]) -> None:
+    import fcntl
+
+    store, docs = library
+    for name in ("catalog.sqlite-wal", "catalog.sqlite-shm"):
+        (store / name).unlink(missing_ok=True)
+    (store / "catalog.sqlite").write_bytes(b"\x00garbage" * 4096)
+    with open(store / "ingest.lock", "a") as held:  # another ingest holds the store's lock
+        fcntl.flock(held, fcntl.LOCK_EX)
+        code, _, err = cli("ingest", str(docs), "--rebuild", "--store", str(store), "--no-images")
+    assert code == 1 and "another ingest is running" in err, err
+    assert (store / "catalog.sqlite").read_bytes() == b"\x00garbage" * 4096
+    assert not list(store.glob("catalog.sqlite.damaged-*"))
