@@ -71,14 +71,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         bar.set_postfix_str(f"{source[:30]} | {pages_done[0]} pages, {rate:.1f} pages/s")
         bar.update(1)
 
-    report = _library(args).add(args.paths, sync=args.sync, on_file=on_file, workers=args.workers)
+    if not args.paths and not args.rebuild:
+        raise ValueError("give the files or folders to ingest (or --rebuild to rebuild the store from its catalog)")
+    library = _library(args)
+    run = library.rebuild if args.rebuild else library.add
+    report = run(args.paths, sync=args.sync, on_file=on_file, workers=args.workers)
     bar.close()
     if args.json:
         _print_json(report.to_contract())
     else:
-        print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
-              f"removed {len(report.removed)}, failed {len(report.failed)}, skipped {len(report.skipped)}; "
-              f"{report.elements} elements from {report.pages} pages in {report.seconds:.1f}s")
+        rebuilt = f"rebuilt {len(report.rebuilt)}, " if args.rebuild else ""
+        repaired = f"repaired {len(report.repaired)}, " if report.repaired else ""
+        print(f"{rebuilt}added {len(report.added)}, updated {len(report.updated)}, unchanged "
+              f"{len(report.unchanged)}, {repaired}removed {len(report.removed)}, failed {len(report.failed)}, "
+              f"skipped {len(report.skipped)}; {report.elements} elements from {report.pages} pages in "
+              f"{report.seconds:.1f}s")
     for failure in report.failed:
         print(f"warning: failed: {failure.error}", file=sys.stderr)
     for skipped in report.skipped:
@@ -176,6 +183,21 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    report = _library(args).doctor()
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(f"{report.store}: {report.documents} documents, {report.elements} elements, {report.vectors} vectors")
+        for finding in report.findings:
+            label = "problem" if finding.problem else "note"
+            where = f"{finding.document}: " if finding.document else ""
+            print(f"{label}: {finding.part} {finding.what}: {where}{finding.detail}")
+        print("ok: catalog, vectors, lexical index, page images and crops agree" if report.ok
+              else f"to repair: {report.hint}")
+    return 0 if report.ok else 1
+
+
 def cmd_remove(args: argparse.Namespace) -> int:
     removed = _library(args).remove(args.name)
     if args.json:
@@ -250,8 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_parse)
 
     p = sub.add_parser("ingest", parents=[common, ocr], help="add files and folders to the library")
-    p.add_argument("paths", nargs="+")
+    p.add_argument("paths", nargs="*")
     p.add_argument("--sync", action="store_true", help="also remove documents whose files are gone")
+    p.add_argument("--rebuild", action="store_true",
+                   help="first re-make vectors, lexical index and page images from the catalog (no document is "
+                        "dropped), then ingest PATHS if given")
     p.add_argument("--workers", type=_positive_int, default=1,
                    help="parse in N processes (documents and page ranges in parallel; default 1)")
     p.set_defaults(run=cmd_ingest)
@@ -285,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("docs", parents=[common], help="list the stored documents")
     p.set_defaults(run=cmd_docs)
+
+    p = sub.add_parser("doctor", parents=[common],
+                       help="check that catalog, vectors, lexical index, page images and crops agree (exit 1 if not)")
+    p.set_defaults(run=cmd_doctor)
 
     p = sub.add_parser("remove", parents=[common], help="remove a document (file name or path)")
     p.add_argument("name")

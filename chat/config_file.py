@@ -45,8 +45,14 @@ def config_path(store: Path, environ: Mapping[str, str] = os.environ) -> Path | 
         return path
     home = Path(environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     for path in (Path(store) / STORE_FILE, home / "docrag" / "config.toml"):
-        if path.is_file():
-            return path
+        try:
+            if path.is_file():
+                return path
+        except PermissionError as err:  # a folder this user may not enter: say so, naming it
+            if path.parent == Path(store):
+                from retrieval.store_guard import unreadable_error
+                raise unreadable_error(Path(store), path.parent, err.strerror) from None
+            raise ConfigFileError(f"{path}: cannot read ({err.strerror})") from None
     return None
 
 

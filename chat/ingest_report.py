@@ -21,7 +21,9 @@ class FileFailure:
 
 @dataclass(frozen=True)
 class IngestReport:
-    """Outcome of `Library.add`: file names per outcome, and the number of elements stored by this run."""
+    """Outcome of `Library.add`: file names per outcome, and the number of elements stored by this run.
+    repaired: stored documents whose missing vectors this run re-embedded from the catalog; rebuilt: documents
+    whose vectors and indexes `Library.rebuild` re-made."""
 
     added: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
@@ -32,12 +34,15 @@ class IngestReport:
     elements: int = 0
     pages: int = 0
     seconds: float = 0.0
+    repaired: tuple[str, ...] = ()
+    rebuilt: tuple[str, ...] = ()
 
     def to_contract(self) -> dict[str, Any]:
         return {"added": list(self.added), "updated": list(self.updated), "unchanged": list(self.unchanged),
                 "removed": list(self.removed), "failed": [f.to_dict() for f in self.failed],
                 "skipped": [s.to_dict() for s in self.skipped], "elements": self.elements,
-                "pages": self.pages, "seconds": round(self.seconds, 3)}
+                "pages": self.pages, "seconds": round(self.seconds, 3), "repaired": list(self.repaired),
+                "rebuilt": list(self.rebuilt)}
 
 
 @dataclass
@@ -52,10 +57,13 @@ class IngestTally:
     skipped: list[FileFailure] = field(default_factory=list)
     elements: int = 0
     pages: int = 0
+    repaired: list[str] = field(default_factory=list)
 
     def freeze(self, seconds: float) -> IngestReport:
-        return IngestReport(tuple(self.added), tuple(self.updated), tuple(self.unchanged), tuple(self.removed),
-                            tuple(self.failed), tuple(self.skipped), self.elements, self.pages, seconds)
+        unchanged = tuple(name for name in self.unchanged if name not in self.repaired)  # repaired, not unchanged
+        return IngestReport(tuple(self.added), tuple(self.updated), unchanged, tuple(self.removed),
+                            tuple(self.failed), tuple(self.skipped), self.elements, self.pages, seconds,
+                            repaired=tuple(self.repaired))
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileFailure]]:

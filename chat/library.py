@@ -108,8 +108,9 @@ class Library:
         index.settle_images()  # a search needs CLIP in place
         return index
 
-    def _open_index(self):
-        """The index, built on first use; when the store holds images, CLIP starts loading in the background."""
+    def _open_index(self, rebuilding: bool = False):
+        """The index, built on first use; when the store holds images, CLIP starts loading in the background.
+        rebuilding: for `rebuild` (the vectors being replaced may come from another text model)."""
         if self._index is None:
             from retrieval.index import LibraryIndex
             from retrieval.text_embedder import DEFAULT_TEXT_BACKEND, make_text_embedder
@@ -119,7 +120,8 @@ class Library:
             backend = self.config.text_backend or os.environ.get("DOCRAG_TEXT_BACKEND") or DEFAULT_TEXT_BACKEND
             self._index = LibraryIndex(self.config.root, make_text_embedder(self.config.text_model, backend),
                                        chroma_url=self.config.chroma_url, collection=self.config.chroma_collection,
-                                       reranker=reranker_from_config(self.config.rerank_model))
+                                       reranker=reranker_from_config(self.config.rerank_model),
+                                       rebuilding=rebuilding)
             if store_has_images(self.config.root):
                 self._start_loading_images(self._index)
         return self._index
@@ -197,13 +199,16 @@ class Library:
                         if record.path not in present and _under_any(record.path, paths):
                             index.remove(record.path)
                             tally.removed.append(record.source)
+                from retrieval.store_repair import repair_missing_vectors  # after the adds: Chroma is open then
+                tally.repaired = [record.source for record in repair_missing_vectors(index)]
                 if tally.added or tally.updated or tally.removed:
                     index.refresh_lexical()  # rebuild BM25 now, so the first search after an ingest does not pay
             finally:
                 if preloading is not None:
                     preloading.join()  # an import cut off by the interpreter's exit would print errors
         index.settle_images()  # CLIP in place before returning, also when no document reached an image step
-        index.close_image_changes(images_were_complete)
+        from retrieval.store_repair import images_short
+        index.close_image_changes(images_were_complete and not tally.repaired and not images_short(index))
         report = tally.freeze(time.monotonic() - started)
         if report.failed:
             log.warning("%d of %d files failed: %s", len(report.failed), len(files),
@@ -273,11 +278,26 @@ class Library:
         except ParseError as err:
             tally.failed.append(FileFailure(path.name, str(err)))
         except OSError as err:
+            from retrieval.store_guard import classify, is_disk_full
+            if is_disk_full(err):  # the disk, not this file: the next file would fail the same way
+                raise classify(err, index.root, Path(err.filename or index.root)) from err
             tally.failed.append(FileFailure(path.name, f"{path.name}: cannot read: {err.strerror or err}"))
         except Exception as err:  # a parser bug on one file must not stop the batch
             log.exception("unexpected error ingesting %s", path)
             tally.failed.append(FileFailure(path.name, f"{path.name}: {type(err).__name__}: {err}"))
         return 0
+
+    def rebuild(self, paths: Iterable[str | Path] = (), **add_options) -> IngestReport:
+        """Re-make the store's vectors, lexical index and page images from its catalog (documents whose files are
+        gone keep everything; the text model may differ from the one the store was built with), then `add`
+        `paths`. An unreadable catalog is set aside (renamed) and the store rebuilt from `paths` alone."""
+        from chat.store_upkeep import rebuild_library
+        return rebuild_library(self, paths, **add_options)
+
+    def doctor(self):
+        """The full consistency check of the store (`retrieval.store_check.StoreReport`; reads only)."""
+        from retrieval.store_check import check_store
+        return check_store(self.config.root, self.config.chroma_url, self.config.chroma_collection)
 
     def remove(self, name_or_path: str) -> list:
         """Remove a document (by file name or path): its vectors, catalog entries and crops."""

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from retrieval.catalog import DocumentRecord
-    from retrieval.errors import StoreError, StoreLockedError
+    from retrieval.errors import (StoreDamagedError, StoreError, StoreFullError, StoreLockedError,
+                                  StoreReadOnlyError, StoreServerError, StoreUnreadableError)
     from retrieval.hit import Hit
     from retrieval.index import LibraryIndex
     from retrieval.search_filter import SearchFilter
@@ -27,6 +28,11 @@ _EXPORTS = {
     "DEFAULT_TEXT_MODEL": "retrieval.text_embedder",
     "StoreError": "retrieval.errors",
     "StoreLockedError": "retrieval.errors",
+    "StoreReadOnlyError": "retrieval.errors",
+    "StoreUnreadableError": "retrieval.errors",
+    "StoreFullError": "retrieval.errors",
+    "StoreServerError": "retrieval.errors",
+    "StoreDamagedError": "retrieval.errors",
 }
 
 __all__ = sorted(_EXPORTS)

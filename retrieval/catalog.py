@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import shlex
 import sqlite3
 import uuid
 from contextlib import contextmanager
@@ -18,7 +17,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from docparse.element import Element
-from retrieval.errors import StoreError
+from retrieval.errors import StoreDamagedError, StoreError, StoreLockedError
+from retrieval.store_guard import (check_readable, classify, may_write, read_only_error,
+                                   rebuild_hint as _store_rebuild_hint)
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,8 @@ def _record(row: Sequence) -> DocumentRecord:
 
 
 def rebuild_hint(root: Path) -> str:
-    """How to rebuild a library folder, as one line ending in the command to run."""
-    where = shlex.quote(str(root))
-    return (f"delete the store folder {root} and ingest the documents again "
-            f"(rm -r {where} && docrag ingest YOUR_DOCUMENTS --store {where})")
+    """How to rebuild a library folder whose catalog is unusable, as one clause ending in the command to run."""
+    return _store_rebuild_hint(root, with_documents=True)
 
 
 def _stamp(conn: sqlite3.Connection) -> str:
@@ -97,45 +96,64 @@ class Catalog:
         self.path = self.root / CATALOG_FILE
         self.root.mkdir(parents=True, exist_ok=True)
         self._rebuild_hint = rebuild_hint(self.root)
+        check_readable(self.root, self.path)
+        # A user who may read but not write the store still searches it: SQLite then opens the file read-only.
+        self.read_only = not may_write(self.path)
         self._init_schema()
 
     # -- connections -------------------------------------------------------------------------------------------
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            conn = self._open_connection()
         except sqlite3.Error as err:
-            raise StoreError(f"cannot open catalog {self.path}: {err}; {self._rebuild_hint}") from err
+            raise self._reported(err) from err
         try:
             yield conn
         except sqlite3.OperationalError as err:
             if "locked" in str(err) or "busy" in str(err):
                 # Busy, not damaged: another writer held the file past the timeout.
-                raise StoreError(f"catalog {self.path} is busy ({err}); another process is writing to it") \
-                    from err
-            raise StoreError(f"catalog {self.path} is damaged or unreadable ({err}); {self._rebuild_hint}") \
-                from err
+                raise StoreLockedError(f"catalog {self.path} is busy ({err}); another process is writing to "
+                                       "it") from err
+            raise self._reported(err) from err
         except sqlite3.DatabaseError as err:
-            raise StoreError(f"catalog {self.path} is damaged or unreadable ({err}); {self._rebuild_hint}") \
-                from err
+            raise self._reported(err) from err
         finally:
             conn.close()
 
+    def _open_connection(self) -> sqlite3.Connection:
+        if not self.read_only:
+            return sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        # Read-only WAL needs the -wal and -shm files to exist already; without them there is no writer and
+        # nothing beyond the main file to read, so the file is opened as immutable (no -shm needed).
+        side_files = [self.path.with_name(self.path.name + suffix) for suffix in ("-wal", "-shm")]
+        immutable = "" if all(f.exists() for f in side_files) else "&immutable=1"
+        return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro{immutable}", timeout=30.0,
+                               isolation_level=None, uri=True)
+
+    def _reported(self, err: sqlite3.Error) -> StoreError:
+        """The StoreError for a SQLite failure: full disk, read-only, permissions, else damage."""
+        return classify(err, self.root, self.path, damage=f"catalog {self.path}", with_documents=True) \
+            or StoreError(f"catalog {self.path}: {err}")
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.read_only:
+            raise read_only_error(self.root, self.path, "permission denied")
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+                    conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 
     def _check_version(self, version: str) -> None:
         if version != str(SCHEMA_VERSION):
-            raise StoreError(f"catalog {self.path} has schema version {version}, this docrag reads version "
-                             f"{SCHEMA_VERSION}; {self._rebuild_hint}")
+            raise StoreDamagedError(f"catalog {self.path} has schema version {version}, this docrag reads "
+                                    f"version {SCHEMA_VERSION}; {self._rebuild_hint}")
 
     def _ready_version(self, conn: sqlite3.Connection) -> str | None:
         """The schema version of a catalog that already holds every table and its id, read without a lock;
@@ -154,6 +172,8 @@ class Catalog:
             if version is not None:
                 self._check_version(version)
                 return
+            if self.read_only:
+                raise read_only_error(self.root, self.path, "the catalog's tables are not there yet")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("BEGIN IMMEDIATE")
             try:

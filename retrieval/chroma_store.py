@@ -3,19 +3,12 @@
 Vectors carry only the metadata search filters on (doc_id, source, page, kind); element content lives in the
 catalog. chromadb is imported on first use so that importing docrag stays fast.
 
-On a server many libraries share one namespace, so each library gets its own collection name: the one given
-(`--collection NAME`), else one derived from the library folder's path. The name is recorded in the library
-folder (`chroma-server.json`) the first time, so later runs find the same collection without repeating it, and a
-different name for the same library is refused (its catalog would then point at vectors that are not there).
+On a Chroma server the library has its own collection, named and recorded by retrieval.server_binding.
 The text collection is NAME itself; other collections of the library (CLIP) are NAME-<suffix>.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
@@ -23,59 +16,14 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from retrieval.catalog import rebuild_hint
-from retrieval.errors import StoreError
+from retrieval.errors import StoreError, StoreServerError
+from retrieval.server_binding import (SERVER_BINDING, check_collection_name, derived_collection_name,  # noqa: F401
+                                      server_collection_base)
+from retrieval.store_guard import classify, may_write, searchable_copy
 
 log = logging.getLogger(__name__)
 
 TEXT_COLLECTION = "docrag_text"
-SERVER_BINDING = "chroma-server.json"  # in the library folder: {"collection": NAME} used on Chroma servers
-_NAME_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]$")  # Chroma's rule, kept short
-
-
-def derived_collection_name(root: Path) -> str:
-    """A server collection name for a library folder: its base name (sanitised) and a hash of its full path,
-    so two libraries both called `.docrag` in different folders still get different names."""
-    path = str(Path(root).expanduser().resolve())
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).name).strip("-_")[:30] or "library"
-    return f"docrag-{stem}-{hashlib.sha1(path.encode()).hexdigest()[:12]}"
-
-
-def check_collection_name(name: str) -> str:
-    """`name` if Chroma accepts it as a collection name (with our suffixes), else ValueError saying the rule."""
-    if not _NAME_RULE.match(name) or ".." in name:
-        raise ValueError(f"collection name {name!r} is not valid: use 3-63 letters, digits, '.', '_' or '-', "
-                         "starting and ending with a letter or digit")
-    return name
-
-
-def server_collection_base(root: Path, requested: str | None = None) -> str:
-    """The library's collection name on a Chroma server: recorded in `<root>/chroma-server.json`, else
-    `requested`, else derived from the folder; recorded on first use. A `requested` name that differs from the
-    recorded one raises StoreError naming both."""
-    binding = Path(root) / SERVER_BINDING
-    recorded = None
-    if binding.is_file():
-        try:
-            recorded = str(json.loads(binding.read_text(encoding="utf-8"))["collection"])
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise StoreError(f"{binding} is unreadable ({err}); write {{\"collection\": \"NAME\"}} into it with "
-                             "the library's collection name on the Chroma server, or delete the store folder "
-                             f"{binding.parent} and ingest the documents again") from err
-    if recorded is not None:
-        if requested and requested != recorded:
-            raise StoreError(f"library {binding.parent} uses collection {recorded!r} on the Chroma server, not "
-                             f"{requested!r}; leave out --collection, or use another --store for {requested!r}")
-        return recorded
-    name = check_collection_name(requested) if requested else derived_collection_name(root)
-    try:
-        binding.parent.mkdir(parents=True, exist_ok=True)
-        tmp = binding.with_name(f"{SERVER_BINDING}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"collection": name}) + "\n", encoding="utf-8")
-        os.replace(tmp, binding)
-    except OSError as err:
-        log.warning("could not record the collection name in %s (%s)", binding, err)
-    return name
 
 
 def _http_client(url: str, settings: Any) -> Any:
@@ -104,7 +52,7 @@ class ChromaStore:
         self.root = Path(root) if root is not None else None
         self.url = url
         if url is not None and self.root is not None:
-            base = server_collection_base(self.root, library)
+            base = server_collection_base(self.root, library, url)
             suffix = collection.removeprefix("docrag_")
             collection = base if collection == TEXT_COLLECTION else f"{base}-{suffix}"
         elif library:
@@ -133,13 +81,15 @@ class ChromaStore:
             reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
             if self.url is not None:
                 if _is_connection_error(err):
-                    raise StoreError(f"Chroma server {self.url} cannot be reached ({reason}); start it (chroma run "
-                                     "--path DIR --host 127.0.0.1 --port PORT) or check --chroma-url") from err
+                    held = f"; the vectors of {self.root} are kept there, nothing is lost" if self.root else ""
+                    raise StoreServerError(f"Chroma server {self.url} cannot be reached ({reason}){held}; start "
+                                           "it (chroma run --path DIR --host 127.0.0.1 --port PORT) or check "
+                                           "--chroma-url") from err
                 raise
-            if _is_damage(err):
-                folder = self.root / "chroma"  # type: ignore[operator]
-                raise StoreError(f"vector store {folder} is damaged or unreadable ({reason}); "
-                                 f"{rebuild_hint(self.root)}") from err
+            folder = self.root / "chroma"  # type: ignore[operator]
+            known = classify(err, self.root, folder, damage=f"vector store {folder}" if _is_damage(err) else None)
+            if known is not None:
+                raise known from err
             raise
 
     @property
@@ -155,7 +105,13 @@ class ChromaStore:
                 else:
                     folder = self.root / "chroma"  # type: ignore[operator]
                     folder.mkdir(parents=True, exist_ok=True)
-                    self._client = chromadb.PersistentClient(path=str(folder), settings=settings)
+                    if not _writable_tree(folder):  # Chroma opens nothing it may not write
+                        folder = searchable_copy(folder)
+                    try:
+                        self._client = chromadb.PersistentClient(path=str(folder), settings=settings)
+                    except BaseException:
+                        _forget_failed_system(str(folder))
+                        raise
         return self._client
 
     @property
@@ -217,6 +173,19 @@ class ChromaStore:
         with self._reported():
             return bool(self.collection.get(where=dict(where), limit=1, include=[])["ids"])
 
+    def ids_by_document(self, page: int = 5000) -> dict[str, set[str]]:
+        """Every vector id, grouped by the doc_id in its metadata (read in pages of `page` ids)."""
+        grouped: dict[str, set[str]] = {}
+        offset = 0
+        while True:
+            with self._reported():
+                got = self.collection.get(include=["metadatas"], limit=page, offset=offset)
+            for vector_id, meta in zip(got["ids"], got["metadatas"] or [{}] * len(got["ids"])):
+                grouped.setdefault(str((meta or {}).get("doc_id", "")), set()).add(vector_id)
+            if len(got["ids"]) < page:
+                return grouped
+            offset += page
+
     def count(self) -> int:
         """How many vectors the collection holds (orphans included)."""
         if self._count is None:
@@ -238,6 +207,22 @@ class ChromaStore:
                                            where=dict(where) if where else None, include=["distances"])
         return [list(zip(ids, (float(d) for d in distances)))
                 for ids, distances in zip(result["ids"], result["distances"])]
+
+
+def _forget_failed_system(identifier: str) -> None:
+    """Drop the Chroma system that a failed PersistentClient left in chromadb's per-folder cache (it is cached
+    before it starts, and a failed start leaves it half made: every later client of the folder in this process
+    would get it, e.g. after `docrag ingest --rebuild` replaced a damaged folder)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    if identifier not in SharedSystemClient._identifier_to_refcount:  # no working client shares it
+        SharedSystemClient._identifier_to_system.pop(identifier, None)
+
+
+def _writable_tree(folder: Path) -> bool:
+    """Whether this user may write the embedded store's folder and its database file."""
+    database = folder / "chroma.sqlite3"
+    return may_write(folder) and (not database.exists() or may_write(database))
 
 
 def _is_damage(err: BaseException) -> bool:

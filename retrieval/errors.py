@@ -1,13 +1,32 @@
-"""Errors raised by the library store. Each message names the store folder and says what to do about it."""
+"""Errors raised by the library store. Each message names the store folder (and the file, where one is at fault)
+and says what to do about it. Only StoreDamagedError suggests a rebuild, and a rebuild never deletes documents:
+`docrag ingest --rebuild` re-makes vectors and indexes from the catalog and the files still present."""
 from __future__ import annotations
 
 
 class StoreError(Exception):
-    """The store cannot be used as it is (damaged catalog, unknown format, built with another model).
-
-    `str(err)` names the store and says how to rebuild it (delete the store folder and ingest again).
-    """
+    """The store cannot be used as it is; `str(err)` names it and says what to do."""
 
 
 class StoreLockedError(StoreError):
     """Another process (or thread) holds the store's ingest lock; writes must wait for it to finish."""
+
+
+class StoreReadOnlyError(StoreError):
+    """This user may read the store but not write it: searches work, ingest and remove do not."""
+
+
+class StoreUnreadableError(StoreError):
+    """File permissions keep this user from reading the store (nothing in it is damaged)."""
+
+
+class StoreFullError(StoreError):
+    """The disk holding the store is full; the write that failed was rolled back, nothing stored was lost."""
+
+
+class StoreServerError(StoreError):
+    """The store keeps its vectors on a Chroma server that was not given or cannot be reached."""
+
+
+class StoreDamagedError(StoreError):
+    """A part of the store is damaged or missing; the message ends with the rebuild command."""

@@ -24,11 +24,11 @@ import numpy as np
 
 from docparse.base import DocumentInfo
 from docparse.element import Element, ElementKind
-from retrieval.catalog import Catalog, DocumentRecord, rebuild_hint
+from retrieval.catalog import Catalog, DocumentRecord
 from retrieval.chroma_store import ChromaStore
 from retrieval.crash_points import crash_point
 from retrieval.element_text import element_of_view, embedding_views, view_id
-from retrieval.errors import StoreError, StoreLockedError
+from retrieval.errors import StoreDamagedError, StoreError, StoreLockedError
 from retrieval.fusion import fuse, named_candidates
 from retrieval.kind_refs import kind_references
 from retrieval.label_refs import caption_label, label_references
@@ -39,6 +39,9 @@ from retrieval.page_images import PAGES_FOLDER
 from retrieval.rerank import Reranker, rerank_hits
 from retrieval.search_filter import SearchFilter
 from retrieval.search_settings import SearchSettings
+from retrieval.server_binding import resolve_chroma_url
+from retrieval.store_check import check_on_open, check_vector_count
+from retrieval.store_guard import classify, rebuild_command, rebuild_hint
 from retrieval.text_embedder import TextEmbedder
 from retrieval.tokenize import LexicalTokenizer, has_searchable_text
 
@@ -95,20 +98,25 @@ class LibraryIndex:
     reranker: an optional cross-encoder that re-orders the top settings.rerank_depth fused hits.
     chroma_url: a Chroma server instead of `<root>/chroma`; collection: the library's collection name there.
     The lexical index under `lexical/` follows the catalog by itself (rebuilt when the catalog changed).
+    rebuilding: open for `retrieval.store_repair.rebuild_store`, which re-embeds every document, so the store
+    marker (text model, format) of the vectors being replaced is not checked.
     """
 
     def __init__(self, root: Path, embedder: TextEmbedder, chroma_url: str | None = None, *,
                  lock_timeout: float = 5.0, settings: SearchSettings | None = None,
                  tokenizer: LexicalTokenizer | None = None, image_embedder: Any = None,
-                 reranker: Reranker | None = None, collection: str | None = None) -> None:
+                 reranker: Reranker | None = None, collection: str | None = None, rebuilding: bool = False) -> None:
         self.root = Path(root).expanduser().resolve()
         self.embedder = embedder
         self.lock_timeout = lock_timeout
         self.root.mkdir(parents=True, exist_ok=True)
         self._rebuild_hint = rebuild_hint(self.root)
-        self._marker = self._read_marker()
+        self._marker = None if rebuilding else self._read_marker()
         self._dimension_checked = False
+        check_on_open(self.root)  # a lost catalog beside stored vectors is damage, not an empty library
         self.catalog = Catalog(self.root)
+        # A library created with --chroma-url keeps using its server (recorded), never an embedded store.
+        chroma_url = resolve_chroma_url(self.root, chroma_url)
         # On a Chroma server the library has its own collection (derived from root, or `collection`).
         self.store = ChromaStore(root=self.root, url=chroma_url, library=collection)
         self.settings = settings or SearchSettings.from_env()
@@ -124,6 +132,7 @@ class LibraryIndex:
         self._vectors_stamp: str | None = None  # catalog stamp the open vector stores are known to reflect
         self._swept = False  # orphan vectors of crashed runs are deleted once per index, on its first add
         self._images_swept = False
+        self._short_checked = False  # whether searches compared the vector count with the catalog's views
         self._pages_swept = False  # page folders of documents not held: once, before any parse writes new ones
         self._thread_lock = threading.RLock()
         self._lock_depth = 0
@@ -141,14 +150,14 @@ class LibraryIndex:
             marker = json.loads(self.marker_path.read_text(encoding="utf-8"))
             fmt, model, dim = marker["format"], str(marker["text_model"]), int(marker["dimension"])
         except (OSError, ValueError, KeyError, TypeError) as err:
-            raise StoreError(f"store marker {self.marker_path} is unreadable ({err}); {self._rebuild_hint}") \
-                from err
+            raise classify(err, self.root, self.marker_path, damage=f"store marker {self.marker_path}") from err
         if fmt != STORE_FORMAT:
-            raise StoreError(f"store {self.root} has format {fmt!r}, this docrag reads format {STORE_FORMAT}; "
-                             f"{self._rebuild_hint}")
+            raise StoreDamagedError(f"store {self.root} has format {fmt!r}, this docrag reads format "
+                                    f"{STORE_FORMAT}; {self._rebuild_hint}")
         if model != self.embedder.name:
             raise StoreError(f"store {self.root} was built with text model {model!r}, but the text model now is "
-                             f"{self.embedder.name!r}; use {model!r}, or {self._rebuild_hint} with the new model")
+                             f"{self.embedder.name!r}; use --text-model {model!r}, or re-embed the store with the "
+                             f"new model: {rebuild_command(self.root)} --text-model {self.embedder.name!r}")
         return {"format": fmt, "text_model": model, "dimension": dim}
 
     def _check_dimension(self) -> None:
@@ -157,9 +166,9 @@ class LibraryIndex:
             return
         dimension = int(self.embedder.dimension)
         if dimension != self._marker["dimension"]:
-            raise StoreError(f"store {self.root} holds {self._marker['dimension']}-dimensional vectors from "
-                             f"{self._marker['text_model']!r}, but {self.embedder.name!r} makes {dimension}-"
-                             f"dimensional ones; {self._rebuild_hint}")
+            raise StoreDamagedError(f"store {self.root} holds {self._marker['dimension']}-dimensional vectors "
+                                    f"from {self._marker['text_model']!r}, but {self.embedder.name!r} makes "
+                                    f"{dimension}-dimensional ones; {self._rebuild_hint}")
         self._dimension_checked = True
 
     def _ensure_marker(self) -> None:
@@ -168,8 +177,11 @@ class LibraryIndex:
             return
         marker = {"format": STORE_FORMAT, "text_model": self.embedder.name, "dimension": int(self.embedder.dimension)}
         tmp = self.marker_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, self.marker_path)  # atomic: a crash leaves the old marker or the new one
+        try:
+            tmp.write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+            os.replace(tmp, self.marker_path)  # atomic: a crash leaves the old marker or the new one
+        except OSError as err:
+            raise classify(err, self.root, self.marker_path) or err from err
         self._marker = marker
         self._dimension_checked = True
 
@@ -212,7 +224,10 @@ class LibraryIndex:
         """flock the lock file and write our pid into it. The kernel drops an flock when its process dies, however
         it dies (kill -9 included), so a lock file left behind by a dead ingest never blocks: the pid in it is only
         there to name the live holder in the error message."""
-        fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:  # a read-only store, or a full disk: every write starts here
+            raise classify(err, self.root, self.root / LOCK_FILE) or err from err
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -396,6 +411,16 @@ class LibraryIndex:
         metadatas = [{"doc_id": info.doc_id, "source": info.source, "page": int(element.page),
                       "kind": element.kind.value} for _, element, _ in pairs]
         self.store.upsert([vid for vid, _, _ in pairs], vectors, None, metadatas)
+
+    def upsert_vectors(self, record: DocumentRecord | DocumentInfo, elements: Sequence[Element]) -> None:
+        """Embed these elements of a document and upsert their vectors (retrieval.store_repair re-embeds from the
+        catalog with it). Call with the ingest lock held."""
+        self.ensure_marker()
+        self._upsert_vectors(record, elements)  # type: ignore[arg-type]
+
+    def ensure_marker(self) -> None:
+        """Write the store marker (format, text model, dimension) if there is none; check the dimension if there is."""
+        self._ensure_marker()
 
     def sweep_orphans_once(self) -> None:
         """sweep_orphans, once per index, at its first add; page folders only if sweep_orphan_pages_once has not
@@ -675,25 +700,14 @@ class LibraryIndex:
                 results[i] = row
         return results
 
-    def _check_vectors_present(self) -> None:
-        """An empty vector collection is fine for an empty library (or one of blank elements only); when the
-        catalog holds indexed views, the vectors were lost (a deleted `chroma/` folder, a wiped server
-        collection): say so rather than answer from the lexical route alone without a word."""
-        self.lexical.sync()
-        views = self.lexical.view_count()
-        if views:
-            where = self.store.url or self.root / "chroma"
-            raise StoreError(f"vector store {where} (collection {self.store.collection_name!r}) is empty, but the "
-                             f"catalog of {self.root} holds {views} indexed views: the vectors are lost; "
-                             f"{self._rebuild_hint}")
-
     def _dense(self, vectors: np.ndarray, k: int, where: dict[str, Any] | None) -> list[list[str]]:
         """Ids of the k nearest catalog elements per vector, nearest first. Orphan vectors (no catalog element)
         are skipped and do not count against k, so this over-fetches and widens the fetch until k are found or
         the collection runs out."""
         total = self.store.count()
-        if total == 0:
-            self._check_vectors_present()
+        if total == 0 or not self._short_checked:
+            self._short_checked = True
+            check_vector_count(self.root, self.store, self.lexical, total)
         results: list[list[str]] = [[] for _ in range(len(vectors))]
         pending = list(range(len(vectors)))
         fetch = k + max(k, 10)

@@ -176,6 +176,24 @@ class LexicalIndex:
             return None
         return _Built(stamp=stamp, bm25=bm25, **arrays)
 
+    def indexed_view_count(self) -> int:
+        """How many views the index holds for the catalog as it is now: read from the saved build's view table
+        when that build is current (no BM25 import or load), else after sync()."""
+        stamp = self.catalog.stamp()
+        built = self._built
+        if built is not None and built.stamp == stamp:
+            return len(built.element_ids)
+        try:
+            current = json.loads((self.folder / CURRENT_FILE).read_text(encoding="utf-8"))
+            if (current.get("format") == LEXICAL_FORMAT and current.get("stamp") == stamp
+                    and current.get("tokenizer") == self.tokenizer.name):
+                with np.load(self.folder / str(current.get("build", "")) / "views.npz", allow_pickle=False) as views:
+                    return len(views["element_ids"])
+        except (OSError, ValueError, KeyError):
+            pass  # no current saved build: make one
+        self.sync()
+        return self.view_count()
+
     def view_count(self) -> int:
         """How many views the loaded build indexes (0 before sync() or for an empty library)."""
         built = self._built

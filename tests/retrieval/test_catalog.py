@@ -56,7 +56,7 @@ def test_unknown_schema_version_refused(tmp_path: Path) -> None:
     Catalog(tmp_path)
     with sqlite3.connect(tmp_path / "catalog.sqlite") as conn:
         conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(StoreError, match="schema version 99.*delete the store folder"):
+    with pytest.raises(StoreError, match="schema version 99.*docrag ingest --rebuild"):
         Catalog(tmp_path)
 
 

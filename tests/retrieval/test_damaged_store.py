@@ -27,7 +27,9 @@ def _filled(root: Path, tmp_path: Path, texts: list[str] = SALES) -> LibraryInde
 
 
 def _assert_rebuild_hint(message: str, root: Path) -> None:
-    assert str(root) in message and "docrag ingest" in message and f"--store {root}" in message, message
+    assert str(root) in message and "docrag ingest --rebuild" in message and f"--store {root}" in message, message
+    advice = message.replace(str(root), "STORE")
+    assert "rm -r" not in advice and "delete" not in advice, message
 
 
 def test_older_store_format_is_one_line_from_the_cli(tmp_path: Path) -> None:
@@ -57,7 +59,7 @@ def test_corrupted_catalog_is_reported(tmp_path: Path) -> None:
     for name in ("catalog.sqlite-wal", "catalog.sqlite-shm"):
         (root / name).unlink(missing_ok=True)
     (root / "catalog.sqlite").write_bytes(b"\x00garbage" * 4096)
-    with pytest.raises(StoreError, match="damaged or unreadable") as caught:
+    with pytest.raises(StoreError, match="catalog .* is damaged") as caught:
         LibraryIndex(root, HashingEmbedder())
     _assert_rebuild_hint(str(caught.value), root)
 
@@ -94,7 +96,7 @@ def test_deleted_chroma_folder_is_reported_not_silently_lexical(tmp_path: Path) 
     _filled(root, tmp_path)
     shutil.rmtree(root / "chroma")
     index = LibraryIndex(root, HashingEmbedder())
-    with pytest.raises(StoreError, match="vectors are lost") as caught:
+    with pytest.raises(StoreError, match="holds no vectors") as caught:
         index.search("net sales")
     _assert_rebuild_hint(str(caught.value), root)
 

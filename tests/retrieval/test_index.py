@@ -297,7 +297,8 @@ def test_store_built_with_other_model_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as caught:
         LibraryIndex(root, HashingEmbedder("model-b"))
     message = str(caught.value)
-    assert "model-a" in message and "model-b" in message and "delete the store folder" in message
+    assert "model-a" in message and "model-b" in message and "docrag ingest --rebuild" in message
+    assert "rm -r" not in message
     other_dim = LibraryIndex(root, HashingEmbedder("model-a", dimension=32))
     with pytest.raises(StoreError, match="64-dimensional"):
         other_dim.search("net sales")
@@ -307,7 +308,7 @@ def test_damaged_catalog_is_reported(tmp_path: Path, embedder: HashingEmbedder) 
     root = tmp_path / "store"
     root.mkdir()
     (root / "catalog.sqlite").write_bytes(b"this is not a sqlite database" * 100)
-    with pytest.raises(StoreError, match="delete the store folder"):
+    with pytest.raises(StoreError, match="docrag ingest --rebuild"):
         LibraryIndex(root, embedder)
 
 
@@ -315,7 +316,7 @@ def test_damaged_marker_is_reported(tmp_path: Path, embedder: HashingEmbedder) -
     root = tmp_path / "store"
     root.mkdir()
     (root / "docrag-store.json").write_text("{not json")
-    with pytest.raises(StoreError, match="delete the store folder"):
+    with pytest.raises(StoreError, match="docrag ingest --rebuild"):
         LibraryIndex(root, embedder)
 
 
