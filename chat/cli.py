@@ -76,9 +76,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.to_contract())
     else:
-        print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+        print(f"added {len(report.added)}, updated {len(report.updated)}, renamed {len(report.renamed)}, "
+              f"unchanged {len(report.unchanged)}, "
               f"removed {len(report.removed)}, failed {len(report.failed)}, skipped {len(report.skipped)}; "
               f"{report.elements} elements from {report.pages} pages in {report.seconds:.1f}s")
+        for old_name, new_name in report.renamed:
+            print(f"renamed {old_name} -> {new_name}")
     for failure in report.failed:
         print(f"warning: failed: {failure.error}", file=sys.stderr)
     for skipped in report.skipped:
