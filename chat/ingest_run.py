@@ -37,6 +37,7 @@ class IngestRun:
     def run(self, files: Sequence[Path], workers: int = 1, sync_roots: Iterable[str | Path] | None = None) -> None:
         """Ingest the files (absolute paths); with sync_roots, remove stored paths under them that `files` lacks."""
         self.total = len(files)
+        self.index.sweep_if_unswept()  # vectors a killed run left behind, even when this run parses nothing
         plan = plan_sources(self._hash(files), self.index.documents())
         self._record_paths(plan)
         status = plan.status or {}

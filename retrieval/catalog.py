@@ -389,6 +389,17 @@ class Catalog:
                 _bump_generation(conn)
         return _record(row) if row else None
 
+    def unswept(self) -> bool:
+        """Whether contents were deleted whose vectors may not all be deleted yet (a writer killed after its
+        commit): the next writer then sweeps orphan vectors (LibraryIndex.sweep_if_unswept)."""
+        with self._connect() as conn:
+            return conn.execute("SELECT 1 FROM meta WHERE key = 'unswept'").fetchone() is not None
+
+    def mark_swept(self) -> None:
+        """Record that no content's vectors are left to delete (after a sweep, or after deleting them all)."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM meta WHERE key = 'unswept'")
+
     # -- elements ----------------------------------------------------------------------------------------------
     def get_elements(self, ids: Sequence[str]) -> dict[str, Element]:
         """The stored elements among `ids` (missing ids are simply absent from the result)."""

@@ -13,7 +13,8 @@ from typing import Sequence
 
 def drop_unheld(conn: sqlite3.Connection, previous: Sequence) -> list:
     """Delete the contents of `previous` (DocumentRecords as they were before this transaction's changes) that no
-    path holds now, with their elements. Returns those records (one per deleted content)."""
+    path holds now, with their elements, and mark the catalog "unswept" (Catalog.unswept). Returns those records
+    (one per deleted content)."""
     dropped = []
     for record in {r.doc_id: r for r in previous}.values():
         held = conn.execute("SELECT 1 FROM document_sources WHERE doc_id = ? LIMIT 1", (record.doc_id,)).fetchone()
@@ -22,6 +23,9 @@ def drop_unheld(conn: sqlite3.Connection, previous: Sequence) -> list:
         conn.execute("DELETE FROM elements WHERE doc_id = ?", (record.doc_id,))
         if conn.execute("DELETE FROM documents WHERE doc_id = ?", (record.doc_id,)).rowcount:
             dropped.append(record)
+    if dropped:  # their vectors go after the commit; a crash before that leaves this mark for the next writer
+        conn.execute("INSERT INTO meta (key, value) VALUES ('unswept', '1') "
+                     "ON CONFLICT(key) DO UPDATE SET value = '1'")
     return dropped
 
 

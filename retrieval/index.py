@@ -267,6 +267,8 @@ class LibraryIndex(SourceWrites):
             stored, replaced = self.catalog.put_document(record, self._embed_stream(info, elements, batch_size))
             crash_point("commit")
             self._drop_vectors_and_assets(replaced)
+            if replaced:
+                self.catalog.mark_swept()
             self._index_images(stored)
             self._vectors_stamp = self.catalog.stamp()  # our own write: the open stores already hold it
             log.info("stored %s: %d elements", info.source, stored.n_elements)
@@ -431,6 +433,7 @@ class LibraryIndex(SourceWrites):
             self._delete_orphans(store, keep)
         self._images_swept = self._images is not None
         self._swept = True
+        self.catalog.mark_swept()
 
     def _sweep_page_folders(self, keep: list[str]) -> None:
         # Page images of documents no longer held: left by a run killed before its commit, or by a document that

@@ -2,9 +2,11 @@
 a document is its content (doc_id, the hash of its bytes) plus the paths holding it.
 
 - a path that holds the content stored for it: unchanged;
-- a new path whose content is stored at a path that no longer holds it (the file is gone, or now holds other
-  bytes): a rename, which moves that path row (elements and vectors stay);
-- a new path whose content is stored at paths that still hold it: an identical copy, one more source of it;
+- a new path whose content is stored at a path whose file is gone: a rename, which moves that path row (elements
+  and vectors stay);
+- a new path whose content is stored at paths whose files still exist: an identical copy, one more source of it
+  (also when such a file now holds other bytes: that file is then updated in the same run, and the content stays
+  with the copy, so nothing is embedded again; two files that swapped names are two such updates);
 - a path whose content is not stored: parsed (added, or updated when the path held other bytes); further paths
   with the same new content become copies of it once it is stored.
 """
@@ -43,15 +45,15 @@ class SourcePlan:
 def plan_sources(files: Mapping[Path, str], stored: Sequence[DocumentRecord],
                  exists: Callable[[str], bool] = os.path.exists) -> SourcePlan:
     """Plan an ingest of `files` (absolute path -> doc_id, in ingest order) into a catalog holding `stored` (one
-    record per path). `exists` tells whether a stored path outside `files` still exists."""
+    record per path). `exists` tells whether a stored path outside `files` still exists (run under the ingest
+    lock, so only files changed meanwhile by the user can make it stale: the next ingest sees them again)."""
     at_path = {record.path: record for record in stored}
     paths_of: dict[str, list[DocumentRecord]] = {}
     for record in sorted(stored, key=lambda r: (r.added_at, r.path)):
         paths_of.setdefault(record.doc_id, []).append(record)
 
-    def moved_away(record: DocumentRecord) -> bool:
-        now = files.get(Path(record.path))
-        return now != record.doc_id if now is not None else not exists(record.path)
+    def gone(record: DocumentRecord) -> bool:
+        return Path(record.path) not in files and not exists(record.path)
 
     unchanged: list[Path] = []
     renames: list[Rename] = []
@@ -68,7 +70,7 @@ def plan_sources(files: Mapping[Path, str], stored: Sequence[DocumentRecord],
             continue
         status[path] = "updated" if held is not None else "added"
         if doc_id in paths_of:
-            free = [r for r in paths_of[doc_id] if r.path not in renamed_from and moved_away(r)]
+            free = [r for r in paths_of[doc_id] if r.path not in renamed_from and gone(r)]
             if free:
                 renames.append(Rename(free[0], path))
                 renamed_from.add(free[0].path)
@@ -80,7 +82,4 @@ def plan_sources(files: Mapping[Path, str], stored: Sequence[DocumentRecord],
         else:
             parses.append(path)
             parsed_for[doc_id] = path
-    for path in status:  # its old content moved to another path by a rename: this path is new again
-        if str(path) in renamed_from:
-            status[path] = "added"
     return SourcePlan(tuple(unchanged), tuple(renames), tuple(copies), tuple(parses), tuple(copies_of_new), status)

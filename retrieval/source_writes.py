@@ -61,12 +61,23 @@ class SourceWrites:
         if not changes:
             return []
         with self.write_lock():
+            self.sweep_if_unswept()
             stored, dropped = self.catalog.set_sources(changes)
             crash_point("rename")
             self._drop_vectors_and_assets(dropped)
+            if dropped:
+                self.catalog.mark_swept()
             if self._vectors_stamp is not None:
                 self._vectors_stamp = self.catalog.stamp()
             return stored
+
+    def sweep_if_unswept(self) -> None:
+        """Sweep orphan vectors and page folders when the catalog says a writer was killed between deleting
+        contents and deleting their vectors (Catalog.unswept), then clear that mark."""
+        with self.write_lock():
+            if self.catalog.unswept():
+                log.info("a run ended before deleting the vectors of removed documents; deleting them now")
+                self.sweep_orphans()
 
     def remove(self, name_or_path: str) -> list[DocumentRecord]:
         """Remove the documents stored at this path (absolute or relative to the working folder) or, for a bare
@@ -89,10 +100,13 @@ class SourceWrites:
         with self.write_lock():
             if contents_left_unheld(self.catalog.documents(), paths):
                 check_stores_answer(self._vector_stores(), paths)
+                self.sweep_if_unswept()
             removed, dropped = self.catalog.delete_sources(paths)
             crash_point("remove")
             try:
                 self._drop_vectors_and_assets(dropped)
+                if dropped:
+                    self.catalog.mark_swept()
             except StoreError as err:
                 log.warning("removed %s from the catalog, but its vectors could not be deleted now (%s); search "
                             "ignores them and the next ingest deletes them", ", ".join(r.source for r in dropped),
