@@ -6,22 +6,22 @@ dangling catalog rows).
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import shlex
 import sqlite3
-import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from docparse.element import Element
-from retrieval.crash_points import crash_point
 from retrieval.catalog_migration import UPGRADES, upgrade
-from retrieval.document_sources import doc_ids_named, drop_unheld, names_by_doc, refresh_primary_source
+from retrieval.crash_points import crash_point
+from retrieval.document_record import DOC_SELECT, PRIMARY_ORDER, DocumentRecord, SourceChange, record_of
+from retrieval.document_sources import (apply_source_changes, delete_paths, doc_ids_named, drop_unheld, names_by_doc,
+                                        refresh_primary_source)
 from retrieval.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -47,49 +47,6 @@ CREATE INDEX IF NOT EXISTS elements_by_doc ON elements (doc_id, ordinal);
 CREATE INDEX IF NOT EXISTS sources_by_doc ON document_sources (doc_id, added_at, path);
 CREATE INDEX IF NOT EXISTS sources_by_name ON document_sources (source);
 """
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    """One stored document at one path: doc_id names its content (SHA-1 of the bytes), path is absolute, source is
-    the file name, added_at the Unix time its content was stored. Identical bytes at two paths are two records of
-    one doc_id (sharing elements and vectors)."""
-
-    doc_id: str
-    source: str
-    path: str
-    pages: int
-    format: str
-    n_elements: int
-    added_at: float
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "DocumentRecord":
-        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls)})
-
-
-# One row per path: the path's own name and place, the content's pages, format, element count and time stored.
-_DOC_SELECT = ("SELECT s.doc_id, s.source, s.path, d.pages, d.format, d.n_elements, d.added_at "
-               "FROM document_sources s JOIN documents d ON d.doc_id = s.doc_id")
-_PRIMARY_ORDER = "s.added_at, s.path"  # a content's primary path: the one holding it longest
-
-
-@dataclass(frozen=True)
-class SourceChange:
-    """`path` (file name `source`) now holds the stored content `doc_id`; moved_from: the path it was renamed from."""
-
-    path: str
-    source: str
-    doc_id: str
-    moved_from: str | None = None
-
-
-def _record(row: Sequence) -> DocumentRecord:
-    return DocumentRecord(doc_id=row[0], source=row[1], path=row[2], pages=int(row[3]), format=row[4],
-                          n_elements=int(row[5]), added_at=float(row[6]))
 
 
 def rebuild_hint(root: Path) -> str:
@@ -213,21 +170,21 @@ class Catalog:
     def document_for_path(self, path: str) -> DocumentRecord | None:
         """The document stored for this absolute path, if any."""
         with self._connect() as conn:
-            row = conn.execute(f"{_DOC_SELECT} WHERE s.path = ?", (path,)).fetchone()
-        return _record(row) if row else None
+            row = conn.execute(f"{DOC_SELECT} WHERE s.path = ?", (path,)).fetchone()
+        return record_of(row) if row else None
 
     def document_by_id(self, doc_id: str) -> DocumentRecord | None:
         """The content with this hash, at its primary path (the one holding it longest), if any."""
         with self._connect() as conn:
-            row = conn.execute(f"{_DOC_SELECT} WHERE s.doc_id = ? ORDER BY {_PRIMARY_ORDER} LIMIT 1",
+            row = conn.execute(f"{DOC_SELECT} WHERE s.doc_id = ? ORDER BY {PRIMARY_ORDER} LIMIT 1",
                                (doc_id,)).fetchone()
-        return _record(row) if row else None
+        return record_of(row) if row else None
 
     def documents(self) -> list[DocumentRecord]:
         """Every stored path, by file name then path (identical copies are listed once per path)."""
         with self._connect() as conn:
-            rows = conn.execute(f"{_DOC_SELECT} ORDER BY s.source, s.path").fetchall()
-        return [_record(row) for row in rows]
+            rows = conn.execute(f"{DOC_SELECT} ORDER BY s.source, s.path").fetchall()
+        return [record_of(row) for row in rows]
 
     def sources_of(self, doc_ids: Iterable[str]) -> dict[str, list[str]]:
         """doc_id -> the file names holding it, primary first."""
@@ -274,8 +231,8 @@ class Catalog:
             conn.execute("BEGIN")
             try:
                 stamp = _stamp(conn)
-                rows = conn.execute(f"{_DOC_SELECT} ORDER BY s.doc_id, {_PRIMARY_ORDER}").fetchall()
-                records = list({row[0]: _record(row) for row in reversed(rows)}.values())[::-1]
+                rows = conn.execute(f"{DOC_SELECT} ORDER BY s.doc_id, {PRIMARY_ORDER}").fetchall()
+                records = list({row[0]: record_of(row) for row in reversed(rows)}.values())[::-1]
                 elements = {
                     record.doc_id: [Element.from_dict(json.loads(data)) for (data,) in conn.execute(
                         "SELECT data FROM elements WHERE doc_id = ? ORDER BY ordinal", (record.doc_id,))]
@@ -293,7 +250,7 @@ class Catalog:
         changes. n_elements is counted here. Returns (stored record, deleted contents other than this one: their
         vectors and crops are now the caller's to delete)."""
         with self._transaction() as conn:
-            before = [_record(row) for row in conn.execute(f"{_DOC_SELECT} WHERE s.path = ?", (record.path,))]
+            before = [record_of(row) for row in conn.execute(f"{DOC_SELECT} WHERE s.path = ?", (record.path,))]
             conn.execute("DELETE FROM elements WHERE doc_id = ?", (record.doc_id,))
             conn.execute("DELETE FROM documents WHERE doc_id = ?", (record.doc_id,))
             count = 0
@@ -319,59 +276,19 @@ class Catalog:
         swap of two names works). Each path leaves what it held before; contents then left at no path are deleted.
         Returns (records at the changed paths, deleted contents: their vectors and crops are the caller's to
         delete). Raises KeyError naming a doc_id that is not stored (nothing changes)."""
-        targets = {change.path for change in changes}
         with self._transaction() as conn:
-            for change in changes:
-                if conn.execute("SELECT 1 FROM documents WHERE doc_id = ?", (change.doc_id,)).fetchone() is None:
-                    raise KeyError(f"content {change.doc_id} is not stored in {self.path}")
-            involved = list(targets | {c.moved_from for c in changes if c.moved_from})
-            previous = {r.path: r for r in self._records_at(conn, involved)}
-            ages = dict(conn.execute(f"SELECT path, added_at FROM document_sources WHERE path IN "
-                                     f"({','.join('?' * len(involved))})", involved).fetchall()) if involved else {}
-            now = time.time()
-            rows = []
-            for change in changes:
-                kept = previous.get(change.moved_from or change.path)
-                age = ages[kept.path] if kept is not None and kept.doc_id == change.doc_id else now
-                rows.append((change.path, change.doc_id, change.source, age))
-            for change in changes:
-                if change.moved_from and change.moved_from not in targets:
-                    conn.execute("DELETE FROM document_sources WHERE path = ?", (change.moved_from,))
-            conn.executemany("INSERT OR REPLACE INTO document_sources (path, doc_id, source, added_at) "
-                             "VALUES (?, ?, ?, ?)", rows)
-            dropped = drop_unheld(conn, list(previous.values()))
-            for held in ({c.doc_id for c in changes} | {r.doc_id for r in previous.values()}) - \
-                    {r.doc_id for r in dropped}:
-                refresh_primary_source(conn, held)
+            stored, dropped = apply_source_changes(conn, changes, self.path)
             if changes:
                 _bump_generation(conn)
-            stored = self._records_at(conn, sorted(targets))
             crash_point("paths")
         return stored, dropped
-
-    @staticmethod
-    def _records_at(conn: sqlite3.Connection, paths: Sequence[str]) -> list[DocumentRecord]:
-        records: list[DocumentRecord] = []
-        for start in range(0, len(paths), _SQL_BATCH):
-            chunk = list(paths[start:start + _SQL_BATCH])
-            records += [_record(row) for row in conn.execute(
-                f"{_DOC_SELECT} WHERE s.path IN ({','.join('?' * len(chunk))})", chunk)]
-        return records
 
     def delete_sources(self, paths: Sequence[str]) -> tuple[list[DocumentRecord], list[DocumentRecord]]:
         """Remove these paths in ONE transaction; a content left at no path is deleted with its elements.
         Returns (records of the paths removed, contents deleted: their vectors and crops are the caller's to
         delete)."""
         with self._transaction() as conn:
-            removed: list[DocumentRecord] = []
-            for path in dict.fromkeys(paths):
-                row = conn.execute(f"{_DOC_SELECT} WHERE s.path = ?", (path,)).fetchone()
-                if row is not None:
-                    removed.append(_record(row))
-                    conn.execute("DELETE FROM document_sources WHERE path = ?", (path,))
-            dropped = drop_unheld(conn, removed)
-            for held in {r.doc_id for r in removed} - {r.doc_id for r in dropped}:
-                refresh_primary_source(conn, held)
+            removed, dropped = delete_paths(conn, paths)
             if removed:
                 _bump_generation(conn)
             crash_point("paths")
@@ -380,14 +297,14 @@ class Catalog:
     def delete_document(self, doc_id: str) -> DocumentRecord | None:
         """Delete a content at every path and its elements; returns its primary record (None if not stored)."""
         with self._transaction() as conn:
-            row = conn.execute(f"{_DOC_SELECT} WHERE s.doc_id = ? ORDER BY {_PRIMARY_ORDER} LIMIT 1",
+            row = conn.execute(f"{DOC_SELECT} WHERE s.doc_id = ? ORDER BY {PRIMARY_ORDER} LIMIT 1",
                                (doc_id,)).fetchone()
             conn.execute("DELETE FROM document_sources WHERE doc_id = ?", (doc_id,))
             conn.execute("DELETE FROM elements WHERE doc_id = ?", (doc_id,))
             deleted = conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,)).rowcount
             if row is not None or deleted:
                 _bump_generation(conn)
-        return _record(row) if row else None
+        return record_of(row) if row else None
 
     def unswept(self) -> bool:
         """Whether contents were deleted whose vectors may not all be deleted yet (a writer killed after its

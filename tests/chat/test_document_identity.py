@@ -44,11 +44,14 @@ def _check_library(store: Path, folder: Path, gone: tuple[str, ...] = ()) -> Non
     assert len(names) == len(set(names)), f"a name listed twice: {listed}"
     for path in folder.iterdir():
         assert path.name in names, f"{path.name} not listed: {listed}"
-        word = "zorbulator" if "zorbulator" in path.read_text() else "quillfeather"
-        hits = _hits(store, word, source=path.name)
-        assert hits and hits[0]["source"] == path.name and path.name in hits[0]["sources"], (path.name, hits)
     for name in gone:
         assert name not in names, f"{name} still listed: {listed}"
+    for path in folder.iterdir():
+        word = "zorbulator" if "zorbulator" in path.read_text() else "quillfeather"
+        hits = _hits(store, word, source=path.name)
+        assert hits and hits[0]["source"] == path.name, (path.name, hits)
+        assert path.name in hits[0].get("sources", ()), hits[0]
+    for name in gone:
         assert _hits(store, "zorbulator quillfeather", source=name) == []
     check_vectors_match_catalog(store)
 
@@ -72,10 +75,10 @@ def test_rename_is_a_move(library_folder: tuple[Path, Path], sync: bool) -> None
     folder, store = library_folder
     (folder / "manual.md").rename(folder / "manual-renamed.md")
     report = _ingest(folder, store, *(["--sync"] if sync else []))
+    _check_library(store, folder, gone=("manual.md",))
     assert report["renamed"] == [{"from": "manual.md", "to": "manual-renamed.md"}]
     assert report["removed"] == [] and report["added"] == [] and report["elements"] == 0  # nothing embedded
     assert report["unchanged"] == ["policy.md"]
-    _check_library(store, folder, gone=("manual.md",))
     again = _ingest(folder, store, "--sync")
     assert sorted(again["unchanged"]) == ["manual-renamed.md", "policy.md"] and again["renamed"] == []
 

@@ -1,6 +1,6 @@
 """Catalog paths (document_sources): the schema upgrade of version-1 catalogs, renames and copies in one
-transaction, removal of one source of a shared content, and removal that fails before anything changed when the
-vector store does not answer (issue 19)."""
+transaction, removal of one source of a shared content, and the ingest plan that tells renames from copies
+(issue 19)."""
 from __future__ import annotations
 
 import json
@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from docparse.element import Element, ElementKind, Provenance
-from retrieval import LibraryIndex, StoreError
+from retrieval import StoreError
 from retrieval.catalog import Catalog, SourceChange
 from retrieval.source_plan import plan_sources
-from tests.retrieval.test_index import SALES, HashingEmbedder, make_doc
 
 _V1_SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -132,38 +131,3 @@ def test_plan_tells_renames_from_copies(tmp_path: Path) -> None:
     assert plan.copies == ((Path("/x/copy.pdf"), "d2"), (Path("/x/second-new.pdf"), "d1"))
     assert plan.unchanged == (Path("/x/kept.pdf"),) and plan.parses == (Path("/x/fresh.pdf"),)
     assert plan.copies_of_new == ((Path("/x/fresh-copy.pdf"), "d3", Path("/x/fresh.pdf")),)
-
-
-class _DownStore:
-    """Stands in for a Chroma server that stopped answering."""
-
-    def __getattr__(self, name):
-        def fail(*args, **kwargs):
-            raise StoreError("Chroma server http://127.0.0.1:9 cannot be reached (connection refused)")
-        return fail
-
-
-def test_remove_while_the_vector_store_is_down_removes_nothing(tmp_path: Path) -> None:
-    index = LibraryIndex(tmp_path / "store", HashingEmbedder(), lock_timeout=0.5)
-    info, elements = make_doc(tmp_path / "docs", "a.txt", SALES)
-    index.add(info, elements)
-    working = index.store
-    index.store = _DownStore()
-    with pytest.raises(StoreError, match=r"nothing was removed \(a.txt still stored\).*cannot be reached"):
-        index.remove("a.txt")
-    index.store = working
-    assert [d.source for d in index.documents()] == ["a.txt"] and index.element_count() == 3
-    assert index.search("net sales", k=1)[0].element.source == "a.txt"
-
-
-def test_remove_one_of_two_sources_needs_no_vector_store(tmp_path: Path) -> None:
-    index = LibraryIndex(tmp_path / "store", HashingEmbedder(), lock_timeout=0.5)
-    info, elements = make_doc(tmp_path / "one", "a.txt", SALES)
-    copy, copy_elements = make_doc(tmp_path / "two", "b.txt", SALES)
-    index.add(info, elements)
-    index.add(copy, copy_elements)
-    working = index.store
-    index.store = _DownStore()
-    assert [r.source for r in index.remove("a.txt")] == ["a.txt"]
-    index.store = working
-    assert index.store.count() == 3 and [d.source for d in index.documents()] == ["b.txt"]
