@@ -44,3 +44,27 @@ def test_remove_one_of_two_sources_needs_no_vector_store(tmp_path: Path) -> None
     assert [r.source for r in index.remove("a.txt")] == ["a.txt"]
     index.store = working
     assert index.store.count() == 3 and [d.source for d in index.documents()] == ["b.txt"]
+
+
+@pytest.mark.slow
+def test_remove_during_a_chroma_server_outage_keeps_the_document(tmp_path: Path) -> None:
+    """The defect: `docrag remove` exited 1 after it had already dropped the document from the catalog."""
+    from tests.retrieval.chroma_server import start_chroma_server, stop_chroma_server
+    from tests.retrieval.cli_helpers import cli, cli_json
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Pump\n\nThe zorbulator pump needs priming.\n")
+    (docs / "b.md").write_text("# Travel\n\nBook quillfeather trains.\n")
+    store = tmp_path / "store"
+    url, server = start_chroma_server(tmp_path / "chroma")
+    try:
+        server_args = ["--store", str(store), "--chroma-url", url, "--no-images"]
+        assert len(cli_json("ingest", str(docs), *server_args)["added"]) == 2
+    finally:
+        stop_chroma_server(server)
+    code, _, err = cli("remove", "a.md", *server_args)
+    assert code != 0
+    listed = cli_json("docs", *server_args)["documents"]
+    assert sorted(d["source"] for d in listed) == ["a.md", "b.md"]
+    assert "nothing was removed (a.md still stored)" in err and url in err, err
