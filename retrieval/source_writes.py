@@ -44,8 +44,8 @@ def check_stores_answer(stores: Sequence, paths: Sequence[str]) -> None:
 
 
 class SourceWrites:
-    """LibraryIndex's path writes (mixed into it: uses its catalog, write_lock, vector stores and
-    _drop_vectors_and_assets)."""
+    """LibraryIndex's path writes (mixed into it: uses its catalog, write_lock, _vector_stores, _sweep_vectors,
+    _held_doc_ids and _drop_vectors_and_assets)."""
 
     def set_source(self, path: str | Path, source: str, doc_id: str, moved_from: str | Path | None = None
                    ) -> DocumentRecord:
@@ -72,12 +72,13 @@ class SourceWrites:
             return stored
 
     def sweep_if_unswept(self) -> None:
-        """Sweep orphan vectors and page folders when the catalog says a writer was killed between deleting
-        contents and deleting their vectors (Catalog.unswept), then clear that mark."""
+        """Delete orphan vectors when the catalog says a writer was killed between deleting contents and deleting
+        their vectors (Catalog.unswept), which clears that mark. Page folders are left to the ingest's own sweep
+        (sweep_orphan_pages_once): parse workers may be writing those of documents not committed yet."""
         with self.write_lock():
             if self.catalog.unswept():
                 log.info("a run ended before deleting the vectors of removed documents; deleting them now")
-                self.sweep_orphans()
+                self._sweep_vectors(self._held_doc_ids())
 
     def remove(self, name_or_path: str) -> list[DocumentRecord]:
         """Remove the documents stored at this path (absolute or relative to the working folder) or, for a bare
