@@ -213,3 +213,17 @@ def test_human_report_names_renames(library_folder: tuple[Path, Path]) -> None:
     (folder / "manual.md").rename(folder / "manual-renamed.md")
     code, out, _ = cli("ingest", str(folder), "--store", str(store), "--no-images", "--sync", "-q")
     assert code == 0 and "renamed 1" in out and "renamed manual.md -> manual-renamed.md" in out
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_new_bytes_under_two_names_in_one_run_are_parsed_once(library_folder: tuple[Path, Path], workers: str) -> None:
+    folder, store = library_folder
+    (folder / "manual-v2.md").write_text(EDITED)
+    shutil.copy(folder / "manual-v2.md", folder / "manual-v2-copy.md")
+    (folder / "policy.md").rename(folder / "policy-2024.md")
+    report = _ingest(folder, store, "--sync", "--workers", workers)
+    assert sorted(report["added"]) == ["manual-v2-copy.md", "manual-v2.md"]
+    assert report["renamed"] == [{"from": "policy.md", "to": "policy-2024.md"}] and report["removed"] == []
+    listed = dict(_listed(store))
+    assert listed["manual-v2.md"] == listed["manual-v2-copy.md"] != listed["manual.md"]
+    _check_library(store, folder, gone=("policy.md",))
