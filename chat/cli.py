@@ -9,7 +9,6 @@ import argparse
 import json
 import logging
 import sys
-from pathlib import Path
 from typing import Any, Iterator
 
 log = logging.getLogger("docrag")
@@ -82,10 +81,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     else:
         rebuilt = f"rebuilt {len(report.rebuilt)}, " if args.rebuild else ""
         repaired = f"repaired {len(report.repaired)}, " if report.repaired else ""
-        print(f"{rebuilt}added {len(report.added)}, updated {len(report.updated)}, unchanged "
-              f"{len(report.unchanged)}, {repaired}removed {len(report.removed)}, failed {len(report.failed)}, "
-              f"skipped {len(report.skipped)}; {report.elements} elements from {report.pages} pages in "
-              f"{report.seconds:.1f}s")
+        print(f"{rebuilt}added {len(report.added)}, updated {len(report.updated)}, renamed {len(report.renamed)}, "
+              f"unchanged {len(report.unchanged)}, {repaired}removed {len(report.removed)}, "
+              f"failed {len(report.failed)}, skipped {len(report.skipped)}; "
+              f"{report.elements} elements from {report.pages} pages in {report.seconds:.1f}s")
+        for old_name, new_name in report.renamed:
+            print(f"renamed {old_name} -> {new_name}")
     for failure in report.failed:
         print(f"warning: failed: {failure.error}", file=sys.stderr)
     for skipped in report.skipped:

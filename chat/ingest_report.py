@@ -22,6 +22,7 @@ class FileFailure:
 @dataclass(frozen=True)
 class IngestReport:
     """Outcome of `Library.add`: file names per outcome, and the number of elements stored by this run.
+    renamed: (old file name, new file name) per stored document that moved (its elements and vectors kept);
     repaired: stored documents whose missing vectors this run re-embedded from the catalog; rebuilt: documents
     whose vectors and indexes `Library.rebuild` re-made."""
 
@@ -34,12 +35,14 @@ class IngestReport:
     elements: int = 0
     pages: int = 0
     seconds: float = 0.0
+    renamed: tuple[tuple[str, str], ...] = ()
     repaired: tuple[str, ...] = ()
     rebuilt: tuple[str, ...] = ()
 
     def to_contract(self) -> dict[str, Any]:
         return {"added": list(self.added), "updated": list(self.updated), "unchanged": list(self.unchanged),
-                "removed": list(self.removed), "failed": [f.to_dict() for f in self.failed],
+                "removed": list(self.removed), "renamed": [{"from": old, "to": new} for old, new in self.renamed],
+                "failed": [f.to_dict() for f in self.failed],
                 "skipped": [s.to_dict() for s in self.skipped], "elements": self.elements,
                 "pages": self.pages, "seconds": round(self.seconds, 3), "repaired": list(self.repaired),
                 "rebuilt": list(self.rebuilt)}
@@ -57,13 +60,14 @@ class IngestTally:
     skipped: list[FileFailure] = field(default_factory=list)
     elements: int = 0
     pages: int = 0
+    renamed: list[tuple[str, str]] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
 
     def freeze(self, seconds: float) -> IngestReport:
         unchanged = tuple(name for name in self.unchanged if name not in self.repaired)  # repaired, not unchanged
         return IngestReport(tuple(self.added), tuple(self.updated), unchanged, tuple(self.removed),
                             tuple(self.failed), tuple(self.skipped), self.elements, self.pages, seconds,
-                            repaired=tuple(self.repaired))
+                            renamed=tuple(self.renamed), repaired=tuple(self.repaired))
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileFailure]]:

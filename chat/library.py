@@ -23,11 +23,10 @@ from typing import Callable, Iterable, Sequence
 
 from chat.answer import Answer
 from chat.attachments import validate_images
-from chat.ingest_report import FileFailure, IngestReport, IngestTally, expand_paths
-from docparse.base import ParseOptions, file_doc_id
-from docparse.errors import ParseError
-from docparse.registry import ParsedDocument, open_document, parse_document
-from retrieval.errors import StoreError
+from chat.ingest_report import IngestReport, IngestTally, expand_paths
+from chat.ingest_run import IngestRun
+from docparse.base import ParseOptions
+from docparse.registry import ParsedDocument, parse_document
 from retrieval.hit import Hit
 from retrieval.page_images import PAGES_FOLDER
 
@@ -166,14 +165,17 @@ class Library:
 
     def add(self, paths: Iterable[str | Path], sync: bool = False,
             on_file: Callable[[str, int, int, int], None] | None = None, workers: int = 1) -> IngestReport:
-        """Ingest files and folders. Unchanged files are skipped, changed files replace their old version, and
-        each bad file lands in `failed` with a one-line reason while the rest go on. With `sync`, documents
-        whose files are no longer under the given paths are removed. `on_file(source, pages, done, total)`
-        is called as each file ends (for progress bars). `workers` > 1 parses in that many processes
+        """Ingest files and folders. Unchanged files are skipped, changed files replace their old version, a
+        renamed or moved file keeps its stored document under its new name (`renamed`), an identical copy is one
+        more source of the stored document (`added`, nothing embedded again), and each bad file lands in `failed`
+        with a one-line reason while the rest go on. With `sync`, paths under the given ones whose files are gone
+        are removed (`removed`); a document goes only when no path holds its bytes any more.
+        `on_file(source, pages, done, total)` is called as each file ends (for progress bars). `workers` > 1 parses in that many processes
         (docparse.parallel); embedding and storing stay in this process, one document at a time."""
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         started = time.monotonic()
+        paths = list(paths)  # read twice: expanded here, and as the roots that sync removes under
         files, skipped = expand_paths(paths)
         tally = IngestTally(skipped=list(skipped))
         index = self._open_index()
@@ -186,22 +188,10 @@ class Library:
             images_were_complete = index.open_image_changes()
             preloading = index.preload_lexical() if files else None
             try:
-                if workers == 1:
-                    for done, path in enumerate(files, 1):
-                        pages = self._add_one(path, index, options, tally)
-                        if on_file is not None:
-                            on_file(path.name, pages, done, len(files))
-                else:
-                    self._add_parallel(files, index, options, tally, on_file, workers)
-                if sync:
-                    present = {str(p) for p in files}
-                    for record in index.documents():
-                        if record.path not in present and _under_any(record.path, paths):
-                            index.remove(record.path)
-                            tally.removed.append(record.source)
+                IngestRun(index, options, tally, on_file).run(files, workers, sync_roots=paths if sync else None)
                 from retrieval.store_repair import repair_missing_vectors  # after the adds: Chroma is open then
                 tally.repaired = [record.source for record in repair_missing_vectors(index)]
-                if tally.added or tally.updated or tally.removed:
+                if tally.added or tally.updated or tally.removed or tally.renamed:
                     index.refresh_lexical()  # rebuild BM25 now, so the first search after an ingest does not pay
             finally:
                 if preloading is not None:
@@ -214,78 +204,6 @@ class Library:
             log.warning("%d of %d files failed: %s", len(report.failed), len(files),
                         "; ".join(f.error for f in report.failed))
         return report
-
-    def _add_parallel(self, files: list[Path], index, options: ParseOptions, tally: IngestTally,
-                      on_file: Callable[[str, int, int, int], None] | None, workers: int) -> None:
-        """Unchanged files are settled here; the rest are parsed in worker processes and stored as they arrive.
-        The text embedder (where it can) runs on the cores the workers leave free until they are done."""
-        from docparse.parallel import parse_in_workers, usable_cores
-
-        done = 0
-        todo: list[tuple[Path, str]] = []
-        for path in files:
-            try:
-                status = index.status_of(path, file_doc_id(path))
-            except OSError as err:
-                tally.failed.append(FileFailure(path.name, f"{path.name}: cannot read: {err.strerror or err}"))
-                status = None
-            if status == "unchanged":
-                tally.unchanged.append(path.name)
-            if status in (None, "unchanged"):
-                done += 1
-                if on_file is not None:
-                    on_file(path.name, 0, done, len(files))
-            else:
-                todo.append((path, status))
-        statuses = dict(todo)
-        limit_threads = getattr(index.embedder, "limit_threads", None)
-        if limit_threads is None or not todo:
-            limit_threads = _no_thread_limit
-        limit_threads(max(1, usable_cores() - workers))
-        try:
-            streams = parse_in_workers([p for p, _ in todo], options, workers=workers,
-                                       on_idle=lambda: limit_threads(None))
-            for stream in streams:
-                pages = self._add_one(stream.path, index, options, tally, status=statuses[stream.path],
-                                      parsed=stream)
-                done += 1
-                if on_file is not None:
-                    on_file(stream.path.name, pages, done, len(files))
-        finally:
-            limit_threads(None)
-
-    def _add_one(self, path: Path, index, options: ParseOptions, tally: IngestTally, status: str | None = None,
-                 parsed=None) -> int:
-        """Ingest one file into `tally`; returns its page count (0 when it failed or was unchanged). `parsed`: a
-        `docparse.parallel.ParsedStream` already under way for this file (with its `status`)."""
-        try:
-            if parsed is None:
-                status = index.status_of(path, file_doc_id(path))
-                if status == "unchanged":
-                    tally.unchanged.append(path.name)
-                    return 0
-                info, elements = open_document(path, options)
-            elif parsed.error is not None:
-                raise parsed.error
-            else:
-                info, elements = parsed.info, parsed.elements
-            tally.elements += index.add(info, elements)
-            tally.pages += info.pages
-            getattr(tally, status).append(path.name)
-            return info.pages
-        except StoreError:  # the store itself is unusable (damaged, server down): no point trying the next file
-            raise
-        except ParseError as err:
-            tally.failed.append(FileFailure(path.name, str(err)))
-        except OSError as err:
-            from retrieval.store_guard import classify, is_disk_full
-            if is_disk_full(err):  # the disk, not this file: the next file would fail the same way
-                raise classify(err, index.root, Path(err.filename or index.root)) from err
-            tally.failed.append(FileFailure(path.name, f"{path.name}: cannot read: {err.strerror or err}"))
-        except Exception as err:  # a parser bug on one file must not stop the batch
-            log.exception("unexpected error ingesting %s", path)
-            tally.failed.append(FileFailure(path.name, f"{path.name}: {type(err).__name__}: {err}"))
-        return 0
 
     def rebuild(self, paths: Iterable[str | Path] = (), **add_options) -> IngestReport:
         """Re-make the store's vectors, lexical index and page images from its catalog (documents whose files are
@@ -422,16 +340,3 @@ class Library:
         from chat.backends import make_backend
         return make_backend("extractive")
 
-
-def _no_thread_limit(threads: int | None) -> None:
-    """Stands in for `limit_threads` of embedders that have none (their threads are left as they are)."""
-
-
-def _under_any(stored_path: str, roots: Iterable[str | Path]) -> bool:
-    """Whether a stored document path lies under one of the folders (or is one of the files) given to sync."""
-    stored = Path(stored_path)
-    for root in roots:
-        root = Path(root).resolve()
-        if stored == root or root in stored.parents:
-            return True
-    return False

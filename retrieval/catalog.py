@@ -6,13 +6,12 @@ dangling catalog rows).
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import sqlite3
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -20,52 +19,35 @@ from docparse.element import Element
 from retrieval.errors import StoreDamagedError, StoreError, StoreLockedError
 from retrieval.store_guard import (check_readable, classify, may_write, read_only_error,
                                    rebuild_hint as _store_rebuild_hint)
+from retrieval.catalog_migration import UPGRADES, upgrade
+from retrieval.crash_points import crash_point
+from retrieval.document_record import DOC_SELECT, PRIMARY_ORDER, DocumentRecord, SourceChange, record_of
+from retrieval.document_sources import (apply_source_changes, delete_paths, doc_ids_named, drop_unheld, names_by_doc,
+                                        refresh_primary_source)
 
 log = logging.getLogger(__name__)
 
 CATALOG_FILE = "catalog.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 1: one path per content (documents.path); retrieval.catalog_migration upgrades it
 _SQL_BATCH = 500  # stay well below SQLite's limit on bound parameters per statement
 
+# A document is a content (documents: one row per doc_id, the hash of the bytes) held at one or more paths
+# (document_sources: one row per path). A rename moves a path row; an identical copy adds one; vectors, elements and
+# page images belong to the content and never change with its paths.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, source TEXT NOT NULL, pages INTEGER NOT NULL,
-    format TEXT NOT NULL, n_elements INTEGER NOT NULL, added_at REAL NOT NULL);
+    doc_id TEXT PRIMARY KEY, pages INTEGER NOT NULL, format TEXT NOT NULL, n_elements INTEGER NOT NULL,
+    added_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS document_sources (
+    path TEXT PRIMARY KEY, doc_id TEXT NOT NULL, source TEXT NOT NULL, added_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS elements (
     id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL, kind TEXT NOT NULL,
     page INTEGER NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS elements_by_doc ON elements (doc_id, ordinal);
-CREATE INDEX IF NOT EXISTS documents_by_source ON documents (source);
+CREATE INDEX IF NOT EXISTS sources_by_doc ON document_sources (doc_id, added_at, path);
+CREATE INDEX IF NOT EXISTS sources_by_name ON document_sources (source);
 """
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    """One stored document. path is absolute; source is the file name; added_at is a Unix timestamp."""
-
-    doc_id: str
-    source: str
-    path: str
-    pages: int
-    format: str
-    n_elements: int
-    added_at: float
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "DocumentRecord":
-        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls)})
-
-
-_DOC_COLUMNS = "doc_id, source, path, pages, format, n_elements, added_at"
-
-
-def _record(row: Sequence) -> DocumentRecord:
-    return DocumentRecord(doc_id=row[0], source=row[1], path=row[2], pages=int(row[3]), format=row[4],
-                          n_elements=int(row[5]), added_at=float(row[6]))
 
 
 def rebuild_hint(root: Path) -> str:
@@ -169,6 +151,16 @@ class Catalog:
             # An existing catalog is only read here: taking the write lock would make every reader (a search
             # during an ingest) wait for the ingest's open document transaction, and fail after the timeout.
             version = self._ready_version(conn)
+            if version in UPGRADES:
+                try:
+                    upgrade(conn, self.path)
+                except sqlite3.OperationalError as err:
+                    if "readonly" not in str(err):
+                        raise
+                    raise StoreError(f"catalog {self.path} has schema version {version} and must be upgraded to "
+                                     f"version {SCHEMA_VERSION} once by a process that may write to {self.root} "
+                                     f"({err}); nothing was changed") from err
+                version = self._ready_version(conn)
             if version is not None:
                 self._check_version(version)
                 return
@@ -198,22 +190,34 @@ class Catalog:
     def document_for_path(self, path: str) -> DocumentRecord | None:
         """The document stored for this absolute path, if any."""
         with self._connect() as conn:
-            row = conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE path = ?", (path,)).fetchone()
-        return _record(row) if row else None
+            row = conn.execute(f"{DOC_SELECT} WHERE s.path = ?", (path,)).fetchone()
+        return record_of(row) if row else None
 
     def document_by_id(self, doc_id: str) -> DocumentRecord | None:
-        """The document with this content hash, if any."""
+        """The content with this hash, at its primary path (the one holding it longest), if any."""
         with self._connect() as conn:
-            row = conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        return _record(row) if row else None
+            row = conn.execute(f"{DOC_SELECT} WHERE s.doc_id = ? ORDER BY {PRIMARY_ORDER} LIMIT 1",
+                               (doc_id,)).fetchone()
+        return record_of(row) if row else None
 
     def documents(self) -> list[DocumentRecord]:
-        """All stored documents, by file name then path."""
+        """Every stored path, by file name then path (identical copies are listed once per path)."""
         with self._connect() as conn:
-            rows = conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents ORDER BY source, path").fetchall()
-        return [_record(row) for row in rows]
+            rows = conn.execute(f"{DOC_SELECT} ORDER BY s.source, s.path").fetchall()
+        return [record_of(row) for row in rows]
+
+    def sources_of(self, doc_ids: Iterable[str]) -> dict[str, list[str]]:
+        """doc_id -> the file names holding it, primary first."""
+        with self._connect() as conn:
+            return names_by_doc(conn, list(dict.fromkeys(doc_ids)))
+
+    def doc_ids_named(self, names: Iterable[str]) -> set[str]:
+        """The contents held under any of these file names."""
+        with self._connect() as conn:
+            return doc_ids_named(conn, list(dict.fromkeys(names)))
 
     def document_count(self) -> int:
+        """How many contents are stored (identical copies count once)."""
         with self._connect() as conn:
             return int(conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
 
@@ -222,8 +226,8 @@ class Catalog:
             return int(conn.execute("SELECT COUNT(*) FROM elements").fetchone()[0])
 
     def stamp(self) -> str:
-        """"<catalog id>:<generation>": changes with every committed put_document / delete_document, so an index
-        derived from the catalog (the lexical index) knows whether it is current."""
+        """"<catalog id>:<generation>": changes with every committed change to documents or their paths, so an
+        index derived from the catalog (the lexical index) knows whether it is current."""
         with self._connect() as conn:
             return _stamp(conn)
 
@@ -240,15 +244,15 @@ class Catalog:
 
     def snapshot_documents(self, needs_elements: Callable[[DocumentRecord], bool]
                            ) -> tuple[str, list[DocumentRecord], dict[str, list[Element]]]:
-        """(stamp, every document ordered by doc_id, the elements of the documents `needs_elements` picks) read in
-        one transaction, so all of it is exactly that stamp's (the lexical index reads only documents whose terms
-        it has not cached)."""
+        """(stamp, every content at its primary path ordered by doc_id, the elements of the documents
+        `needs_elements` picks) read in one transaction, so all of it is exactly that stamp's (the lexical index
+        reads only documents whose terms it has not cached)."""
         with self._connect() as conn:
             conn.execute("BEGIN")
             try:
                 stamp = _stamp(conn)
-                records = [_record(row) for row in
-                           conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents ORDER BY doc_id").fetchall()]
+                rows = conn.execute(f"{DOC_SELECT} ORDER BY s.doc_id, {PRIMARY_ORDER}").fetchall()
+                records = list({row[0]: record_of(row) for row in reversed(rows)}.values())[::-1]
                 elements = {
                     record.doc_id: [Element.from_dict(json.loads(data)) for (data,) in conn.execute(
                         "SELECT data FROM elements WHERE doc_id = ? ORDER BY ordinal", (record.doc_id,))]
@@ -259,18 +263,16 @@ class Catalog:
 
     def put_document(self, record: DocumentRecord, elements: Iterable[Element]) -> tuple[DocumentRecord,
                                                                                           list[DocumentRecord]]:
-        """Store a document and its elements in ONE transaction, replacing any document at the same path and
-        any earlier copy of the same doc_id. `elements` is consumed inside the transaction (it may be a lazy
-        stream whose producer does slow work: nothing is visible to readers until it is exhausted); if it
-        raises, nothing changes. n_elements is counted here. Returns (stored record, replaced records whose
-        doc_id differs from the new one: their vectors and crops are now the caller's to delete)."""
+        """Store a content and its elements at record.path in ONE transaction: the path leaves the content it
+        held before, and a content left at no path is deleted; an earlier copy of the same doc_id is replaced
+        (keeping its other paths). `elements` is consumed inside the transaction (it may be a lazy stream whose
+        producer does slow work: nothing is visible to readers until it is exhausted); if it raises, nothing
+        changes. n_elements is counted here. Returns (stored record, deleted contents other than this one: their
+        vectors and crops are now the caller's to delete)."""
         with self._transaction() as conn:
-            rows = conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE path = ? OR doc_id = ?",
-                                (record.path, record.doc_id)).fetchall()
-            previous = [_record(row) for row in rows]
-            for old in previous:
-                conn.execute("DELETE FROM elements WHERE doc_id = ?", (old.doc_id,))
-                conn.execute("DELETE FROM documents WHERE doc_id = ?", (old.doc_id,))
+            before = [record_of(row) for row in conn.execute(f"{DOC_SELECT} WHERE s.path = ?", (record.path,))]
+            conn.execute("DELETE FROM elements WHERE doc_id = ?", (record.doc_id,))
+            conn.execute("DELETE FROM documents WHERE doc_id = ?", (record.doc_id,))
             count = 0
             for element in elements:
                 conn.execute("INSERT OR REPLACE INTO elements (id, doc_id, ordinal, kind, page, data) "
@@ -279,21 +281,61 @@ class Catalog:
                               json.dumps(element.to_dict(), ensure_ascii=False)))
                 count += 1
             stored = replace(record, n_elements=count)
-            conn.execute(f"INSERT INTO documents ({_DOC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (stored.doc_id, stored.source, stored.path, stored.pages, stored.format,
-                          stored.n_elements, stored.added_at))
+            conn.execute("INSERT INTO documents (doc_id, pages, format, n_elements, added_at) VALUES (?, ?, ?, ?, ?)",
+                         (stored.doc_id, stored.pages, stored.format, stored.n_elements, stored.added_at))
+            conn.execute("INSERT OR REPLACE INTO document_sources (path, doc_id, source, added_at) "
+                         "VALUES (?, ?, ?, ?)", (stored.path, stored.doc_id, stored.source, stored.added_at))
+            dropped = drop_unheld(conn, [old for old in before if old.doc_id != record.doc_id])
+            refresh_primary_source(conn, record.doc_id)
             _bump_generation(conn)
-        return stored, [old for old in previous if old.doc_id != record.doc_id]
+        return stored, dropped
+
+    def set_sources(self, changes: Sequence[SourceChange]) -> tuple[list[DocumentRecord], list[DocumentRecord]]:
+        """Make each change's path hold its stored content, all in ONE transaction: identical copies, and renames
+        (`moved_from`: that path row moves, keeping its age and so whether it is its content's primary path; a
+        swap of two names works). Each path leaves what it held before; contents then left at no path are deleted.
+        Returns (records at the changed paths, deleted contents: their vectors and crops are the caller's to
+        delete). Raises KeyError naming a doc_id that is not stored (nothing changes)."""
+        with self._transaction() as conn:
+            stored, dropped = apply_source_changes(conn, changes, self.path)
+            if changes:
+                _bump_generation(conn)
+            crash_point("paths")
+        return stored, dropped
+
+    def delete_sources(self, paths: Sequence[str]) -> tuple[list[DocumentRecord], list[DocumentRecord]]:
+        """Remove these paths in ONE transaction; a content left at no path is deleted with its elements.
+        Returns (records of the paths removed, contents deleted: their vectors and crops are the caller's to
+        delete)."""
+        with self._transaction() as conn:
+            removed, dropped = delete_paths(conn, paths)
+            if removed:
+                _bump_generation(conn)
+            crash_point("paths")
+        return removed, dropped
 
     def delete_document(self, doc_id: str) -> DocumentRecord | None:
-        """Delete a document and its elements; returns what was deleted (None if it was not stored)."""
+        """Delete a content at every path and its elements; returns its primary record (None if not stored)."""
         with self._transaction() as conn:
-            row = conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            row = conn.execute(f"{DOC_SELECT} WHERE s.doc_id = ? ORDER BY {PRIMARY_ORDER} LIMIT 1",
+                               (doc_id,)).fetchone()
+            conn.execute("DELETE FROM document_sources WHERE doc_id = ?", (doc_id,))
             conn.execute("DELETE FROM elements WHERE doc_id = ?", (doc_id,))
-            conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
-            if row is not None:
+            deleted = conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,)).rowcount
+            if row is not None or deleted:
                 _bump_generation(conn)
-        return _record(row) if row else None
+        return record_of(row) if row else None
+
+    def unswept(self) -> bool:
+        """Whether contents were deleted whose vectors may not all be deleted yet (a writer killed after its
+        commit): the next writer then sweeps orphan vectors (LibraryIndex.sweep_if_unswept)."""
+        with self._connect() as conn:
+            return conn.execute("SELECT 1 FROM meta WHERE key = 'unswept'").fetchone() is not None
+
+    def mark_swept(self) -> None:
+        """Record that no content's vectors are left to delete (after a sweep, or after deleting them all)."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM meta WHERE key = 'unswept'")
 
     # -- elements ----------------------------------------------------------------------------------------------
     def get_elements(self, ids: Sequence[str]) -> dict[str, Element]:

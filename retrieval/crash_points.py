@@ -3,7 +3,10 @@ itself SIGKILL the N-th time (default 1st) it reaches the point NAME, exactly as
 
 Points: "vectors" (a batch of vectors upserted, the catalog not yet committed), "commit" (a document committed to
 the catalog, its previous version's vectors not yet deleted), "lexical" (a lexical build written, CURRENT not yet
-switched to it). Unset (always, outside tests), a point costs one dictionary lookup.
+switched to it), "paths" (renames, copies or removals of paths written inside the catalog transaction, not yet
+committed), "rename" (renames or copies committed, vectors of contents no path holds any more not yet deleted),
+"remove" (paths removed from the catalog, their contents' vectors not yet deleted). Unset (always, outside
+tests), a point costs one dictionary lookup.
 """
 from __future__ import annotations
 

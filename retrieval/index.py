@@ -42,6 +42,8 @@ from retrieval.search_settings import SearchSettings
 from retrieval.server_binding import resolve_chroma_url
 from retrieval.store_check import check_on_open, check_vector_count
 from retrieval.store_guard import classify, rebuild_command, rebuild_hint
+from retrieval.source_names import name_hits
+from retrieval.source_writes import SourceWrites
 from retrieval.text_embedder import TextEmbedder
 from retrieval.tokenize import LexicalTokenizer, has_searchable_text
 
@@ -89,7 +91,7 @@ def _lock_holder(fd: int) -> str:
     return f" (pid {text})" if text.isdigit() else ""
 
 
-class LibraryIndex:
+class LibraryIndex(SourceWrites):
     """A library folder: `catalog.sqlite` (documents and elements), Chroma vectors (`chroma/` or a server),
     crops under `assets/<doc_id>/`, the store-format marker and the ingest lock.
 
@@ -248,23 +250,19 @@ class LibraryIndex:
 
     # -- writes ------------------------------------------------------------------------------------------------
     def status_of(self, path: Path, doc_id: str) -> str:
-        """What adding this file would do: "unchanged" (this path already holds these bytes, or these bytes are
-        stored under another path), "updated" (this path holds other bytes), or "added".
-
-        When the path holds old bytes AND the new bytes are stored elsewhere, the answer is "updated": add()
-        then drops the stale version at this path and stores nothing new."""
+        """What adding this file would do: "unchanged" (this path already holds these bytes), "updated" (this path
+        holds other bytes), or "added" (a new path; its bytes may already be stored under another one, and are
+        then not embedded again)."""
         at_path = self.catalog.document_for_path(_absolute(path))
-        if at_path is not None and at_path.doc_id == doc_id:
-            return "unchanged"
         if at_path is not None:
-            return "updated"
-        return "unchanged" if self.catalog.document_by_id(doc_id) is not None else "added"
+            return "unchanged" if at_path.doc_id == doc_id else "updated"
+        return "added"
 
     def add(self, info: DocumentInfo, elements: Iterable[Element], batch_size: int = 64) -> int:
         """Store a document: embed its elements batch by batch, upsert the vectors, record document and elements
         in one catalog transaction (replacing the previous version at the same path), then delete that previous
-        version's vectors and crops. Returns the number of elements stored (0 when identical bytes are already
-        stored under another path: a library holds each content once)."""
+        version's vectors and crops. Returns the number of elements stored: 0 when these bytes are already stored
+        (under this path, or another: the path then becomes one more source of that content, see set_source)."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         path = _absolute(info.path)
@@ -272,17 +270,20 @@ class LibraryIndex:
             self._ensure_marker()
             self.sweep_orphans_once()
             same_bytes = self.catalog.document_by_id(info.doc_id)
-            if same_bytes is not None and same_bytes.path != path:
-                stale = self.catalog.document_for_path(path)
-                if stale is not None:
-                    self._delete_records([stale])
-                log.info("%s has the same bytes as %s, already stored; not storing it twice", path, same_bytes.path)
+            if same_bytes is not None:
+                at_path = self.catalog.document_for_path(path)
+                if at_path is None or at_path.doc_id != info.doc_id:
+                    self.set_source(path, info.source, info.doc_id)
+                    log.info("%s has the same bytes as %s, already stored; recorded as another source of it",
+                             path, same_bytes.path)
                 return 0
             record = DocumentRecord(doc_id=info.doc_id, source=info.source, path=path, pages=info.pages,
                                     format=info.format, n_elements=0, added_at=time.time())
             stored, replaced = self.catalog.put_document(record, self._embed_stream(info, elements, batch_size))
             crash_point("commit")
             self._drop_vectors_and_assets(replaced)
+            if replaced:
+                self.catalog.mark_swept()
             self._index_images(stored)
             self._vectors_stamp = self.catalog.stamp()  # our own write: the open stores already hold it
             log.info("stored %s: %d elements", info.source, stored.n_elements)
@@ -360,7 +361,7 @@ class LibraryIndex:
         indexed = 0
         with self.write_lock():
             if not was_complete:
-                for record in self.catalog.documents():
+                for record in {r.doc_id: r for r in reversed(self.catalog.documents())}.values():
                     if (record.format == "pdf" or record.n_elements) and not route.images.holds(record.doc_id):
                         self._index_images(record)
                         indexed += 1
@@ -457,6 +458,7 @@ class LibraryIndex:
             self._delete_orphans(store, keep)
         self._images_swept = self._images is not None
         self._swept = True
+        self.catalog.mark_swept()
 
     def _sweep_page_folders(self, keep: list[str]) -> None:
         # Page images of documents no longer held: left by a run killed before its commit, or by a document that
@@ -467,25 +469,6 @@ class LibraryIndex:
             if files.is_dir() and files.name not in held:
                 shutil.rmtree(files, ignore_errors=True)
         self._pages_swept = True
-
-    def remove(self, name_or_path: str) -> list[DocumentRecord]:
-        """Remove the documents stored at this path (absolute or relative to the working folder) or, for a bare
-        file name, every document with that file name. Returns what was removed (empty if nothing matched)."""
-        target = _absolute(name_or_path)
-        bare_name = Path(name_or_path).name == name_or_path
-        with self.write_lock():
-            matches = [record for record in self.catalog.documents()
-                       if record.path == target or (bare_name and record.source == name_or_path)]
-            self._delete_records(matches)
-            if self._vectors_stamp is not None:
-                self._vectors_stamp = self.catalog.stamp()
-        for record in matches:
-            log.info("removed %s (%s)", record.source, record.path)
-        return matches
-
-    def _delete_records(self, records: Sequence[DocumentRecord]) -> None:
-        removed = [r for r in (self.catalog.delete_document(record.doc_id) for record in records) if r is not None]
-        self._drop_vectors_and_assets(removed)
 
     def _drop_vectors_and_assets(self, records: Sequence[DocumentRecord]) -> None:
         """Delete vectors and crops of documents already gone from the catalog (runs after the commit, so a crash
@@ -569,7 +552,8 @@ class LibraryIndex:
         if k < 1 or self.catalog.document_count() == 0:
             return [[] for _ in queries]
         texts = [self._truncate(q, settings) for q, _ in queries]
-        filters = [SearchFilter.build(sources=s, kinds=kinds, pages=pages) for _, s in queries]
+        filters = [SearchFilter.build(sources=s, kinds=kinds, pages=pages).resolved(self.catalog.doc_ids_named)
+                   for _, s in queries]
         reranking = self.reranker is not None and self.reranker.available
         fused_k = max(k, settings.rerank_depth) if reranking else k
         depth = settings.candidates(fused_k)
@@ -603,7 +587,8 @@ class LibraryIndex:
             hits = [Hit(element=found[f.element_id], score=f.score, rank=rank, routes=f.routes)
                     for rank, f in enumerate(fused, start=1)]
             results.append(rerank_hits(texts[i], hits, self.reranker, k) if reranking else hits)
-        return results
+        names = self.catalog.sources_of({h.element.provenance.doc_id for hits in results for h in hits})
+        return [name_hits(hits, names, where.sources) for hits, where in zip(results, filters)]
 
     def search_by_image(self, path: str | Path, k: int = 10, sources: Sequence[str] | None = None, *,
                         kinds: Sequence[str | ElementKind] | None = None) -> list[Hit]:
@@ -614,14 +599,15 @@ class LibraryIndex:
                              "--clip-model/--clip-pretrained to a local checkpoint)")
         if k < 1 or self.catalog.document_count() == 0:
             return []
-        where = SearchFilter.build(sources=sources, kinds=kinds)
+        where = SearchFilter.build(sources=sources, kinds=kinds).resolved(self.catalog.doc_ids_named)
         self._follow_other_writers()
         ids = self.images.ranked_for_image(str(path), where, self.settings.candidates(k))
         found = self.catalog.get_elements(ids)
         found.update(self.images.page_elements(set(ids) - set(found), self.catalog))
         kept = [i for i in ids if i in found][:k]
-        return [Hit(element=found[i], score=1.0 / (self.settings.rrf_k + rank), rank=rank, routes=("image",))
+        hits = [Hit(element=found[i], score=1.0 / (self.settings.rrf_k + rank), rank=rank, routes=("image",))
                 for rank, i in enumerate(kept, start=1)]
+        return name_hits(hits, self.catalog.sources_of({h.element.provenance.doc_id for h in hits}), where.sources)
 
     def _on_named_page(self, found: dict[str, Element], named: Sequence[int]) -> Callable[[str], bool]:
         """Whether a found element lies on a page the question names: by its place in the file, by the number

@@ -12,7 +12,7 @@ Search results are element ids; the caller still looks them up in the catalog, s
 build is dropped, never served.
 
 On disk: `CURRENT` (JSON: the build folder's name, stamp, tokenizer) replaced atomically, and the build folder
-itself (bm25s files plus `views.npz`: element id, source, kind, page per view). Readers never see half a build.
+itself (bm25s files plus `views.npz`: element id, doc_id, kind, page per view). Readers never see half a build.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 LEXICAL_DIR = "lexical"
 CURRENT_FILE = "CURRENT"
-LEXICAL_FORMAT = 1
+LEXICAL_FORMAT = 2  # 2: views carry doc_ids (file-name filters resolve to contents)
 MAX_QUERY_TERMS = 256  # distinct query terms scored; a pasted page of text still answers in milliseconds
 _OVERFETCH = 8  # views looked at per wanted element before collapsing views to elements
 
@@ -59,7 +59,7 @@ class _Built:
     stamp: str
     bm25: object | None  # bm25s.BM25, or None for an empty library
     element_ids: np.ndarray
-    sources: np.ndarray
+    doc_ids: np.ndarray
     kinds: np.ndarray
     pages: np.ndarray
 
@@ -122,7 +122,8 @@ class LexicalIndex:
             bm25.index(tokens, show_progress=False)
         built = _Built(stamp=stamp, bm25=bm25,
                        element_ids=np.array([i for rows in per_document for i in rows.element_ids], dtype=str),
-                       sources=np.array([x for rows in per_document for x in rows.sources], dtype=str),
+                       doc_ids=np.array([record.doc_id for record, rows in zip(records, per_document)
+                                         for _ in rows.element_ids], dtype=str),
                        kinds=np.array([k for rows in per_document for k in rows.kinds], dtype=str),
                        pages=np.array([p for rows in per_document for p in rows.pages], dtype=np.int32))
         self.last_build_seconds = time.perf_counter() - start
@@ -139,7 +140,7 @@ class LexicalIndex:
             target = Path(tempfile.mkdtemp(prefix="build-", dir=self.folder))
             if built.bm25 is not None:
                 built.bm25.save(str(target / "bm25"), show_progress=False)
-            np.savez(target / "views.npz", element_ids=built.element_ids, sources=built.sources,
+            np.savez(target / "views.npz", element_ids=built.element_ids, doc_ids=built.doc_ids,
                      kinds=built.kinds, pages=built.pages)
             current = {"format": LEXICAL_FORMAT, "build": target.name, "stamp": built.stamp,
                        "tokenizer": self.tokenizer.name}
@@ -169,7 +170,7 @@ class LexicalIndex:
             bm25s = import_bm25s()
 
             with np.load(build / "views.npz", allow_pickle=False) as views:
-                arrays = {name: views[name] for name in ("element_ids", "sources", "kinds", "pages")}
+                arrays = {name: views[name] for name in ("element_ids", "doc_ids", "kinds", "pages")}
             bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False) if len(arrays["element_ids"]) else None
         except Exception as err:  # damaged or half-deleted: a rebuild is always possible
             log.warning("lexical index %s is unreadable (%s); rebuilding it from the catalog", build, err)
@@ -236,8 +237,10 @@ def _collapse(built: _Built, order: np.ndarray, scores: np.ndarray, n: int) -> l
 
 def _mask(built: _Built, where: SearchFilter) -> np.ndarray:
     keep = np.ones(len(built.element_ids), dtype=bool)
-    if where.sources:
-        keep &= np.isin(built.sources, list(where.sources))
+    if where.doc_ids is not None:  # file names resolved to contents by the caller (SearchFilter.resolved)
+        keep &= np.isin(built.doc_ids, list(where.doc_ids))
+    elif where.sources:
+        raise ValueError("a file-name filter must be resolved to doc_ids first (SearchFilter.resolved)")
     if where.kinds:
         keep &= np.isin(built.kinds, list(where.kinds))
     if where.pages:

@@ -2,23 +2,26 @@
 filter inside its own search (never afterwards), so a filtered search still returns k hits when k exist."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from docparse.element import ElementKind
 
 _KINDS = tuple(kind.value for kind in ElementKind)
+_NO_DOCUMENT = "-"  # a doc_id no content has (SHA-1 hex never is "-"): Chroma's $in needs a non-empty list
 
 
 @dataclass(frozen=True)
 class SearchFilter:
     """sources: file names (sorted, unique); kinds: ElementKind values; pages: (first, last), 1-based, inclusive,
-    applied to each document. An empty field does not filter."""
+    applied to each document. An empty field does not filter. doc_ids: the contents the file names stand for, set
+    by `resolved` (a content held under two names matches either); None until then."""
 
     sources: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     pages: tuple[int, int] | None = None
+    doc_ids: tuple[str, ...] | None = None
 
     @classmethod
     def build(cls, sources: Sequence[str] | str | None = None,
@@ -45,6 +48,13 @@ class SearchFilter:
             page_range = (int(first), int(last))
         return cls(sources=names, kinds=tuple(sorted(set(values))), pages=page_range)
 
+    def resolved(self, doc_ids_named: Callable[[Sequence[str]], Iterable[str]]) -> "SearchFilter":
+        """This filter with `doc_ids` set from its file names by `doc_ids_named` (the catalog's lookup); a name
+        nothing is stored under matches nothing."""
+        if not self.sources or self.doc_ids is not None:
+            return self
+        return replace(self, doc_ids=tuple(sorted(doc_ids_named(self.sources))) or (_NO_DOCUMENT,))
+
     @property
     def is_empty(self) -> bool:
         return not (self.sources or self.kinds or self.pages)
@@ -52,7 +62,9 @@ class SearchFilter:
     def chroma_where(self) -> dict[str, Any] | None:
         """The same filter as a Chroma metadata `where` (None when it filters nothing)."""
         clauses: list[dict[str, Any]] = []
-        if self.sources:
+        if self.doc_ids is not None:
+            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
+        elif self.sources:
             clauses.append({"source": {"$in": list(self.sources)}})
         if self.kinds:
             clauses.append({"kind": {"$in": list(self.kinds)}})

@@ -123,15 +123,19 @@ def test_update_replaces_previous_version(index: LibraryIndex, tmp_path: Path) -
     assert all(h.element.provenance.doc_id == new_info.doc_id for h in index.search("net sales", k=5))
 
 
-def test_identical_bytes_under_two_paths_stored_once(index: LibraryIndex, tmp_path: Path) -> None:
+def test_identical_bytes_under_two_paths_stored_once_listed_twice(index: LibraryIndex, tmp_path: Path) -> None:
     info, elements = make_doc(tmp_path / "one", "a.txt", SALES)
     index.add(info, elements)
     copy, copy_elements = make_doc(tmp_path / "two", "b.txt", SALES)
     assert copy.doc_id == info.doc_id
+    assert index.status_of(Path(copy.path), copy.doc_id) == "added"
+    assert index.add(copy, copy_elements) == 0  # nothing embedded again
     assert index.status_of(Path(copy.path), copy.doc_id) == "unchanged"
-    assert index.add(copy, copy_elements) == 0
-    assert [d.path for d in index.documents()] == [info.path]
+    assert [d.path for d in index.documents()] == [info.path, copy.path]
     assert index.element_count() == 3 and index.store.count() == 3
+    assert [h.element.source for h in index.search("net sales", k=1, sources=["b.txt"])] == ["b.txt"]
+    [hit] = index.search("net sales", k=1)
+    assert hit.element.source == "a.txt" and hit.sources == ("a.txt", "b.txt")
 
 
 def test_path_updated_to_bytes_stored_elsewhere_drops_stale_version(index: LibraryIndex, tmp_path: Path) -> None:
@@ -142,8 +146,8 @@ def test_path_updated_to_bytes_stored_elsewhere_drops_stale_version(index: Libra
     b2, b2_elements = make_doc(tmp_path / "two", "b.txt", SALES)  # b now has a's bytes
     assert index.status_of(Path(b2.path), b2.doc_id) == "updated"
     assert index.add(b2, b2_elements) == 0
-    assert [d.path for d in index.documents()] == [a.path]
-    assert index.store.count() == 3
+    assert [(d.path, d.doc_id) for d in index.documents()] == [(a.path, a.doc_id), (b.path, a.doc_id)]
+    assert index.store.count() == 3 and index.element_count() == 3  # b's old content is gone
 
 
 def test_remove_by_name_and_by_path(index: LibraryIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
