@@ -71,7 +71,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         bar.set_postfix_str(f"{source[:30]} | {pages_done[0]} pages, {rate:.1f} pages/s")
         bar.update(1)
 
-    report = _library(args).add(args.paths, sync=args.sync, on_file=on_file, workers=args.workers)
+    report = _library(args).add(args.paths, sync=args.sync, on_file=on_file, workers=args.workers,
+                                 follow_links=args.follow_links)
     bar.close()
     if args.json:
         _print_json(report.to_contract())
@@ -246,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sync", action="store_true", help="also remove documents whose files are gone")
     p.add_argument("--workers", type=_positive_int, default=1,
                    help="parse in N processes (documents and page ranges in parallel; default 1)")
+    p.add_argument("--follow-links", action="store_true",
+                   help="also follow links that lead out of the folders given (skipped and reported otherwise)")
     p.set_defaults(run=cmd_ingest)
 
     p = sub.add_parser("search", parents=[common], help="find evidence for a query")

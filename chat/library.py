@@ -23,7 +23,8 @@ from typing import Callable, Iterable, Sequence
 
 from chat.answer import Answer
 from chat.attachments import validate_images
-from chat.ingest_report import FileFailure, IngestReport, IngestTally, expand_paths
+from chat.file_discovery import expand_paths
+from chat.ingest_report import FileFailure, IngestReport, IngestTally
 from docparse.base import ParseOptions, file_doc_id
 from docparse.errors import ParseError
 from docparse.registry import ParsedDocument, open_document, parse_document
@@ -163,16 +164,18 @@ class Library:
         return parse_document(path, self.parse_options())
 
     def add(self, paths: Iterable[str | Path], sync: bool = False,
-            on_file: Callable[[str, int, int, int], None] | None = None, workers: int = 1) -> IngestReport:
+            on_file: Callable[[str, int, int, int], None] | None = None, workers: int = 1,
+            follow_links: bool = False) -> IngestReport:
         """Ingest files and folders. Unchanged files are skipped, changed files replace their old version, and
         each bad file lands in `failed` with a one-line reason while the rest go on. With `sync`, documents
         whose files are no longer under the given paths are removed. `on_file(source, pages, done, total)`
         is called as each file ends (for progress bars). `workers` > 1 parses in that many processes
-        (docparse.parallel); embedding and storing stay in this process, one document at a time."""
+        (docparse.parallel); embedding and storing stay in this process, one document at a time. Links inside
+        a folder that lead out of it are skipped (and reported) unless `follow_links` (chat.file_discovery)."""
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         started = time.monotonic()
-        files, skipped = expand_paths(paths)
+        files, skipped = expand_paths(paths, follow_links=follow_links)
         tally = IngestTally(skipped=list(skipped))
         index = self._open_index()
         self._start_loading_images(index)

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import pymupdf
 
-from docparse.base import DocumentInfo, ParseOptions, file_doc_id
+from docparse.base import DocumentInfo, ParseOptions, file_doc_id, stored_path
 from docparse.captions import is_caption, link_captions
 from docparse.chunking import TextBlock, chunk_blocks, token_counter
 from docparse.element import BBox, Element, ElementKind, Provenance, element_id, round_bbox
@@ -372,7 +372,7 @@ class PyMuPDFParser:
                 running = frozenset()
         finally:
             doc.close()
-        return DocumentInfo(doc_id=file_doc_id(path), source=path.name, path=str(path.resolve()), pages=pages,
+        return DocumentInfo(doc_id=file_doc_id(path), source=path.name, path=stored_path(path), pages=pages,
                             format="pdf", decorative_images=decorative, running_lines=running)
 
     def elements(self, info: DocumentInfo, options: ParseOptions) -> Iterator[Element]:

@@ -1,0 +1,56 @@
+"""Why a PDF gave no elements: per page, a decompression bomb that was skipped, a content stream MuPDF stopped
+reading at a syntax error, pictures but no text, or nothing at all (docparse.empty_parse)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from docparse.base import DocumentInfo, ParseOptions
+from docparse.pdf_limits import oversized_content
+
+MAX_PAGES_NAMED = 5  # a long empty document names its first few problem pages, then counts the rest
+
+
+def _syntax_error(warnings: str) -> str | None:
+    """The first syntax error MuPDF warned about while reading a page, or None."""
+    return next((line.split(":", 1)[-1].strip() for line in warnings.splitlines() if "syntax error" in line), None)
+
+
+def page_problem(doc, pno: int) -> str | None:
+    """Why page `pno` (0-based) of an open pymupdf document gave nothing, or None when it is blank."""
+    import pymupdf
+
+    oversized = oversized_content(doc, pno)
+    if oversized:
+        return f"skipped, {oversized}"
+    pymupdf.TOOLS.reset_mupdf_warnings()
+    page = doc[pno]
+    text = page.get_text("text").strip()
+    error = _syntax_error(pymupdf.TOOLS.mupdf_warnings())
+    if error:
+        return f"MuPDF could not read its content stream (syntax error: {error})"
+    if text:
+        return "its text was not kept (page furniture only?)"
+    if page.get_image_info():
+        return "only pictures, too small to keep or with no text that OCR could read"
+    return None
+
+
+def explain_empty_pdf(info: DocumentInfo, options: ParseOptions) -> str:
+    """One line on why the PDF at `info.path` gave no elements."""
+    from docparse.pdf_parser import _open
+
+    doc = _open(Path(info.path), options.password)
+    problems: list[str] = []
+    try:
+        for pno in range(doc.page_count):
+            problem = page_problem(doc, pno)
+            if problem:
+                problems.append(f"page {pno + 1}: {problem}")
+    finally:
+        doc.close()
+    pages = "page" if info.pages == 1 else f"{info.pages} pages"
+    if not problems:
+        return f"no text, tables or pictures on its {pages} (blank)"
+    named = "; ".join(problems[:MAX_PAGES_NAMED])
+    more = f"; and {len(problems) - MAX_PAGES_NAMED} more pages" if len(problems) > MAX_PAGES_NAMED else ""
+    return f"nothing could be read from its {pages}: {named}{more}"
