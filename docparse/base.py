@@ -67,6 +67,9 @@ class DocumentInfo:
     decorative_images: frozenset[int] = frozenset()
     # Keys of lines repeated in the top/bottom band of many pages: running heads and footers (docparse.running_lines)
     running_lines: frozenset[str] = frozenset()
+    # Keys of lines found in the top/bottom band of at least two sampled pages: the only margin lines that may
+    # leave the body as page furniture (docparse.running_lines.FurnitureCheck)
+    margin_lines: frozenset[str] = frozenset()
 
 
 def stored_path(path: str | Path) -> str:

@@ -34,7 +34,8 @@ from docparse.split_words import WordRepair, page_repairs
 from docparse.table_grid import dense_grid, grid_to_markdown
 from docparse.layout_model import use_layout_features
 from docparse.pdf_limits import oversized_content
-from docparse.running_lines import RUNNING_BAND, is_running, running_lines
+from docparse.running_lines import (RUNNING_BAND, FurnitureCheck, document_line_keys, is_running,
+                                    restore_unrepeated)
 from docparse.decorative import decorative_image_xrefs, decorative_rects, is_decorative
 from docparse.table_continuation import TableRun, header_row_count, repeats_header
 from docparse.table_repair import horizontal_rules
@@ -366,14 +367,15 @@ class PyMuPDFParser:
                 logger.warning("%s: could not look for repeated images (%s: %s)", path.name, type(err).__name__, err)
                 decorative = frozenset()
             try:
-                running = running_lines(doc)
+                running, margin = document_line_keys(doc)
             except Exception as err:  # a page that cannot be read only costs the filter
                 logger.warning("%s: could not look for running heads (%s: %s)", path.name, type(err).__name__, err)
-                running = frozenset()
+                running, margin = frozenset(), frozenset()
         finally:
             doc.close()
         return DocumentInfo(doc_id=file_doc_id(path), source=path.name, path=stored_path(path), pages=pages,
-                            format="pdf", decorative_images=decorative, running_lines=running)
+                            format="pdf", decorative_images=decorative, running_lines=running,
+                            margin_lines=margin)
 
     def elements(self, info: DocumentInfo, options: ParseOptions) -> Iterator[Element]:
         """Headings, text chunks, tables and figures, page by page in reading order."""
@@ -382,8 +384,9 @@ class PyMuPDFParser:
         sections = _Sections()
         count = token_counter(options.tokenizer)
         try:
+            furniture = FurnitureCheck(doc, info.margin_lines)
             for pno in range(doc.page_count):
-                yield from self.page_elements(doc, pno, info, options, sections, count)
+                yield from self.page_elements(doc, pno, info, options, sections, count, furniture)
         finally:
             doc.close()
 
@@ -396,15 +399,17 @@ class PyMuPDFParser:
         sections = _Sections()
         count = token_counter(options.tokenizer)
         try:
+            furniture = FurnitureCheck(doc, info.margin_lines)
             for pno in range(start, min(stop, doc.page_count)):
-                for element in self.page_elements(doc, pno, info, options, sections, count):
+                for element in self.page_elements(doc, pno, info, options, sections, count, furniture):
                     yield element, (sections.stack[-1][1] if element.kind is ElementKind.TITLE else None)
         finally:
             doc.close()
 
     def page_elements(self, doc: "pymupdf.Document", pno: int, info: DocumentInfo, options: ParseOptions,
-                      sections: "_Sections", count) -> Iterator[Element]:
-        """The elements of one page (0-based `pno`), advancing the running heading path `sections`."""
+                      sections: "_Sections", count, furniture: FurnitureCheck | None = None) -> Iterator[Element]:
+        """The elements of one page (0-based `pno`), advancing the running heading path `sections`; margin lines
+        that do not repeat stay body text (`furniture`; None: a check on this page's document alone)."""
         oversized = oversized_content(doc, pno)
         if oversized:
             logger.warning("%s page %d: skipped, %s", info.source, pno + 1, oversized)
@@ -425,6 +430,7 @@ class PyMuPDFParser:
                 repair = _split_word_repair(doc[pno], scan, boxes, info.source)
         if boxes is None:
             return
+        boxes = restore_unrepeated(boxes, furniture or FurnitureCheck(doc, info.margin_lines), pno)
         yield from self._page_elements(doc[pno], pno + 1, boxes, info, options, sections, count,
                                        scan.drawings if scan else None, repair)
 
