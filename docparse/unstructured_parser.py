@@ -21,6 +21,7 @@ from docparse.base import DocumentInfo, ParseOptions, file_doc_id, stored_path
 from docparse.element import Element
 from docparse.errors import (CorruptDocumentError, DocumentTooLargeError, EncryptedDocumentError, NoContentError,
                              ParseError, UnsupportedFormatError)
+from docparse.ooxml_entities import without_entities
 from docparse.unstructured_elements import RULES, ElementMapper
 
 logger = logging.getLogger(__name__)
@@ -230,6 +231,7 @@ class UnstructuredParser:
                 data = self._package_bytes(path, kind, options, head)
                 with _check_package(path, data, kind) as package:
                     _, sheet_names = _count_pages(package, kind)
+                    data = without_entities(package) or data  # text after an entity reference is kept
                 target: dict[str, Any] = ({"file": io.BytesIO(data), "metadata_filename": info.source}
                                           if data is not None else {"filename": str(path)})
                 raw = self._run(kind, target)
