@@ -27,6 +27,7 @@ from docparse.fast_page import fast_boxes
 from docparse.headings import dominant_size, is_heading_text
 from docparse.page_box import PageBox
 from docparse.page_image import page_image_file, render_page_image
+from docparse.page_scale import boxes_within_budget
 from docparse.page_router import PageScan, route_page, scan_page
 from docparse.scanned_page import FigureOcr, ocr_page_boxes
 from docparse.span_text import join_lines, line_text
@@ -425,7 +426,7 @@ class PyMuPDFParser:
         boxes = ocr_page_boxes(doc[pno], scan, info.source, options) if scan is not None else None
         repair = WordRepair({})
         if boxes is None:
-            boxes = self._page_boxes(doc, pno, info, scan)
+            boxes = self._page_boxes(doc, pno, info, scan, options.max_image_pixels)
             if boxes is not None and scan is not None:
                 repair = _split_word_repair(doc[pno], scan, boxes, info.source)
         if boxes is None:
@@ -434,8 +435,8 @@ class PyMuPDFParser:
         yield from self._page_elements(doc[pno], pno + 1, boxes, info, options, sections, count,
                                        scan.drawings if scan else None, repair)
 
-    def _page_boxes(self, doc: "pymupdf.Document", pno: int, info: DocumentInfo,
-                    scan: PageScan | None) -> list[PageBox] | None:
+    def _page_boxes(self, doc: "pymupdf.Document", pno: int, info: DocumentInfo, scan: PageScan | None,
+                    max_pixels: int = 10_000_000) -> list[PageBox] | None:
         if scan is not None:
             page = doc[pno]
             decision = route_page(page, scan)
@@ -448,7 +449,7 @@ class PyMuPDFParser:
                     logger.warning("%s page %d: fast path failed (%s: %s); using layout analysis",
                                    info.source, pno + 1, type(err).__name__, err)
         try:
-            return _boxes_from_layout(doc, pno)
+            return boxes_within_budget(_boxes_from_layout, doc, pno, max_pixels)
         except Exception as err:
             logger.warning("%s page %d: layout analysis failed (%s: %s); using plain text extraction",
                            info.source, pno + 1, type(err).__name__, err)
