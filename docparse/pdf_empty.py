@@ -1,18 +1,42 @@
 """Why a PDF gave no elements: per page, a decompression bomb that was skipped, a content stream MuPDF stopped
-reading at a syntax error, pictures but no text, or nothing at all (docparse.empty_parse)."""
+reading at a syntax error, pictures but no text, or nothing at all (docparse.empty_parse). And, for pages that did
+give elements, a warning when MuPDF stopped reading their content early (text after the error is missing)."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from docparse.base import DocumentInfo, ParseOptions
 from docparse.pdf_limits import oversized_content
 
+logger = logging.getLogger(__name__)
+
 MAX_PAGES_NAMED = 5  # a long empty document names its first few problem pages, then counts the rest
 
 
 def _syntax_error(warnings: str) -> str | None:
-    """The first syntax error MuPDF warned about while reading a page, or None."""
-    return next((line.split(":", 1)[-1].strip() for line in warnings.splitlines() if "syntax error" in line), None)
+    """The first syntax error that made MuPDF stop reading a page, or None. An unknown operator is skipped and
+    the reading goes on, so it is not one."""
+    return next((line.split(":", 1)[-1].strip() for line in warnings.splitlines()
+                 if line.startswith("syntax error:") and "unknown keyword" not in line), None)
+
+
+def start_content_check() -> None:
+    """Forget MuPDF's earlier warnings, before a page is first interpreted (see warn_content_errors)."""
+    import pymupdf
+
+    pymupdf.TOOLS.reset_mupdf_warnings()
+
+
+def warn_content_errors(source: str, pno: int) -> None:
+    """Log a warning naming the page when MuPDF met a syntax error since start_content_check: it stops reading
+    a content stream there, so the page's text after that point is missing."""
+    import pymupdf
+
+    error = _syntax_error(pymupdf.TOOLS.mupdf_warnings())
+    if error:
+        logger.warning("%s page %d: MuPDF stopped reading the page's content at a syntax error (%s); text after it "
+                       "is missing", source, pno + 1, error)
 
 
 def page_problem(doc, pno: int) -> str | None:

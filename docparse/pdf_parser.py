@@ -34,6 +34,7 @@ from docparse.span_text import join_lines, line_text
 from docparse.split_words import WordRepair, page_repairs
 from docparse.table_grid import dense_grid, grid_to_markdown
 from docparse.layout_model import use_layout_features
+from docparse.pdf_empty import start_content_check, warn_content_errors
 from docparse.pdf_limits import oversized_content
 from docparse.running_lines import (RUNNING_BAND, FurnitureCheck, document_line_keys, is_running,
                                     restore_unrepeated)
@@ -415,6 +416,7 @@ class PyMuPDFParser:
         if oversized:
             logger.warning("%s page %d: skipped, %s", info.source, pno + 1, oversized)
             return
+        start_content_check()
         if options.page_images_dir is not None:
             _write_page_image(doc[pno], Path(options.page_images_dir) / info.doc_id, pno + 1, info.source)
         scan = None
@@ -422,6 +424,7 @@ class PyMuPDFParser:
             scan = scan_page(doc[pno])
         except Exception as err:  # the layout path below does its own extraction
             logger.warning("%s page %d: page scan failed (%s: %s)", info.source, pno + 1, type(err).__name__, err)
+        warn_content_errors(info.source, pno)
         # Image-only / scanned pages are read by OCR (None: the page has a usable text layer, or OCR is off).
         boxes = ocr_page_boxes(doc[pno], scan, info.source, options) if scan is not None else None
         repair = WordRepair({})

@@ -67,3 +67,17 @@ def test_parse_workers_report_an_empty_document_too(tmp_path):
             streams.append((stream.path.name, str(err)))
     assert streams[0][0] == "bomb.pdf" and "decompression bomb" in streams[0][1]
     assert streams[1] == ("good.pdf", ["Kept words"])
+
+
+def test_a_page_read_only_in_part_is_named_in_a_warning(tmp_path, caplog):
+    import logging
+
+    partial = _pdf_with_content(tmp_path / "partial.pdf", b"BT /helv 11 Tf 72 700 Td (Kept words) Tj ET\n"
+                                b"q BI /W 10 /H 10 ID garbage EI Q BT /helv 11 Tf 72 600 Td (Lost words) Tj ET")
+    unknown = _pdf_with_content(tmp_path / "unknown.pdf", b"xyzzy 1 2 frob BT /helv 11 Tf 72 700 Td (All words) Tj"
+                                b" ET foo")
+    with caplog.at_level(logging.WARNING):
+        assert [e.text for e in parse_document(partial, ParseOptions(ocr="off")).elements] == ["Kept words"]
+        assert [e.text for e in parse_document(unknown, ParseOptions(ocr="off")).elements] == ["All words"]
+    warnings = [r.getMessage() for r in caplog.records if "syntax error" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].startswith("partial.pdf page 1: MuPDF stopped reading")
