@@ -69,6 +69,11 @@ def _open(path: Path, password: str | None) -> "pymupdf.Document":
         raise CorruptDocumentError(f"{name}: file not found")
     if path.stat().st_size == 0:
         raise CorruptDocumentError(f"{name}: empty file")
+    with open(path, "rb") as handle:
+        head = handle.read(1024)
+    if b"%PDF-" not in head:  # MuPDF would open a PNG or a JPEG named .pdf as a picture "document"
+        raise CorruptDocumentError(f"{name}: not a readable PDF (no %PDF- header in its first 1024 bytes; another "
+                                   "file type renamed?)")
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except Exception as err:  # MuPDF raises FileDataError / RuntimeError for non-PDF bytes
