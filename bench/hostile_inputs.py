@@ -2,7 +2,8 @@
 with the CLI in a subprocess under a timeout, and account for every input.
 
 Usage:
-  .venv/bin/python bench/hostile_inputs.py [--workers N] [--timeout S] [--keep DIR] [--json]
+  .venv/bin/python bench/hostile_inputs.py [--workers N] [--timeout S] [--keep DIR] [--json] [--docrag DIR]
+(--docrag: the source tree whose CLI is run, e.g. another checkout, to compare versions on the same folder.)
 
 Prints, over the inputs:
 - tried: inputs in the folder;
@@ -43,14 +44,14 @@ def _default_cache() -> str:
             or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "docrag"))
 
 
-def _private_env(base: Path, cache: str) -> dict[str, str]:
+def _private_env(base: Path, cache: str, code: Path) -> dict[str, str]:
     home = base / "home"
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("XDG_", "ORT_", "ANONYMIZED_", "DO_NOT_TRACK", "SCARF_", "HF_HUB_DISABLE"))}
     env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), XDG_CONFIG_HOME=str(home / ".config"),
                XDG_DATA_HOME=str(home / ".local/share"), XDG_STATE_HOME=str(home / ".local/state"),
                TMPDIR=str(base / "tmp"), DOCRAG_CACHE_DIR=cache, HF_HUB_OFFLINE="1",
-               PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
+               PYTHONPATH=str(code) + os.pathsep + env.get("PYTHONPATH", ""))
     for folder in (home, base / "tmp"):
         folder.mkdir(parents=True, exist_ok=True)
     return env
@@ -111,13 +112,13 @@ def _files_under(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if not p.is_dir())
 
 
-def run(workers: int, timeout: float, base: Path, cache: str) -> dict:
+def run(workers: int, timeout: float, base: Path, cache: str, code: Path = ROOT) -> dict:
     """Build, ingest, account; returns the figures and the per-input outcomes."""
     folder, store = base / "hostile", base / "store"
     started = time.monotonic()
     inputs = build(folder, base / "outside")
     built = time.monotonic() - started
-    env = _private_env(base, cache)
+    env = _private_env(base, cache, code)
     command = [sys.executable, "-m", "chat.cli", "ingest", str(folder), "--store", str(store), "--json",
                "--workers", str(workers)]
     started = time.monotonic()
@@ -159,13 +160,14 @@ def main() -> None:
     parser.add_argument("--cache", default=_default_cache(), help="docrag's model cache (default: the user's)")
     parser.add_argument("--keep", type=Path, help="build in this (new) folder and keep it, instead of a temp one")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--docrag", type=Path, default=ROOT, help="source tree whose CLI runs (default: this one)")
     args = parser.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True)
-        result = run(args.workers, args.timeout, args.keep.resolve(), args.cache)
+        result = run(args.workers, args.timeout, args.keep.resolve(), args.cache, args.docrag.resolve())
     else:
         with tempfile.TemporaryDirectory(prefix="docrag-hostile-") as tmp:
-            result = run(args.workers, args.timeout, Path(tmp).resolve(), args.cache)
+            result = run(args.workers, args.timeout, Path(tmp).resolve(), args.cache, args.docrag.resolve())
     if args.json:
         print(json.dumps(result, indent=1, ensure_ascii=False))
         return

@@ -61,9 +61,9 @@ def page_problem(doc, pno: int) -> str | None:
 
 def explain_empty_pdf(info: DocumentInfo, options: ParseOptions) -> str:
     """One line on why the PDF at `info.path` gave no elements."""
-    from docparse.pdf_parser import _open
+    from docparse.pdf_open import open_pdf
 
-    doc = _open(Path(info.path), options.password)
+    doc = open_pdf(Path(info.path), options.password)
     problems: list[str] = []
     try:
         for pno in range(doc.page_count):

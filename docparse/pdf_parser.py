@@ -22,7 +22,7 @@ from docparse.base import DocumentInfo, ParseOptions, file_doc_id, stored_path
 from docparse.captions import is_caption, link_captions
 from docparse.chunking import TextBlock, chunk_blocks, token_counter
 from docparse.element import BBox, Element, ElementKind, Provenance, element_id, round_bbox
-from docparse.errors import CorruptDocumentError, DocumentTooLargeError, EncryptedDocumentError
+from docparse.errors import DocumentTooLargeError
 from docparse.fast_page import fast_boxes
 from docparse.headings import dominant_size, is_heading_text
 from docparse.page_box import PageBox
@@ -35,6 +35,7 @@ from docparse.split_words import WordRepair, page_repairs
 from docparse.table_grid import dense_grid, grid_to_markdown
 from docparse.layout_model import use_layout_features
 from docparse.pdf_empty import start_content_check, warn_content_errors
+from docparse.pdf_open import open_pdf
 from docparse.pdf_limits import oversized_content
 from docparse.running_lines import (RUNNING_BAND, FurnitureCheck, document_line_keys, is_running,
                                     restore_unrepeated)
@@ -60,52 +61,6 @@ def _write_page_image(page: "pymupdf.Page", folder: Path, pageno: int, source: s
         render_page_image(page, target)
     except Exception as err:
         logger.warning("%s page %d: page image not written (%s: %s)", source, pageno, type(err).__name__, err)
-
-
-def _open(path: Path, password: str | None) -> "pymupdf.Document":
-    """Open and authenticate a PDF, raising the parse errors this module promises."""
-    name = path.name
-    if not path.is_file():
-        raise CorruptDocumentError(f"{name}: file not found")
-    if path.stat().st_size == 0:
-        raise CorruptDocumentError(f"{name}: empty file")
-    with open(path, "rb") as handle:
-        head = handle.read(1024)
-    if b"%PDF-" not in head:  # MuPDF would open a PNG or a JPEG named .pdf as a picture "document"
-        raise CorruptDocumentError(f"{name}: not a readable PDF (no %PDF- header in its first 1024 bytes; another "
-                                   "file type renamed?)")
-    try:
-        doc = pymupdf.open(path, filetype="pdf")
-    except Exception as err:  # MuPDF raises FileDataError / RuntimeError for non-PDF bytes
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise CorruptDocumentError(f"{name}: not a readable PDF ({reason})") from None
-    if doc.needs_pass:
-        if not password:
-            doc.close()
-            raise EncryptedDocumentError(f"{name}: encrypted PDF; a password is required (ParseOptions.password)")
-        if not doc.authenticate(password):
-            doc.close()
-            raise EncryptedDocumentError(f"{name}: encrypted PDF; the given password is wrong")
-    if doc.is_repaired:
-        # MuPDF rebuilds broken cross-reference tables; a file that also lacks its end marker was cut short and
-        # the rebuilt document is missing objects, so it is refused rather than half-parsed.
-        with open(path, "rb") as handle:
-            handle.seek(max(0, path.stat().st_size - 2048))
-            tail = handle.read()
-        if b"%%EOF" not in tail:
-            doc.close()
-            raise CorruptDocumentError(f"{name}: truncated PDF (no end-of-file marker)")
-        logger.info("%s: damaged cross-reference table repaired by MuPDF", name)
-    try:
-        pages = doc.page_count
-    except Exception as err:  # a page tree whose /Count disagrees with its kids ("claims 100,000 pages")
-        doc.close()
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise CorruptDocumentError(f"{name}: damaged page tree ({reason})") from None
-    if pages == 0:
-        doc.close()
-        raise CorruptDocumentError(f"{name}: PDF has no pages")
-    return doc
 
 
 def _line_text(lines: list[dict]) -> str:
@@ -362,7 +317,7 @@ class PyMuPDFParser:
     def open(self, path: Path, options: ParseOptions) -> DocumentInfo:
         """Validate the file: readable, decryptable, within `options.max_pages`."""
         path = Path(path)
-        doc = _open(path, options.password)
+        doc = open_pdf(path, options.password)
         try:
             pages = doc.page_count
             if pages > options.max_pages:
@@ -387,7 +342,7 @@ class PyMuPDFParser:
     def elements(self, info: DocumentInfo, options: ParseOptions) -> Iterator[Element]:
         """Headings, text chunks, tables and figures, page by page in reading order."""
         use_layout_features(options.layout_features)
-        doc = _open(Path(info.path), options.password)
+        doc = open_pdf(Path(info.path), options.password)
         sections = _Sections()
         count = token_counter(options.tokenizer)
         try:
@@ -402,7 +357,7 @@ class PyMuPDFParser:
         """Elements of pages [start, stop) (0-based), each with its heading font size when it is a title, so that
         a caller joining ranges can rebuild heading paths across them (docparse.parallel)."""
         use_layout_features(options.layout_features)
-        doc = _open(Path(info.path), options.password)
+        doc = open_pdf(Path(info.path), options.password)
         sections = _Sections()
         count = token_counter(options.tokenizer)
         try:
