@@ -3,7 +3,8 @@
 docrag works offline and keeps nothing on a user's machine but its library folder and its own cache. Several
 dependencies report usage unless told not to, and some write while doing so:
 - onnxruntime (layout models, OCR, the ONNX text embedder) creates ~/.cache/Microsoft/DeveloperTools/.onnxruntime
-  with a device id and an event database on import; only ORT_DISABLE_TELEMETRY, read at import, prevents it
+  with a device id and an event database on import (and a session id in $TMPDIR/.ses); only
+  ORT_DISABLE_TELEMETRY, read at import, prevents it
   (`onnxruntime.disable_telemetry_events()` comes too late: the files are written by then);
 - chromadb sends anonymised events through posthog unless ANONYMIZED_TELEMETRY is false (its client Settings
   say so too, see retrieval.chroma_store);
