@@ -74,7 +74,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise ValueError("give the files or folders to ingest (or --rebuild to rebuild the store from its catalog)")
     library = _library(args)
     run = library.rebuild if args.rebuild else library.add
-    report = run(args.paths, sync=args.sync, on_file=on_file, workers=args.workers)
+    report = run(args.paths, sync=args.sync, on_file=on_file, workers=args.workers, follow_links=args.follow_links)
     bar.close()
     if args.json:
         _print_json(report.to_contract())
@@ -280,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "dropped), then ingest PATHS if given")
     p.add_argument("--workers", type=_positive_int, default=1,
                    help="parse in N processes (documents and page ranges in parallel; default 1)")
+    p.add_argument("--follow-links", action="store_true",
+                   help="also follow links that lead out of the folders given (skipped and reported otherwise)")
     p.set_defaults(run=cmd_ingest)
 
     p = sub.add_parser("search", parents=[common], help="find evidence for a query")

@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterable
-
-from docparse.registry import supported_extensions
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -69,33 +66,3 @@ class IngestTally:
                             tuple(self.failed), tuple(self.skipped), self.elements, self.pages, seconds,
                             renamed=tuple(self.renamed), repaired=tuple(self.repaired))
 
-
-def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileFailure]]:
-    """Files to ingest from files and folders (folders recursively, supported types only, sorted), plus the
-    files skipped as unsupported. A path that does not exist is reported as skipped with that reason."""
-    supported = set(supported_extensions())
-    files: list[Path] = []
-    skipped: list[FileFailure] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if any(part.startswith(".") for part in child.relative_to(path).parts):
-                    continue  # hidden files and folders (.git, .DS_Store, a store inside the folder)
-                if child.suffix.lower() in supported:
-                    files.append(child)
-                else:
-                    skipped.append(FileFailure(child.name, f"{child.name}: unsupported file type "
-                                                           f"{child.suffix.lower() or '(none)'!r}"))
-        elif path.is_file():
-            if path.suffix.lower() in supported:
-                files.append(path)
-            else:
-                skipped.append(FileFailure(path.name, f"{path.name}: unsupported file type "
-                                                      f"{path.suffix.lower() or '(none)'!r}; supported: "
-                                                      f"{', '.join(sorted(supported))}"))
-        else:
-            skipped.append(FileFailure(path.name, f"{raw}: no such file or folder"))
-    # The same file named twice (a folder and a file inside it) is ingested once.
-    unique = list(dict.fromkeys(p.resolve() for p in files))
-    return unique, skipped

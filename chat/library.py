@@ -23,7 +23,8 @@ from typing import Callable, Iterable, Sequence
 
 from chat.answer import Answer
 from chat.attachments import validate_images
-from chat.ingest_report import IngestReport, IngestTally, expand_paths
+from chat.file_discovery import expand_paths
+from chat.ingest_report import IngestReport, IngestTally
 from chat.ingest_run import IngestRun
 from docparse.base import ParseOptions
 from docparse.registry import ParsedDocument, parse_document
@@ -164,19 +165,22 @@ class Library:
         return parse_document(path, self.parse_options())
 
     def add(self, paths: Iterable[str | Path], sync: bool = False,
-            on_file: Callable[[str, int, int, int], None] | None = None, workers: int = 1) -> IngestReport:
+            on_file: Callable[[str, int, int, int], None] | None = None, workers: int = 1,
+            follow_links: bool = False) -> IngestReport:
         """Ingest files and folders. Unchanged files are skipped, changed files replace their old version, a
         renamed or moved file keeps its stored document under its new name (`renamed`), an identical copy is one
         more source of the stored document (`added`, nothing embedded again), and each bad file lands in `failed`
         with a one-line reason while the rest go on. With `sync`, paths under the given ones whose files are gone
         are removed (`removed`); a document goes only when no path holds its bytes any more.
-        `on_file(source, pages, done, total)` is called as each file ends (for progress bars). `workers` > 1 parses in that many processes
-        (docparse.parallel); embedding and storing stay in this process, one document at a time."""
+        `on_file(source, pages, done, total)` is called as each file ends (for progress bars). `workers` > 1
+        parses in that many processes (docparse.parallel); embedding and storing stay in this process, one
+        document at a time. Links inside a folder that lead out of it are skipped (and reported) unless
+        `follow_links` (chat.file_discovery)."""
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         started = time.monotonic()
         paths = list(paths)  # read twice: expanded here, and as the roots that sync removes under
-        files, skipped = expand_paths(paths)
+        files, skipped = expand_paths(paths, follow_links=follow_links)
         tally = IngestTally(skipped=list(skipped))
         index = self._open_index()
         self._start_loading_images(index)

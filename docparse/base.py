@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Protocol, runtime_checkable
@@ -66,6 +67,16 @@ class DocumentInfo:
     decorative_images: frozenset[int] = frozenset()
     # Keys of lines repeated in the top/bottom band of many pages: running heads and footers (docparse.running_lines)
     running_lines: frozenset[str] = frozenset()
+    # Keys of lines found in the top/bottom band of at least two sampled pages: the only margin lines that may
+    # leave the body as page furniture (docparse.running_lines.FurnitureCheck)
+    margin_lines: frozenset[str] = frozenset()
+
+
+def stored_path(path: str | Path) -> str:
+    """The absolute path a document is known by: its folder with links resolved, and its own file name. A link
+    to a file keeps its own name (resolving it whole would store the document under the target's name)."""
+    absolute = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    return os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
 
 
 def file_doc_id(path: Path) -> str:

@@ -30,3 +30,10 @@ class DocumentTooLargeError(ParseError):
     """The document exceeds a configured limit (pages, pixels, bytes)."""
 
     reason = "too large"
+
+
+class NoContentError(ParseError):
+    """The document is readable but no text, table or picture came out of it; the message says why, where it
+    can (a decompression bomb skipped, a content stream MuPDF could not read, blank pages)."""
+
+    reason = "no content"

@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from docparse.base import DocumentInfo, ParseOptions, file_doc_id
+from docparse.base import DocumentInfo, ParseOptions, file_doc_id, stored_path
 from docparse.chunking import TextBlock, chunk_blocks, token_counter
 from docparse.element import Element, ElementKind, Provenance, element_id, round_bbox
 from docparse.errors import CorruptDocumentError, DocumentTooLargeError
@@ -103,7 +103,7 @@ class ImageParser:
                                             f"{min(MAX_FRAMES, options.max_pages)}")
             _decode(image, options.max_image_pixels, path.name)  # truncated data fails here, not mid-ingest
             fmt = (image.format or path.suffix.lstrip(".")).lower()
-        return DocumentInfo(doc_id=file_doc_id(path), source=path.name, path=str(path.resolve()), pages=frames,
+        return DocumentInfo(doc_id=file_doc_id(path), source=path.name, path=stored_path(path), pages=frames,
                             format=fmt)
 
     def elements(self, info: DocumentInfo, options: ParseOptions) -> Iterator[Element]:

@@ -242,6 +242,7 @@ def parse_in_workers(paths: Sequence[str | Path], options: ParseOptions | None =
     `run_job`: the function a worker runs per job, importable by name (tests replace it to kill a worker).
     `on_idle`: called once, from another thread, when the workers have parsed everything (results may still be
     unread): the consumer may then take the cores the workers held."""
+    from docparse.empty_parse import require_elements
     from docparse.pdf_parser import _Sections
     from docparse.registry import get_parser, parser_name_for
 
@@ -280,7 +281,7 @@ def parse_in_workers(paths: Sequence[str | Path], options: ParseOptions | None =
                     else:
                         yield from _replay_sections(pairs, sections)
 
-            elements = stream()
+            elements = require_elements(info, options, stream())
             yield ParsedStream(path, info, elements)
             elements.close()
             while pending:  # the consumer stopped early or the stream raised: drop the rest of this document

@@ -18,23 +18,27 @@ from typing import Iterator
 
 import pymupdf
 
-from docparse.base import DocumentInfo, ParseOptions, file_doc_id
+from docparse.base import DocumentInfo, ParseOptions, file_doc_id, stored_path
 from docparse.captions import is_caption, link_captions
 from docparse.chunking import TextBlock, chunk_blocks, token_counter
 from docparse.element import BBox, Element, ElementKind, Provenance, element_id, round_bbox
-from docparse.errors import CorruptDocumentError, DocumentTooLargeError, EncryptedDocumentError
+from docparse.errors import DocumentTooLargeError
 from docparse.fast_page import fast_boxes
 from docparse.headings import dominant_size, is_heading_text
 from docparse.page_box import PageBox
 from docparse.page_image import page_image_file, render_page_image
+from docparse.page_scale import boxes_within_budget
 from docparse.page_router import PageScan, route_page, scan_page
 from docparse.scanned_page import FigureOcr, ocr_page_boxes
 from docparse.span_text import join_lines, line_text
 from docparse.split_words import WordRepair, page_repairs
 from docparse.table_grid import dense_grid, grid_to_markdown
 from docparse.layout_model import use_layout_features
+from docparse.pdf_empty import start_content_check, warn_content_errors
+from docparse.pdf_open import open_pdf
 from docparse.pdf_limits import oversized_content
-from docparse.running_lines import RUNNING_BAND, is_running, running_lines
+from docparse.running_lines import (RUNNING_BAND, FurnitureCheck, document_line_keys, is_running,
+                                    restore_unrepeated)
 from docparse.decorative import decorative_image_xrefs, decorative_rects, is_decorative
 from docparse.table_continuation import TableRun, header_row_count, repeats_header
 from docparse.table_repair import horizontal_rules
@@ -57,47 +61,6 @@ def _write_page_image(page: "pymupdf.Page", folder: Path, pageno: int, source: s
         render_page_image(page, target)
     except Exception as err:
         logger.warning("%s page %d: page image not written (%s: %s)", source, pageno, type(err).__name__, err)
-
-
-def _open(path: Path, password: str | None) -> "pymupdf.Document":
-    """Open and authenticate a PDF, raising the parse errors this module promises."""
-    name = path.name
-    if not path.is_file():
-        raise CorruptDocumentError(f"{name}: file not found")
-    if path.stat().st_size == 0:
-        raise CorruptDocumentError(f"{name}: empty file")
-    try:
-        doc = pymupdf.open(path, filetype="pdf")
-    except Exception as err:  # MuPDF raises FileDataError / RuntimeError for non-PDF bytes
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise CorruptDocumentError(f"{name}: not a readable PDF ({reason})") from None
-    if doc.needs_pass:
-        if not password:
-            doc.close()
-            raise EncryptedDocumentError(f"{name}: encrypted PDF; a password is required (ParseOptions.password)")
-        if not doc.authenticate(password):
-            doc.close()
-            raise EncryptedDocumentError(f"{name}: encrypted PDF; the given password is wrong")
-    if doc.is_repaired:
-        # MuPDF rebuilds broken cross-reference tables; a file that also lacks its end marker was cut short and
-        # the rebuilt document is missing objects, so it is refused rather than half-parsed.
-        with open(path, "rb") as handle:
-            handle.seek(max(0, path.stat().st_size - 2048))
-            tail = handle.read()
-        if b"%%EOF" not in tail:
-            doc.close()
-            raise CorruptDocumentError(f"{name}: truncated PDF (no end-of-file marker)")
-        logger.info("%s: damaged cross-reference table repaired by MuPDF", name)
-    try:
-        pages = doc.page_count
-    except Exception as err:  # a page tree whose /Count disagrees with its kids ("claims 100,000 pages")
-        doc.close()
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise CorruptDocumentError(f"{name}: damaged page tree ({reason})") from None
-    if pages == 0:
-        doc.close()
-        raise CorruptDocumentError(f"{name}: PDF has no pages")
-    return doc
 
 
 def _line_text(lines: list[dict]) -> str:
@@ -354,7 +317,7 @@ class PyMuPDFParser:
     def open(self, path: Path, options: ParseOptions) -> DocumentInfo:
         """Validate the file: readable, decryptable, within `options.max_pages`."""
         path = Path(path)
-        doc = _open(path, options.password)
+        doc = open_pdf(path, options.password)
         try:
             pages = doc.page_count
             if pages > options.max_pages:
@@ -366,24 +329,26 @@ class PyMuPDFParser:
                 logger.warning("%s: could not look for repeated images (%s: %s)", path.name, type(err).__name__, err)
                 decorative = frozenset()
             try:
-                running = running_lines(doc)
+                running, margin = document_line_keys(doc)
             except Exception as err:  # a page that cannot be read only costs the filter
                 logger.warning("%s: could not look for running heads (%s: %s)", path.name, type(err).__name__, err)
-                running = frozenset()
+                running, margin = frozenset(), frozenset()
         finally:
             doc.close()
-        return DocumentInfo(doc_id=file_doc_id(path), source=path.name, path=str(path.resolve()), pages=pages,
-                            format="pdf", decorative_images=decorative, running_lines=running)
+        return DocumentInfo(doc_id=file_doc_id(path), source=path.name, path=stored_path(path), pages=pages,
+                            format="pdf", decorative_images=decorative, running_lines=running,
+                            margin_lines=margin)
 
     def elements(self, info: DocumentInfo, options: ParseOptions) -> Iterator[Element]:
         """Headings, text chunks, tables and figures, page by page in reading order."""
         use_layout_features(options.layout_features)
-        doc = _open(Path(info.path), options.password)
+        doc = open_pdf(Path(info.path), options.password)
         sections = _Sections()
         count = token_counter(options.tokenizer)
         try:
+            furniture = FurnitureCheck(doc, info.margin_lines)
             for pno in range(doc.page_count):
-                yield from self.page_elements(doc, pno, info, options, sections, count)
+                yield from self.page_elements(doc, pno, info, options, sections, count, furniture)
         finally:
             doc.close()
 
@@ -392,23 +357,26 @@ class PyMuPDFParser:
         """Elements of pages [start, stop) (0-based), each with its heading font size when it is a title, so that
         a caller joining ranges can rebuild heading paths across them (docparse.parallel)."""
         use_layout_features(options.layout_features)
-        doc = _open(Path(info.path), options.password)
+        doc = open_pdf(Path(info.path), options.password)
         sections = _Sections()
         count = token_counter(options.tokenizer)
         try:
+            furniture = FurnitureCheck(doc, info.margin_lines)
             for pno in range(start, min(stop, doc.page_count)):
-                for element in self.page_elements(doc, pno, info, options, sections, count):
+                for element in self.page_elements(doc, pno, info, options, sections, count, furniture):
                     yield element, (sections.stack[-1][1] if element.kind is ElementKind.TITLE else None)
         finally:
             doc.close()
 
     def page_elements(self, doc: "pymupdf.Document", pno: int, info: DocumentInfo, options: ParseOptions,
-                      sections: "_Sections", count) -> Iterator[Element]:
-        """The elements of one page (0-based `pno`), advancing the running heading path `sections`."""
+                      sections: "_Sections", count, furniture: FurnitureCheck | None = None) -> Iterator[Element]:
+        """The elements of one page (0-based `pno`), advancing the running heading path `sections`; margin lines
+        that do not repeat stay body text (`furniture`; None: a check on this page's document alone)."""
         oversized = oversized_content(doc, pno)
         if oversized:
             logger.warning("%s page %d: skipped, %s", info.source, pno + 1, oversized)
             return
+        start_content_check()
         if options.page_images_dir is not None:
             _write_page_image(doc[pno], Path(options.page_images_dir) / info.doc_id, pno + 1, info.source)
         scan = None
@@ -416,20 +384,22 @@ class PyMuPDFParser:
             scan = scan_page(doc[pno])
         except Exception as err:  # the layout path below does its own extraction
             logger.warning("%s page %d: page scan failed (%s: %s)", info.source, pno + 1, type(err).__name__, err)
+        warn_content_errors(info.source, pno)
         # Image-only / scanned pages are read by OCR (None: the page has a usable text layer, or OCR is off).
         boxes = ocr_page_boxes(doc[pno], scan, info.source, options) if scan is not None else None
         repair = WordRepair({})
         if boxes is None:
-            boxes = self._page_boxes(doc, pno, info, scan)
+            boxes = self._page_boxes(doc, pno, info, scan, options.max_image_pixels)
             if boxes is not None and scan is not None:
                 repair = _split_word_repair(doc[pno], scan, boxes, info.source)
         if boxes is None:
             return
+        boxes = restore_unrepeated(boxes, furniture or FurnitureCheck(doc, info.margin_lines), pno)
         yield from self._page_elements(doc[pno], pno + 1, boxes, info, options, sections, count,
                                        scan.drawings if scan else None, repair)
 
-    def _page_boxes(self, doc: "pymupdf.Document", pno: int, info: DocumentInfo,
-                    scan: PageScan | None) -> list[PageBox] | None:
+    def _page_boxes(self, doc: "pymupdf.Document", pno: int, info: DocumentInfo, scan: PageScan | None,
+                    max_pixels: int = 10_000_000) -> list[PageBox] | None:
         if scan is not None:
             page = doc[pno]
             decision = route_page(page, scan)
@@ -442,7 +412,7 @@ class PyMuPDFParser:
                     logger.warning("%s page %d: fast path failed (%s: %s); using layout analysis",
                                    info.source, pno + 1, type(err).__name__, err)
         try:
-            return _boxes_from_layout(doc, pno)
+            return boxes_within_budget(_boxes_from_layout, doc, pno, max_pixels)
         except Exception as err:
             logger.warning("%s page %d: layout analysis failed (%s: %s); using plain text extraction",
                            info.source, pno + 1, type(err).__name__, err)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 from docparse.base import DocumentInfo, DocumentParser, ParseOptions
+from docparse.empty_parse import require_elements
 from docparse.element import Element
 from docparse.errors import UnsupportedFormatError
 
@@ -76,15 +77,18 @@ class ParsedDocument:
 
 
 def open_document(path: str | Path, options: ParseOptions | None = None) -> tuple[DocumentInfo, Iterator[Element]]:
-    """Validate a file and return its info plus a lazy stream of its elements."""
+    """Validate a file and return its info plus a lazy stream of its elements; a stream that ends empty raises
+    `NoContentError` (docparse.empty_parse)."""
     options = options or ParseOptions()
     path = Path(path)
     parser = parser_for(path)
     info = parser.open(path, options)
-    return info, parser.elements(info, options)
+    return info, require_elements(info, options, parser.elements(info, options))
 
 
 def parse_document(path: str | Path, options: ParseOptions | None = None) -> ParsedDocument:
-    """Parse a whole file into memory."""
-    info, stream = open_document(path, options)
-    return ParsedDocument(info=info, elements=tuple(stream))
+    """Parse a whole file into memory (an empty result is returned as it is: the caller sees it)."""
+    options = options or ParseOptions()
+    parser = parser_for(Path(path))
+    info = parser.open(Path(path), options)
+    return ParsedDocument(info=info, elements=tuple(parser.elements(info, options)))

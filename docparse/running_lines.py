@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Sequence
 if TYPE_CHECKING:
     import pymupdf
 
+    from docparse.page_box import PageBox
+
 RUNNING_BAND = 0.12  # share of the page height, top and bottom, where a repeated line is page furniture
 SAMPLE_PAGES = 16
 MIN_PAGES = 3
@@ -42,35 +44,52 @@ def in_running_band(bbox: Sequence[float], height: float) -> bool:
     return bbox[3] <= RUNNING_BAND * height or bbox[1] >= (1 - RUNNING_BAND) * height
 
 
-def running_lines(doc: "pymupdf.Document") -> frozenset[str]:
-    """The line keys (see line_key) of the document's running heads and footers; empty for short documents."""
+def _band_and_short_keys(page: "pymupdf.Page") -> tuple[set[str], set[str]]:
+    """The keys of a page's lines in the top or bottom RUNNING_BAND, and of its short lines anywhere."""
+    height = page.rect.height
+    band_keys, short_keys = set(), set()
+    for block in page.get_text("dict", flags=0)["blocks"]:
+        for line in block.get("lines", ()):
+            text = "".join(span["text"] for span in line["spans"])
+            if not text.strip():
+                continue
+            if in_running_band(line["bbox"], height):
+                band_keys.add(line_key(text))
+            if _LETTER.search(text) and len(text.split()) <= SHORT_WORDS:
+                short_keys.add(line_key(text))
+    return band_keys, short_keys
+
+
+def document_line_keys(doc: "pymupdf.Document") -> tuple[frozenset[str], frozenset[str]]:
+    """From one sample of up to SAMPLE_PAGES pages: the keys of the running heads and footers (see
+    running_lines), and the keys of every line found in the page bands of at least two sampled pages (a page
+    header or footer that repeats; see FurnitureCheck)."""
     count = doc.page_count
-    if count < MIN_PAGES:
-        return frozenset()
+    if count < 2:
+        return frozenset(), frozenset()
     step = max(1, count // SAMPLE_PAGES)
     sample = list(range(0, count, step))[:SAMPLE_PAGES]
     in_band: Counter[str] = Counter()
     anywhere: Counter[str] = Counter()
     for pno in sample:
-        page = doc[pno]
-        height = page.rect.height
-        band_keys, short_keys = set(), set()
-        for block in page.get_text("dict", flags=0)["blocks"]:
-            for line in block.get("lines", ()):
-                text = "".join(span["text"] for span in line["spans"])
-                if not _LETTER.search(text):  # a bare page number is furniture by the page rules already
-                    continue
-                if in_running_band(line["bbox"], height):
-                    band_keys.add(line_key(text))
-                if len(text.split()) <= SHORT_WORDS:
-                    short_keys.add(line_key(text))
+        band_keys, short_keys = _band_and_short_keys(doc[pno])
         in_band.update(band_keys)
         anywhere.update(short_keys)
+    repeated = frozenset(key for key, pages in in_band.items() if pages >= 2)
+    if count < MIN_PAGES:
+        return frozenset(), repeated
     band_needed = max(MIN_PAGES, MIN_SHARE * len(sample))
     anywhere_needed = max(MIN_PAGES, ANYWHERE_SHARE * len(sample))
-    return frozenset([key for key, pages in in_band.items() if pages >= band_needed]
-                     + [key for key, pages in anywhere.items()
-                          if pages >= anywhere_needed and len(key) >= MIN_ANYWHERE_CHARS])
+    # a bare page number is furniture by the page rules already
+    running = frozenset([key for key, pages in in_band.items() if pages >= band_needed and _LETTER.search(key)]
+                        + [key for key, pages in anywhere.items()
+                           if pages >= anywhere_needed and len(key) >= MIN_ANYWHERE_CHARS])
+    return running, repeated
+
+
+def running_lines(doc: "pymupdf.Document") -> frozenset[str]:
+    """The line keys (see line_key) of the document's running heads and footers; empty for short documents."""
+    return document_line_keys(doc)[0]
 
 
 def _made_of(key: str, keys: frozenset[str]) -> bool:
@@ -93,3 +112,57 @@ def is_running(text: str, bbox: Sequence[float], height: float, keys: frozenset[
     if not key.strip("#"):  # a bare number is not known to be running from this alone
         return False
     return key in keys or _made_of(key, keys)
+
+
+class FurnitureCheck:
+    """Whether a line that a page rule or the layout model took for a page header or footer repeats on another
+    page of the document. Only a repeated line may leave the body as furniture: the top line of a one-page
+    document, or a heading set in a page's margin once, is the only copy of its text.
+
+    A line repeats when its key is one of the document sample's repeated band lines, or lies in the band of a
+    page up to NEIGHBOURS pages away (read on demand, once per page: a chapter's running head repeats on the
+    pages near it even when the sample met it once)."""
+
+    NEIGHBOURS = 2
+
+    def __init__(self, doc: "pymupdf.Document", repeated: frozenset[str]):
+        self.doc = doc
+        self.repeated = repeated
+        self._bands: dict[int, set[str]] = {}
+
+    def _band(self, pno: int) -> set[str]:
+        if pno not in self._bands:
+            try:
+                self._bands[pno] = _band_and_short_keys(self.doc[pno])[0]
+            except Exception:  # an unreadable neighbour only costs the comparison
+                self._bands[pno] = set()
+        return self._bands[pno]
+
+    def repeats(self, text: str, pno: int) -> bool:
+        """True when `text`, found in the margin of page `pno` (0-based), is made of lines that repeat."""
+        key = line_key(text)
+        if not key:
+            return False
+        if key in self.repeated or _made_of(key, self.repeated):
+            return True
+        near = [p for d in range(1, self.NEIGHBOURS + 1) for p in (pno - d, pno + d) if 0 <= p < len(self.doc)]
+        return any(key in band or _made_of(key, frozenset(band)) for band in map(self._band, near))
+
+
+def restore_unrepeated(boxes: list["PageBox"], check: FurnitureCheck | None, pno: int) -> list["PageBox"]:
+    """`boxes` with each furniture box whose text does not repeat (FurnitureCheck) turned back into body text:
+    a header's text first, a footer's last, the rest in their order."""
+    if check is None or not any(b.kind == "furniture" for b in boxes):
+        return boxes
+    from docparse.page_box import PageBox
+
+    heads, body, feet = [], [], []
+    for box in boxes:
+        if box.kind != "furniture" or check.repeats(box.text, pno):
+            body.append(box)
+        else:
+            restored = PageBox("text", box.bbox, box.text, meta={"class": "margin"})
+            (heads if box.meta.get("place") == "header" else feet).append(restored)
+    heads.sort(key=lambda b: (b.bbox[1], b.bbox[0]))
+    feet.sort(key=lambda b: (b.bbox[1], b.bbox[0]))
+    return heads + body + feet

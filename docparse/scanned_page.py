@@ -103,8 +103,9 @@ def _render_gray(page: "pymupdf.Page", clip=None, dpi: int = OCR_DPI, max_pixels
     inches = (rect.width / 72) * (rect.height / 72)
     if inches <= 0:
         return None, dpi
-    dpi = max(36, min(dpi, int(math.sqrt(max_pixels / inches))))
-    pix = page.get_pixmap(dpi=dpi, clip=rect, colorspace=pymupdf.csGRAY, alpha=False)
+    dpi = min(dpi, math.sqrt(max_pixels / inches))  # a page of any size stays within the budget
+    zoom = dpi / 72.0
+    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=rect, colorspace=pymupdf.csGRAY, alpha=False)
     return Image.frombytes("L", (pix.width, pix.height), pix.samples), dpi
 
 

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from docparse.base import DocumentInfo, ParseOptions, file_doc_id
+from docparse.base import DocumentInfo, ParseOptions, file_doc_id, stored_path
 from docparse.chunking import TextBlock, chunk_blocks, token_counter
 from docparse.element import Element, ElementKind, Provenance, element_id
 from docparse.errors import CorruptDocumentError
@@ -26,7 +26,7 @@ class PlainTextParser:
         """Check the file is non-empty UTF-8 text; it counts as one page."""
         path = Path(path)
         self._read(path)
-        return DocumentInfo(doc_id=file_doc_id(path), source=path.name, path=str(path.resolve()), pages=1,
+        return DocumentInfo(doc_id=file_doc_id(path), source=path.name, path=stored_path(path), pages=1,
                             format="markdown" if path.suffix.lower() in (".md", ".markdown") else "text")
 
     @staticmethod

@@ -17,10 +17,11 @@ import zipfile
 from pathlib import Path
 from typing import Any, Iterator
 
-from docparse.base import DocumentInfo, ParseOptions, file_doc_id
+from docparse.base import DocumentInfo, ParseOptions, file_doc_id, stored_path
 from docparse.element import Element
-from docparse.errors import (CorruptDocumentError, DocumentTooLargeError, EncryptedDocumentError, ParseError,
-                             UnsupportedFormatError)
+from docparse.errors import (CorruptDocumentError, DocumentTooLargeError, EncryptedDocumentError, NoContentError,
+                             ParseError, UnsupportedFormatError)
+from docparse.ooxml_entities import without_entities
 from docparse.unstructured_elements import RULES, ElementMapper
 
 logger = logging.getLogger(__name__)
@@ -34,12 +35,6 @@ MAX_UNZIPPED_BYTES = 2 << 30  # an office file inflating past 2 GiB is refused (
 _SLIDE_PART = re.compile(r"^ppt/slides/slide\d+\.xml$")
 _DOCX_PAGES = re.compile(rb"<(?:\w+:)?Pages>\s*(\d+)\s*<")
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]*)\"")
-
-
-class NoContentError(ParseError):
-    """The document is readable but holds no text, tables or pictures."""
-
-    reason = "no content"
 
 
 def _ole_reason(path: Path, kind: str) -> ParseError:
@@ -187,7 +182,7 @@ class UnstructuredParser:
                 pages, _ = _count_pages(package, kind)
         if pages > options.max_pages:
             raise DocumentTooLargeError(f"{path.name}: {pages} pages exceeds the limit max_pages={options.max_pages}")
-        return DocumentInfo(doc_id=file_doc_id(path), source=path.name, path=str(path.resolve()), pages=pages,
+        return DocumentInfo(doc_id=file_doc_id(path), source=path.name, path=stored_path(path), pages=pages,
                             format=kind)
 
     @staticmethod
@@ -236,6 +231,7 @@ class UnstructuredParser:
                 data = self._package_bytes(path, kind, options, head)
                 with _check_package(path, data, kind) as package:
                     _, sheet_names = _count_pages(package, kind)
+                    data = without_entities(package) or data  # text after an entity reference is kept
                 target: dict[str, Any] = ({"file": io.BytesIO(data), "metadata_filename": info.source}
                                           if data is not None else {"filename": str(path)})
                 raw = self._run(kind, target)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+import docparse  # noqa: F401  (importing docparse turns the dependencies' telemetry off first)
+
 if TYPE_CHECKING:  # pragma: no cover
     from retrieval.catalog import DocumentRecord
     from retrieval.errors import (StoreDamagedError, StoreError, StoreFullError, StoreLockedError,

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from docparse.base import DocumentInfo
+from docparse.base import DocumentInfo, stored_path
 from docparse.element import Element, ElementKind
 from retrieval.catalog import Catalog, DocumentRecord
 from retrieval.chroma_store import ChromaStore
@@ -56,7 +56,7 @@ ASSETS_DIR = "assets"
 
 
 def _absolute(path: str | Path) -> str:
-    return str(Path(path).expanduser().resolve())
+    return stored_path(path)
 
 
 _FEW_QUERIES = 8  # up to this many queries are embedded on one torch thread (see _one_torch_thread)

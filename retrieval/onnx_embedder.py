@@ -423,6 +423,7 @@ def _session(path: Path, threads: int | None = None) -> Any:
     """An ONNX Runtime CPU session for the graph at `path` on `threads` intra-op threads (None: one per core)."""
     import onnxruntime as ort
 
+    ort.disable_telemetry_events()  # events off too, where ORT_DISABLE_TELEMETRY came late (docparse.telemetry)
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads or 0
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from docparse.base import stored_path
 from retrieval.catalog import DocumentRecord, SourceChange
 from retrieval.crash_points import crash_point
 from retrieval.errors import StoreError
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def _absolute(path: str | Path) -> str:
-    return str(Path(path).expanduser().resolve())
+    return stored_path(path)  # a link keeps its own name, as in LibraryIndex
 
 
 def contents_left_unheld(records: Iterable[DocumentRecord], paths: Sequence[str]) -> bool:

@@ -102,6 +102,14 @@ def test_bad_files(tmp_path, name, error, words):
     assert name in str(caught.value) and words in str(caught.value)
 
 
+def test_a_picture_named_pdf_is_refused_not_read_as_a_blank_page(tmp_path):
+    from tests.pdf_builders import _png
+
+    (tmp_path / "photo.pdf").write_bytes(_png())  # MuPDF would open it as a one-page picture "document"
+    with pytest.raises(CorruptDocumentError, match="^photo.pdf: not a readable PDF .no %PDF- header"):
+        parse_document(tmp_path / "photo.pdf")
+
+
 def test_password(tmp_path):
     files = make_bad_files(tmp_path)
     with pytest.raises(EncryptedDocumentError, match="wrong"):

@@ -92,7 +92,7 @@ def test_a_failing_sample_costs_the_filter_not_the_document(tmp_path: Path, monk
     def broken(doc):
         raise RuntimeError("page tree unreadable")
 
-    monkeypatch.setattr(pdf_parser, "running_lines", broken)
+    monkeypatch.setattr(pdf_parser, "document_line_keys", broken)
     with caplog.at_level(logging.WARNING, logger="docparse.pdf_parser"):
         parsed = parse_document(_filing_pdf(tmp_path / "filing.pdf"), ParseOptions(ocr="off"))
         elements = list(parsed.elements)
