@@ -74,6 +74,9 @@ class LibraryConfig:
     # (docparse.ocr.OCR_CHOICES); ocr_languages: Tesseract codes ("eng+kor").
     ocr: str = "auto"
     ocr_languages: str = "eng+kor"
+    # Table/figure crops and attached images sent to the answer model; None = $DOCRAG_SEND_IMAGES, else on.
+    # Off for text-only models (chat.image_input).
+    send_images: bool | None = None
 
     @property
     def llm_spec(self) -> str:
@@ -144,8 +147,11 @@ class Library:
         """The answer backend chosen by `config.llm_spec`."""
         if self._backend is None:
             from chat.backends import make_backend
+            from chat.image_input import send_images_setting
+            generator = self.config.llm_spec.partition(":")[0].strip().lower() != "extractive"
+            text_only = {"max_images": 0} if generator and not send_images_setting(self.config.send_images) else {}
             self._backend = make_backend(self.config.llm_spec, base_url=self.config.base_url,
-                                         api_key=self.config.api_key)
+                                         api_key=self.config.api_key, **text_only)
         return self._backend
 
     def parse_options(self) -> ParseOptions:
@@ -346,8 +352,8 @@ class Library:
             on_token(piece)  # type: ignore[misc]
 
         try:
-            return backend.answer(question, hits, history=history, images=images,
-                                  on_token=relay if on_token else None)
+            return self._finish(backend.answer(question, hits, history=history, images=self._model_images(images),
+                                               on_token=relay if on_token else None))
         except Exception as err:
             from chat.backends import BackendError
             # Once the model's words are on the user's screen, an extractive answer after them would read as its
@@ -356,7 +362,7 @@ class Library:
                 raise
             log.warning("%s; answering extractively", err)
             answer = self._extractive().answer(question, hits, history=history, images=images, on_token=on_token)
-            return replace(answer, note=f"{err}; answered extractively instead")
+            return self._finish(replace(answer, note=f"{err}; answered extractively instead"))
 
     def chat(self, k: int | None = None, sources: Sequence[str] | None = None):
         """A `chat.session.ChatSession`: `.ask(question, images=None, stream=False)` answers with the earlier
@@ -377,15 +383,29 @@ class Library:
             return hits
         return merge_hit_lists([hits, *by_image], k)
 
+    def _model_images(self, images: Sequence[str]) -> Sequence[str]:
+        """Attached images go to the model unless send_images is off (they are still searched by look)."""
+        from chat.image_input import send_images_setting
+        return images if send_images_setting(self.config.send_images) else ()
+
+    def _finish(self, answer: Answer) -> Answer:
+        """Cell/row/sentence boxes on an extractive answer's citations; for a model's answer, whether it says
+        the documents do not answer (chat.abstention)."""
+        if answer.mode != "extractive":
+            from chat.abstention import model_abstained
+            return replace(answer, answerable=not model_abstained(answer.text, len(answer.citations)))
+        from chat.span_boxes import locate_spans
+        return locate_spans(answer, self._document_path)
+
+    def _document_path(self, doc_id: str) -> str | None:
+        record = self.index.catalog.document_by_id(doc_id)
+        return record.path if record else None
+
     def show(self, answer: Answer, out_dir: str | Path | None = None) -> list[Path]:
         """Write the cited pages as PNGs with the cited boxes outlined (default folder: `<store>/shown`)."""
         from chat.highlight import highlight_citations
 
-        def document_path(doc_id: str) -> str | None:
-            record = self.index.catalog.document_by_id(doc_id)
-            return record.path if record else None
-
-        return highlight_citations(answer.citations, document_path,
+        return highlight_citations(answer.citations, self._document_path,
                                    Path(out_dir) if out_dir else self.config.root / "shown")
 
     def _backend_or_fallback(self):

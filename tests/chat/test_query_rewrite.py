@@ -21,7 +21,9 @@ def test_standalone_questions_are_not_follow_ups(question):
 
 def test_rule_carries_the_subject_and_replaces_the_year():
     assert rewrite_query("and in 2021?", HISTORY) == "total net sales and in 2021?"
-    assert rewrite_query("the year before?", HISTORY) == "total net sales 2022 the year before?"
+    # a relative year moves the carried year instead of adding words that match nothing
+    assert rewrite_query("the year before?", HISTORY) == "total net sales 2021"
+    assert rewrite_query("and the following year?", HISTORY) == "total net sales 2023"
     # a chain of follow-ups keeps the original subject
     chain = HISTORY + [("and in 2021?", "81,434 [S2].")]
     assert rewrite_query("what about services?", chain) == "total net sales 2021 what about services?"
@@ -31,6 +33,7 @@ def test_rule_in_korean():
     history = [("2023년 매출은 얼마인가요?", "4,812입니다 [S1].")]
     assert rewrite_query("그럼 2022년은?", history) == "매출은 얼마인가요 그럼 2022년은?"
     assert rewrite_query("그리고 영업이익은?", history).startswith("2023년 매출은")
+    assert rewrite_query("그럼 전년은?", history) == "2022년 매출은 얼마인가요"
 
 
 def test_no_history_means_no_rewrite():

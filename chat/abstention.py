@@ -1,0 +1,64 @@
+"""Saying "Not found in the documents" when the evidence does not support an answer.
+
+Extractive answers abstain when their best candidate holds less than `SUPPORT_THRESHOLD` of the question's term
+weight (chat.answer_terms.coverage: numbers weigh 3, words 1); the threshold is calibrated on the dev split by
+bench/abstention.py (see bench/results/answers.md). A generator's answer counts as an abstention when it says it
+found nothing (the system prompt asks for the words "not found in the documents") and cites nothing, or opens
+with those words.
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+NOT_FOUND = "Not found in the documents."
+# Calibrated on the dev split (bench/abstention.py): the highest threshold whose false abstention on answerable
+# questions stays at or under 10%.
+SUPPORT_THRESHOLD = 0.5
+_MAX_NEAREST_CHARS = 240
+
+_MODEL_NOT_FOUND = re.compile(
+    r"not\s+(?:be\s+)?found\s+in\s+the\s+(?:provided\s+|given\s+)?(?:documents?|evidence)"
+    r"|(?:documents?|evidence)\s+(?:provided\s+)?(?:do(?:es)?\s+not|don't|doesn't)\s+"
+    r"(?:contain|mention|include|provide|say|state|specify)"
+    r"|문서에서\s*찾을\s*수\s*없|문서에\s*(?:없|나와\s*있지\s*않)", re.IGNORECASE)
+
+
+def supported(support: float, threshold: float = SUPPORT_THRESHOLD) -> bool:
+    """Whether a candidate holding `support` of the question's weight is enough to answer."""
+    return support >= threshold
+
+
+def model_abstained(text: str, cited: int) -> bool:
+    """Whether a generator's answer says the documents do not answer: the not-found wording with no citation,
+    or as its opening sentence."""
+    match = _MODEL_NOT_FOUND.search(text or "")
+    if match is None:
+        return False
+    return cited == 0 or match.start() < 40
+
+
+def searched_line(question: str, sources: Sequence[str], passages: int) -> str:
+    """What was searched: the question's content words and the documents the evidence came from."""
+    from chat.answer_terms import terms
+
+    words = [w.strip(",.'\"") for w in re.findall(r"[^\s?!;:()]+", question)]
+    shown = ", ".join(list(dict.fromkeys(w for w in words if w and terms(w)))[:8]) or "the question"
+    docs = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
+    where = f" in {docs}" if docs else ""
+    return f"Searched {passages} passages{where} for: {shown}."
+
+
+def not_found_text(searched: str, nearest: str | None) -> str:
+    """The abstention: the verdict, what was searched, and the nearest evidence (cited) when there is some."""
+    lines = [NOT_FOUND, searched]
+    if nearest:
+        lines.append(f"Nearest evidence: {nearest}")
+    return "\n".join(lines)
+
+
+def clip_nearest(text: str) -> str:
+    """The nearest evidence cut to a line at a blank."""
+    from chat.sentence_answer import clip
+
+    return clip(" ".join(text.split()), _MAX_NEAREST_CHARS)

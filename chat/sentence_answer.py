@@ -1,0 +1,81 @@
+"""Reading text for a question: whole sentences, never cut inside a word (Korean and other scripts included).
+
+Sentences end at ., !, ? or 。 followed by a blank, or at a line break; a sentence longer than the limit is cut
+at the last blank before it (then "…"), and a run without blanks (CJK without spaces) only at a character
+boundary, which for those scripts is a word boundary's nearest approximation.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from chat.answer_terms import terms
+
+_SENTENCE_END = re.compile(r"(?<=[.!?\u3002])\s+|\n+")
+# A period that does not end a sentence: "U.S.", "e.g.", "No. 3", "Fig. 2", "approx. 5", decimal points.
+_ABBREVIATION = re.compile(r"(?:\b[A-Z]\.|\b(?:e\.g|i\.e|etc|vs|No|Fig|approx|Inc|Corp|Ltd|Co|Mr|Ms|Dr|St|Jan|Feb|"
+                           r"Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)$")
+MAX_SENTENCE_CHARS = 400
+_SHORT_SENTENCE = 60
+
+
+def clip(text: str, limit: int = MAX_SENTENCE_CHARS) -> str:
+    """`text` cut to at most `limit` characters at the last blank (then "…"); unchanged when it fits."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    cut = head.rsplit(" ", 1)[0] if " " in head else head
+    return cut.rstrip(" ,;:") + " \u2026"
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences and lines of `text`, whitespace-normalised, long ones clipped at a blank."""
+    parts: list[str] = []
+    for part in _SENTENCE_END.split(text):
+        sentence = " ".join(part.split())
+        if not sentence:
+            continue
+        # Rejoin a split after an abbreviation ("U.S. sales") to the sentence it belongs to.
+        if parts and _ABBREVIATION.search(parts[-1]) and "\n" not in part:
+            parts[-1] = f"{parts[-1]} {sentence}"
+        else:
+            parts.append(sentence)
+    return [clip(p) for p in parts]
+
+
+@dataclass(frozen=True)
+class SentencePick:
+    """The sentence(s) chosen from one text element: their text, the first sentence's position, and the
+    question-term weight they hold (score) alone and with the element's section headings (context_score)."""
+
+    text: str
+    index: int
+    score: float
+    context_score: float
+    terms: dict
+
+
+def sentence_candidates(question: dict[str, float], text: str, section: Sequence[str] = ()) -> list[SentencePick]:
+    """Every sentence of `text` that shares a term with the question, each with its follower when the pair
+    reads as one statement (the sentence is short or ends with a colon, and the follower adds question terms)."""
+    from chat.answer_terms import overlap
+
+    sentences = split_sentences(text)
+    heading_terms = terms(" ".join(section))
+    scored = [(s, terms(s)) for s in sentences]
+    out: list[SentencePick] = []
+    for i, (sentence, own) in enumerate(scored):
+        score = overlap(question, own)
+        if score <= 0:
+            continue
+        picked, picked_terms = sentence, own
+        if i + 1 < len(scored):
+            nxt, nxt_terms = scored[i + 1]
+            adds = overlap(question, {t: w for t, w in nxt_terms.items() if t not in own})
+            if (len(sentence) < _SHORT_SENTENCE or sentence.endswith(":")) and adds > 0:
+                picked, picked_terms = f"{sentence} {nxt}", {**nxt_terms, **own}
+        score = overlap(question, picked_terms)
+        context = overlap(question, {**heading_terms, **picked_terms})
+        out.append(SentencePick(picked, i, score, context, picked_terms))
+    return out
