@@ -1,27 +1,65 @@
 """Saying "Not found in the documents" when the evidence does not support an answer.
 
 Extractive answers abstain when their best candidate holds less than `SUPPORT_THRESHOLD` of the question's term
-weight (chat.answer_terms.coverage: numbers weigh 3, words 1); the threshold is calibrated on the dev split by
-bench/abstention.py (see bench/results/answers.md). A generator's answer counts as an abstention when it says it
+weight (chat.answer_terms.coverage: numbers weigh 3, words 1), or when no evidence item mentions a name the
+question asks about ("Amazon" in a deck about Facebook and Twitter); the threshold is calibrated on the dev split
+by bench/abstention.py (see bench/results/answers.md). A generator's answer counts as an abstention when it says it
 found nothing (the system prompt asks for the words "not found in the documents") and cites nothing, or opens
 with those words.
 """
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Iterable, Sequence
 
 NOT_FOUND = "Not found in the documents."
 # Calibrated on the dev split (bench/abstention.py): the highest threshold whose false abstention on answerable
 # questions stays at or under 10%.
 SUPPORT_THRESHOLD = 0.5
 _MAX_NEAREST_CHARS = 240
+_NAME_TOKEN = re.compile(r"[^\W_][\w'.\-+]*")
+_INSTRUCTIONS = frozenset("write answer format list enumerate give please provide note return express round "
+                          "output".split())
 
 _MODEL_NOT_FOUND = re.compile(
     r"not\s+(?:be\s+)?found\s+in\s+the\s+(?:provided\s+|given\s+)?(?:documents?|evidence)"
     r"|(?:documents?|evidence)\s+(?:provided\s+)?(?:do(?:es)?\s+not|don't|doesn't)\s+"
     r"(?:contain|mention|include|provide|say|state|specify)"
     r"|문서에서\s*찾을\s*수\s*없|문서에\s*(?:없|나와\s*있지\s*않)", re.IGNORECASE)
+
+
+def names(question: str) -> list[str]:
+    """The names a question asks about: capitalised words inside a sentence ("Amazon", "HOVER", "LLaVa"), not at
+    its start, not instructions ("Write the answer ..."), nothing from an all-capitals question; words with digits
+    are left out (years and figures often live only in charts and images)."""
+    letters = [c for c in question if c.isalpha()]
+    if not letters or sum(c.isupper() for c in letters) > len(letters) / 2:
+        return []
+    out = []
+    for match in _NAME_TOKEN.finditer(question):
+        word = match.group().strip(".'-")
+        before = question[:match.start()].rstrip()
+        if (not word or not before or before[-1] in ".?!:;\"(\u201c" or any(c.isdigit() for c in word)
+                or word.lower() in _INSTRUCTIONS or not any(c.isupper() for c in word)):
+            continue
+        out.append(word)
+    return out
+
+
+def missing_names(question: str, vocabulary: Iterable[str]) -> list[str]:
+    """The question's names (see `names`) of which the evidence holds no term; a term counts as held when the
+    evidence has it or, from four letters on, a word it begins or that begins it ("Russia" / "Russian")."""
+    from chat.answer_terms import terms
+
+    held = set(vocabulary)
+    long_terms = [t for t in held if len(t) >= 4]
+
+    def present(term: str) -> bool:
+        if term in held:
+            return True
+        return len(term) >= 4 and any(t.startswith(term) or term.startswith(t) for t in long_terms)
+
+    return [name for name in names(question) if not all(present(t) for t in terms(name))]
 
 
 def supported(support: float, threshold: float = SUPPORT_THRESHOLD) -> bool:
@@ -38,15 +76,17 @@ def model_abstained(text: str, cited: int) -> bool:
     return cited == 0 or match.start() < 40
 
 
-def searched_line(question: str, sources: Sequence[str], passages: int) -> str:
-    """What was searched: the question's content words and the documents the evidence came from."""
+def searched_line(question: str, sources: Sequence[str], passages: int, missing: Sequence[str] = ()) -> str:
+    """What was searched: the question's content words, the documents the evidence came from, and the names none
+    of it mentions."""
     from chat.answer_terms import terms
 
     words = [w.strip(",.'\"") for w in re.findall(r"[^\s?!;:()]+", question)]
     shown = ", ".join(list(dict.fromkeys(w for w in words if w and terms(w)))[:8]) or "the question"
     docs = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
     where = f" in {docs}" if docs else ""
-    return f"Searched {passages} passages{where} for: {shown}."
+    absent = f" None of them mentions: {', '.join(missing)}." if missing else ""
+    return f"Searched {passages} passages{where} for: {shown}.{absent}"
 
 
 def not_found_text(searched: str, nearest: str | None) -> str:

@@ -95,7 +95,7 @@ class Answer:
     for the user (e.g. why the answer is extractive), or None; context: the size of the context sent (see
     ContextSize), or None when unknown; answerable: False when the answer says the documents do not answer
     (chat.abstention); support: for extractive answers, the share of the question's term weight the best
-    evidence holds (0..1), else None.
+    evidence holds (0..1; 0 when no evidence mentions a name the question asks about), else None.
     """
 
     question: str

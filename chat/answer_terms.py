@@ -15,6 +15,7 @@ been being am do does did done has have had having it its this that these those 
 when where why how much many than then so such not no nor can could would should will shall may might must i you he
 she we they me him her us them my your his our their tell show give find please list describe explain according
 document documents report page pages table figure also any all each some per vs via
+write answer format integer float enumerate mentioned according slide slides
 """.split())
 # Question-word bigrams that carry no content (얼마인가 "how much is", 무엇 "what", 입니까 "is it?").
 _CJK_STOP = frozenset({"무엇", "얼마", "인가", "입니", "니까", "습니", "나요", "어떻", "떻게", "엇인", "었나", "는가"})

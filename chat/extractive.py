@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
-from chat.abstention import NOT_FOUND, clip_nearest, not_found_text, searched_line, supported
+from chat.abstention import NOT_FOUND, clip_nearest, missing_names, not_found_text, searched_line, supported
 from chat.answer import Answer, ContextSize, Span, Usage
 from chat.answer_terms import coverage, focus, overlap, terms
 from chat.citations import parse_citations
@@ -188,10 +188,11 @@ class ExtractiveBackend:
             raise ValueError(f"the extractive backend takes no model name (got 'extractive:{model}')")
         return cls(**options)  # type: ignore[arg-type]
 
-    def _compose(self, pieces: list[Piece], items: Sequence[EvidenceItem], question: str) -> tuple[str, bool]:
+    def _compose(self, pieces: list[Piece], items: Sequence[EvidenceItem], question: str,
+                 missing: Sequence[str]) -> tuple[str, bool]:
         """(answer text with [S#] markers, answerable)."""
-        if not pieces or not supported(pieces[0].support, self.threshold):
-            return self._not_found(pieces, items, question), False
+        if not pieces or missing or not supported(pieces[0].support, self.threshold):
+            return self._not_found(pieces, items, question, missing), False
         best = pieces[0]
         keys = [best.key]
         for other in pieces[1:]:  # corroborating items that state the same fact are cited together
@@ -213,9 +214,10 @@ class ExtractiveBackend:
             lines.append(f"{other.line} [{other.key}]")
         return "\n".join(lines[:self.max_pieces]), True
 
-    def _not_found(self, pieces: list[Piece], items: Sequence[EvidenceItem], question: str) -> str:
+    def _not_found(self, pieces: list[Piece], items: Sequence[EvidenceItem], question: str,
+                   missing: Sequence[str]) -> str:
         sources = list(dict.fromkeys(item.element.source for item in items))
-        searched = searched_line(question, sources, len(items))
+        searched = searched_line(question, sources, len(items), missing)
         nearest = None
         if pieces:
             nearest = f"{clip_nearest(pieces[0].line)} [{pieces[0].key}]"
@@ -234,7 +236,13 @@ class ExtractiveBackend:
         asked = rule_rewrite(question, history) if history else question
         items = select_evidence(hits, max_items=self.max_items, token_budget=10 ** 9)
         pieces = candidates(asked, items)
-        text, answerable = self._compose(pieces, items, asked)
+        vocabulary: dict[str, float] = {}
+        for item in items:
+            e = item.element
+            cells = " ".join(c for row in e.cells or () for c in row)
+            vocabulary.update(terms(f"{e.text} {cells} {e.caption or ''} {' '.join(e.section)}"))
+        missing = missing_names(asked, vocabulary) if items else []
+        text, answerable = self._compose(pieces, items, asked, missing)
         clean, citations = parse_citations(text, items)
         spans: dict[str, Span] = {}
         for piece in pieces:
@@ -246,4 +254,5 @@ class ExtractiveBackend:
         return Answer(question=question, text=clean, citations=citations,
                       hits=tuple(item.hit for item in items), model=self.name, mode=self.mode,
                       usage=Usage(), note=NOTE, context=self.generator_context(question, hits, history),
-                      answerable=answerable, support=round(pieces[0].support, 4) if pieces else 0.0)
+                      answerable=answerable,
+                      support=round(pieces[0].support, 4) if pieces and not missing else 0.0)

@@ -144,3 +144,14 @@ def test_follow_up_carries_the_subject_and_shifts_the_period():
     assert follow.question == "and the year before?"
     assert follow.text.startswith("$81,434 million \u2014 Total net sales, Three Months Ended June 26, 2021")
     assert follow.answerable is True
+
+
+def test_a_name_no_evidence_mentions_means_not_found():
+    text = element("text", "Facebook users aged 25-34 make up 29% of the audience. Twitter skews younger.",
+                   source="deck.pdf")
+    question = "What age range accounts for the most users of the Amazon platform?"
+    answer = ExtractiveBackend(threshold=0.0).answer(question, hits(text))
+    assert answer.answerable is False and answer.support == 0.0
+    assert "None of them mentions: Amazon." in answer.text.splitlines()[1]
+    asked_of_facebook = ExtractiveBackend(threshold=0.0).answer(question.replace("Amazon", "Facebook"), hits(text))
+    assert asked_of_facebook.answerable is True
