@@ -145,7 +145,8 @@ def read_table(element: Element) -> TableView | None:
     n_header = header_rows(grid)
     headers = column_headers(_aligned(grid[:n_header], grid[n_header:]), width)
     header_text = " ".join(f"{g} {h}" for g, h in headers)
-    context = " ".join(filter(None, [element.caption or "", " ".join(element.section), header_text]))
+    # The caption and section speak for every cell; the column headers only for their own column.
+    context = " ".join(filter(None, [element.caption or "", " ".join(element.section)]))
     unit = scale_unit(" ".join([element.caption or "", " ".join(element.section), header_text]))
     rows: list[TableRow] = []
     parent = ""
@@ -215,12 +216,20 @@ class CellMatch:
     column: str
 
 
+def _header_terms(name: str) -> dict[str, float]:
+    """A column header's terms; a "%" header also answers to "percentage" and "percent"."""
+    out = terms(name)
+    if "%" in name:
+        out.update({"percentage": 1.0, "percent": 1.0})
+    return out
+
+
 def match_cells(question: dict[str, float], view: TableView) -> list[CellMatch]:
     """Value cells whose row is named by the question (or which hold a number the question names), best first:
     most question weight held, then the row label most focused on the question, then the column most named,
     then the leftmost column (tables put the current period first)."""
     context_terms = terms(view.context)
-    column_terms = [terms(_column_name(view.headers, c)) for c in range(len(view.headers))]
+    column_terms = [_header_terms(_column_name(view.headers, c)) for c in range(len(view.headers))]
     out: list[CellMatch] = []
     for row in view.rows:
         row_hit = overlap(question, row.label_terms)

@@ -155,3 +155,13 @@ def test_a_name_no_evidence_mentions_means_not_found():
     assert "None of them mentions: Amazon." in answer.text.splitlines()[1]
     asked_of_facebook = ExtractiveBackend(threshold=0.0).answer(question.replace("Amazon", "Facebook"), hits(text))
     assert asked_of_facebook.answerable is True
+
+
+def test_the_column_the_question_names_wins_over_the_first_column():
+    md = ("| Year | Date of declaration of dividend | Total dividend (Rs.) | % |\n|---|---|---|---|\n"
+          "| 1999-00 | 25th August, 2000 | 3,02,16,492.00 | 1.06 |\n| 2000-01 | 27th July, 2001 | 3,71,26,782.00 | 1.2 |")
+    table = element("table", md, caption="Unclaimed dividends")
+    answer = ExtractiveBackend().answer("What was the total dividend declared for 1999-00?", hits(table))
+    assert answer.text.startswith("3,02,16,492.00 \u2014 1999-00, Total dividend (Rs.)")
+    share = ExtractiveBackend().answer("What percentage was unclaimed in 2000-01?", hits(table))
+    assert share.text.startswith("1.2% \u2014 2000-01, %")
