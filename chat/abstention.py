@@ -17,6 +17,7 @@ NOT_FOUND = "Not found in the documents."
 # questions stays at or under 10%.
 SUPPORT_THRESHOLD = 0.5
 _MAX_NEAREST_CHARS = 240
+_DATE_PATTERN = re.compile(r"[YMDHS]+(?:[-/.: ][YMDHS]+)*")  # "YYYY-MM-DD": a format to answer in, not a name
 _NAME_TOKEN = re.compile(r"[^\W_][\w'.\-+]*")
 _INSTRUCTIONS = frozenset("write answer format list enumerate give please provide note return express round "
                           "output".split())
@@ -40,17 +41,24 @@ def names(question: str) -> list[str]:
         word = match.group().strip(".'-")
         before = question[:match.start()].rstrip()
         if (not word or not before or before[-1] in ".?!:;\"(\u201c" or any(c.isdigit() for c in word)
-                or word.lower() in _INSTRUCTIONS or not any(c.isupper() for c in word)):
+                or word.lower() in _INSTRUCTIONS or not any(c.isupper() for c in word)
+                or _DATE_PATTERN.fullmatch(word)):
             continue
         out.append(word)
     return out
 
 
-def missing_names(question: str, vocabulary: Iterable[str]) -> list[str]:
+def missing_names(question: str, vocabulary: Iterable[str], text: str = "") -> list[str]:
     """The question's names (see `names`) of which the evidence holds no term; a term counts as held when the
-    evidence has it or, from four letters on, a word it begins or that begins it ("Russia" / "Russian")."""
+    evidence has it or, from four letters on, a word it begins or that begins it ("Russia" / "Russian"); a run of
+    names counts as held when `text` (the evidence) writes its initials ("United States" / "U.S.")."""
     from chat.answer_terms import terms
 
+    found = names(question)
+    initials = _initials(question, found)
+    held_runs = {run for run, letters in initials.items()
+                 if re.search(r"\b" + r"\.?\s?".join(letters) + r"\b\.?", text)}
+    found = [name for name in found if not any(name in run.split() for run in held_runs)]
     held = set(vocabulary)
     long_terms = [t for t in held if len(t) >= 4]
 
@@ -59,7 +67,23 @@ def missing_names(question: str, vocabulary: Iterable[str]) -> list[str]:
             return True
         return len(term) >= 4 and any(t.startswith(term) or term.startswith(t) for t in long_terms)
 
-    return [name for name in names(question) if not all(present(t) for t in terms(name))]
+    return [name for name in found if not all(present(t) for t in terms(name))]
+
+
+def _initials(question: str, found: Sequence[str]) -> dict[str, list[str]]:
+    """Runs of two or more consecutive names in the question ("United States") with their initials."""
+    runs: dict[str, list[str]] = {}
+    words = question.replace(",", " ").split()
+    run: list[str] = []
+    for word in words + [""]:
+        word = word.strip(".?!;:'\"()")
+        if word and word in found:
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            runs[" ".join(run)] = [re.escape(w[0].upper()) for w in run]
+        run = []
+    return runs
 
 
 def supported(support: float, threshold: float = SUPPORT_THRESHOLD) -> bool:
@@ -73,7 +97,8 @@ def model_abstained(text: str, cited: int) -> bool:
     match = _MODEL_NOT_FOUND.search(text or "")
     if match is None:
         return False
-    return cited == 0 or match.start() < 40
+    opening = text[:match.start()]
+    return cited == 0 or (len(opening) < 40 and "[" not in opening)
 
 
 def searched_line(question: str, sources: Sequence[str], passages: int, missing: Sequence[str] = ()) -> str:

@@ -241,7 +241,8 @@ class ExtractiveBackend:
             e = item.element
             cells = " ".join(c for row in e.cells or () for c in row)
             vocabulary.update(terms(f"{e.text} {cells} {e.caption or ''} {' '.join(e.section)}"))
-        missing = missing_names(asked, vocabulary) if items else []
+        evidence_text = " ".join(item.element.text for item in items)
+        missing = missing_names(asked, vocabulary, evidence_text) if items else []
         text, answerable = self._compose(pieces, items, asked, missing)
         clean, citations = parse_citations(text, items)
         spans: dict[str, Span] = {}
