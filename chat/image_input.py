@@ -38,6 +38,13 @@ def send_images_setting(value: bool | None, environ=os.environ) -> bool:
     raise ValueError(f"{SEND_IMAGES_ENV}={raw!r}: use one of 1, 0, true, false, yes, no, on, off")
 
 
+def backend_options(spec: str, send_images: bool | None) -> dict[str, int]:
+    """Constructor options for the backend of `spec`: no crops (max_images 0) for a generator backend when
+    images are not to be sent; nothing for the extractive backend, which sends nothing anyway."""
+    generator = spec.partition(":")[0].strip().lower() != "extractive"
+    return {"max_images": 0} if generator and not send_images_setting(send_images) else {}
+
+
 def refuses_images(error: BaseException) -> bool:
     """Whether a model server's error says the model does not take image input."""
     text = " ".join(str(part) for part in (error, getattr(error, "body", None) or "",

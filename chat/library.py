@@ -147,11 +147,10 @@ class Library:
         """The answer backend chosen by `config.llm_spec`."""
         if self._backend is None:
             from chat.backends import make_backend
-            from chat.image_input import send_images_setting
-            generator = self.config.llm_spec.partition(":")[0].strip().lower() != "extractive"
-            text_only = {"max_images": 0} if generator and not send_images_setting(self.config.send_images) else {}
+            from chat.image_input import backend_options
             self._backend = make_backend(self.config.llm_spec, base_url=self.config.base_url,
-                                         api_key=self.config.api_key, **text_only)
+                                         api_key=self.config.api_key,
+                                         **backend_options(self.config.llm_spec, self.config.send_images))
         return self._backend
 
     def parse_options(self) -> ParseOptions:
@@ -317,7 +316,7 @@ class Library:
 
     def ask(self, question: str, k: int | None = None, sources: Sequence[str] | None = None,
             history: Sequence[tuple[str, str]] | None = None, images: Sequence[str] | None = None,
-            on_token: Callable[[str], None] | None = None, stream: bool = False):
+            on_token: Callable[[str], None] | None = None, stream: bool = False, previous: Answer | None = None):
         """Answer a question from the library's documents, with citations and token usage.
 
         history: earlier (question, answer) pairs, oldest first (a follow-up is searched as a standalone query);
@@ -325,7 +324,8 @@ class Library:
         figures when image search is on); on_token: called with each piece of text as it is written. With
         stream=True the result is a `chat.session.AnswerStream` (iterate for text pieces, then `.answer`).
         With no language model configured the answer is extractive (best evidence sentences, table rows and
-        figures) and says so; when the configured model is unreachable or fails before writing anything, the
+        figures) and says so, and a follow-up is also answered from the evidence `previous` (the answer it follows
+        up) cited; when the configured model is unreachable or fails before writing anything, the
         answer falls back to extractive and the note gives the reason. For conversations see `chat()`."""
         question = (question or "").strip()
         if not question:
@@ -335,16 +335,18 @@ class Library:
         if stream:
             from chat.session import AnswerStream
             return AnswerStream(lambda relay: self.ask(question, k=k, sources=sources, history=history,
-                                                       images=images, on_token=relay))
+                                                       images=images, on_token=relay, previous=previous))
         if self.index.element_count() == 0:
             return Answer(question=question, text=EMPTY_LIBRARY_MESSAGE, citations=(), hits=(),
                           model="none", mode="extractive", note=EMPTY_LIBRARY_MESSAGE)
         backend = self._backend_or_fallback()
         # A follow-up ("and the year before?") is searched as a standalone query; the model sees the question
         # as asked, with the history.
-        from chat.query_rewrite import rewrite_query
+        from chat.query_rewrite import carry_evidence, rewrite_query
         query = rewrite_query(question, history, backend)
         hits = self._evidence(query, images, k or self.config.answer_k, sources)
+        if backend.mode == "extractive":
+            hits = carry_evidence(question, history, previous, hits)
         streamed: list[str] = []
 
         def relay(piece: str) -> None:
@@ -389,13 +391,8 @@ class Library:
         return images if send_images_setting(self.config.send_images) else ()
 
     def _finish(self, answer: Answer) -> Answer:
-        """Cell/row/sentence boxes on an extractive answer's citations; for a model's answer, whether it says
-        the documents do not answer (chat.abstention)."""
-        if answer.mode != "extractive":
-            from chat.abstention import model_abstained
-            return replace(answer, answerable=not model_abstained(answer.text, len(answer.citations)))
-        from chat.span_boxes import locate_spans
-        return locate_spans(answer, self._document_path)
+        from chat.answer_finish import finish_answer
+        return finish_answer(answer, self._document_path)
 
     def _document_path(self, doc_id: str) -> str | None:
         record = self.index.catalog.document_by_id(doc_id)

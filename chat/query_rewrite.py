@@ -167,3 +167,19 @@ def rewrite_query(question: str, history: Sequence[tuple[str, str]], backend: ob
                 return query
             log.debug("query rewrite gave an unusable reply (%d chars); using the rule", len(query))
     return rule_rewrite(question, history)
+
+
+def carry_evidence(question: str, history: Sequence[tuple[str, str]], previous: object | None,
+                   hits: Sequence[object]) -> list:
+    """`hits` with the evidence the previous answer cited put first when `question` follows up on it: "and the
+    year before?" is answered from the same table even when the rewritten search ranks another one higher.
+    previous: the earlier `chat.answer.Answer` (or None); hits: `retrieval.hit.Hit`s."""
+    cited = [c.element for c in getattr(previous, "citations", ()) or ()]
+    if not history or not cited or not is_follow_up(question):
+        return list(hits)
+    from retrieval.hit import Hit
+
+    carried = [Hit(element=e, score=0.0, rank=i + 1, routes=("conversation",)) for i, e in enumerate(cited)]
+    ids = {e.id for e in cited}
+    rest = [h for h in hits if h.element.id not in ids]  # type: ignore[attr-defined]
+    return carried + rest

@@ -79,3 +79,29 @@ def test_unusable_llm_reply_falls_back_to_the_rule(fake_openai):
 def test_extractive_backend_uses_the_rule():
     backend = make_backend("extractive")
     assert rewrite_query("and in 2021?", HISTORY, backend) == "total net sales and in 2021?"
+
+
+def test_a_follow_up_keeps_the_evidence_the_previous_answer_cited():
+    from chat.answer import Answer, Citation
+    from chat.query_rewrite import carry_evidence
+    from tests.chat.evidence_fixtures import SALES_CELLS, SALES_MARKDOWN, element, hits
+
+    table = element("table", SALES_MARKDOWN, cells=SALES_CELLS, ident="sales-table")
+    other = element("text", "Net sales of other companies rose.", ident="other")
+    previous = Answer(question="q", text="82,959 [S1]", citations=(Citation("S1", table),), hits=(), model="x",
+                      mode="extractive")
+    history = [("What were total net sales in 2022?", previous.text)]
+    carried = carry_evidence("and the year before?", history, previous, hits(other, table))
+    assert [h.element.id for h in carried] == ["sales-table", "other"] and carried[0].routes == ("conversation",)
+    standalone = carry_evidence("What is the dividend policy of the company?", history, previous, hits(other))
+    assert [h.element.id for h in standalone] == ["other"]
+
+
+def test_extractive_chat_answers_a_follow_up_from_the_same_table(report_store):
+    from chat.library import Library
+
+    session = Library.open(report_store, image_search=False, llm="extractive").chat()
+    first = session.ask("What was revenue in the North region in 2023?")
+    assert first.text.startswith("1,350")
+    follow = session.ask("and the year before?")
+    assert follow.text.startswith("1,200 \u2014 North, 2022") and follow.answerable
