@@ -158,11 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     for r in records:
         row = answers.get(r["qid"]) or {"error": "no answer line"}
         text = row.get("answer", "")
+        # The abstention's "Searched 20 passages ..." line states counts, not findings: it never counts as holding
+        # a gold answer (the nearest evidence quoted after it does).
+        scored = "\n".join(line for line in text.splitlines() if not line.startswith("Searched "))
         rows.append({"qid": r["qid"], "source": r["source"], "types": r.get("evidence_types") or ["unknown"],
                      "unanswerable": bool(r.get("unanswerable")), "short": is_short(r), "gold": gold_variants(r),
                      "answer": text, "error": row.get("error"), "answerable": row.get("answerable", True),
                      "support": row.get("support") if row.get("support") is not None else 1.0,
-                     "correct": bool(text) and is_short(r) and contains_gold(text, gold_variants(r))})
+                     "correct": bool(scored) and is_short(r) and contains_gold(scored, gold_variants(r))})
     summary = summarise(rows)
     shown = " ".join(["PYTHONPATH=. HF_HUB_OFFLINE=1 python bench/abstention.py",
                       *map(shlex.quote, argv if argv is not None else sys.argv[1:])])

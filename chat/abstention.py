@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 NOT_FOUND = "Not found in the documents."
 # Calibrated on the dev split (bench/abstention.py): the highest threshold whose false abstention on answerable
 # questions stays at or under 10%.
-SUPPORT_THRESHOLD = 0.5
+SUPPORT_THRESHOLD = 0.2
 _MAX_NEAREST_CHARS = 240
 _DATE_PATTERN = re.compile(r"[YMDHS]+(?:[-/.: ][YMDHS]+)*")  # "YYYY-MM-DD": a format to answer in, not a name
 _NAME_TOKEN = re.compile(r"[^\W_][\w'.\-+]*")

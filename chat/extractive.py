@@ -28,6 +28,7 @@ __all__ = ["NOT_FOUND", "NOTE", "ExtractiveBackend", "terms", "split_sentences"]
 
 NOTE = "extractive answer: no language model configured"
 _MAX_LINES = 3
+_RUNNER_UP = 0.8  # share of the best piece's support (and own-word weight) another item's piece must reach
 # A question asking for a quantity or a date wants a piece stating a number it does not name itself.
 _QUANTITY_QUESTION = re.compile(r"\bhow\s+(?:many|much|long|old|far|often|big|large)\b|\bwhat\s+(?:is\s+|was\s+|are\s+|"
                                 r"were\s+)?(?:the\s+)?(?:percentage|percent|share|proportion|number|amount|total|"
@@ -70,6 +71,10 @@ def fact_key(text: str) -> str:
 
 def _states_new_number(question: dict[str, float], text: str) -> bool:
     return any(n.replace(",", "") not in question for n in _NUMBER_TOKEN.findall(text))
+
+
+def _is_cell(piece: Piece) -> bool:
+    return piece.span is not None and piece.span.kind in ("cell", "row")
 
 
 def _figure_summary(element: Element, max_chars: int = 200) -> str:
@@ -199,19 +204,24 @@ class ExtractiveBackend:
             if other.key not in keys and fact_key(other.line) == fact_key(best.line):
                 keys.append(other.key)
         lines = [f"{best.line} {''.join(f'[{k}]' for k in keys)}"]
-        if best.extra:
-            lines.append(f"{best.extra} [{best.key}]")
         seen = {fact_key(best.line)}
+        room = self.max_pieces - 1 - (1 if best.extra else 0)
         for other in pieces[1:]:
-            if len(lines) >= self.max_pieces:
+            if room <= 0 or len(lines) >= self.max_pieces:
                 break
             if other.key in keys or fact_key(other.line) in seen:
                 continue
-            # Another item's candidate only when it is as good: a runner-up would be an unrelated row.
-            if (other.support, other.specific, other.focus) < (best.support, best.specific, best.focus):
+            # Another item's candidate, labelled, only when it holds nearly as much of the question on its own
+            # words: weaker ones would be unrelated rows.
+            if other.support < best.support * _RUNNER_UP or other.specific < best.specific * _RUNNER_UP:
                 break
+            if _is_cell(other) and _is_cell(best) and other.focus < best.focus * _RUNNER_UP:
+                continue  # "Percentage of total net sales" beside the "Total net sales" asked for
             seen.add(fact_key(other.line))
             lines.append(f"{other.line} [{other.key}]")
+            room -= 1
+        if best.extra:
+            lines.append(f"{best.extra} [{best.key}]")
         return "\n".join(lines[:self.max_pieces]), True
 
     def _not_found(self, pieces: list[Piece], items: Sequence[EvidenceItem], question: str,

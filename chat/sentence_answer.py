@@ -17,7 +17,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?\u3002])\s+|\n+")
 _ABBREVIATION = re.compile(r"(?:\b[A-Z]\.|\b(?:e\.g|i\.e|etc|vs|No|Fig|approx|Inc|Corp|Ltd|Co|Mr|Ms|Dr|St|Jan|Feb|"
                            r"Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)$")
 MAX_SENTENCE_CHARS = 400
-_SHORT_SENTENCE = 60
+_SHORT_WORDS = 4  # "GOVERNOR", "Produced by:": a label whose value is the next line
 
 
 def clip(text: str, limit: int = MAX_SENTENCE_CHARS) -> str:
@@ -57,8 +57,8 @@ class SentencePick:
 
 
 def sentence_candidates(question: dict[str, float], text: str, section: Sequence[str] = ()) -> list[SentencePick]:
-    """Every sentence of `text` that shares a term with the question, each with its follower when the pair
-    reads as one statement (the sentence is short or ends with a colon, and the follower adds question terms)."""
+    """Every sentence of `text` that shares a term with the question; a short one (a label, a line ending with a
+    colon: "Produced by:") comes with its follower, or with the line before it when it is the last one."""
     from chat.answer_terms import overlap
 
     sentences = split_sentences(text)
@@ -69,12 +69,16 @@ def sentence_candidates(question: dict[str, float], text: str, section: Sequence
         score = overlap(question, own)
         if score <= 0:
             continue
-        picked, picked_terms = sentence, own
-        if i + 1 < len(scored):
-            nxt, nxt_terms = scored[i + 1]
-            adds = overlap(question, {t: w for t, w in nxt_terms.items() if t not in own})
-            if (len(sentence) < _SHORT_SENTENCE or sentence.endswith(":")) and adds > 0:
-                picked, picked_terms = f"{sentence} {nxt}", {**nxt_terms, **own}
+        picked, picked_terms, last = sentence, own, i
+        # A label takes the line after it, and so does a label reached that way ("Revised May 2016" "Produced
+        # by:" "Florida Department of Health"), up to three lines.
+        while (last + 1 < len(scored) and last - i < 2
+               and (len(scored[last][0].split()) < _SHORT_WORDS or scored[last][0].endswith(":"))):
+            last += 1
+            picked, picked_terms = f"{picked} {scored[last][0]}", {**scored[last][1], **picked_terms}
+        if last == i and i > 0 and i + 1 == len(scored) and len(sentence.split()) < _SHORT_WORDS:
+            before, before_terms = scored[i - 1]
+            picked, picked_terms = f"{before} {sentence}", {**before_terms, **own}
         score = overlap(question, picked_terms)
         context = overlap(question, {**heading_terms, **picked_terms})
         out.append(SentencePick(picked, i, score, context, picked_terms))

@@ -165,3 +165,17 @@ def test_the_column_the_question_names_wins_over_the_first_column():
     assert answer.text.startswith("3,02,16,492.00 \u2014 1999-00, Total dividend (Rs.)")
     share = ExtractiveBackend().answer("What percentage was unclaimed in 2000-01?", hits(table))
     assert share.text.startswith("1.2% \u2014 2000-01, %")
+
+
+def test_a_label_line_comes_with_its_value():
+    text = element("text", "Revised May 2016\nProduced by:\nFlorida Department of Health\n4052 Bald Cypress Way")
+    answer = ExtractiveBackend().answer("Who produced the document that was revised on May 2016?", hits(text))
+    assert answer.text == "Revised May 2016 Produced by: Florida Department of Health [S1]"
+
+
+def test_an_equally_good_candidate_from_another_item_is_shown_labelled():
+    table = element("table", "| Segment | 2023 |\n|---|---|\n| Cloud revenue | 4,100 |", source="a.pdf")
+    text = element("text", "Cloud revenue in 2023 was 4,120 after the restatement.", source="b.pdf")
+    answer = ExtractiveBackend().answer("What was cloud revenue in 2023?", hits(table, text))
+    assert answer.text.splitlines() == ["4,100 \u2014 Cloud revenue, 2023 [S1]",
+                                        "Cloud revenue in 2023 was 4,120 after the restatement. [S2]"]
