@@ -20,7 +20,7 @@ from chat.answer_terms import coverage, focus, overlap, terms
 from chat.citations import parse_citations
 from chat.context import EvidenceItem, select_evidence
 from chat.sentence_answer import sentence_candidates, split_sentences
-from chat.table_answer import cell_line, match_cells, read_table, support_line, tied
+from chat.table_answer import best_row, cell_line, match_cells, read_table, support_line, tied
 from docparse.element import Element, ElementKind
 from retrieval.hit import Hit
 
@@ -101,6 +101,10 @@ def _table_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity:
         return []
     best = matches[0]
     chosen = tied(best, matches)
+    held, specific = best.score, best.row_hit + best.col_hit
+    row_held, row_specific, row_cells = best_row(q, view, matches)
+    if row_held > held:  # the question names several columns of one row ("in 2018 and 2019")
+        held, specific, chosen, best = row_held, row_specific, row_cells, row_cells[0]
     line = cell_line(view, chosen)
     extra = support_line(item.element, best.row) if len(best.row.values) > len(chosen) else ""
     if len(chosen) == 1:
@@ -108,7 +112,7 @@ def _table_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity:
     else:
         span = Span("row", (best.row.label, *(m.value for m in chosen if m.row.index == best.row.index)))
     total = sum(q.values()) or 1.0
-    return [Piece(best.score / total, best.row_hit + best.col_hit, best.focus,
+    return [Piece(held / total, specific, best.focus,
                   quantity and _states_new_number(q, line), index, 0, line, extra, item.key, span)]
 
 

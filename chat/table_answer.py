@@ -248,6 +248,29 @@ def match_cells(question: dict[str, float], view: TableView) -> list[CellMatch]:
     return out
 
 
+def best_row(question: dict[str, float], view: TableView,
+             matches: Sequence[CellMatch]) -> tuple[float, float, list[CellMatch]]:
+    """(weight held, weight held without the caption/section, cells) of the row whose label and named columns
+    together hold the most question weight, when the question names two or more of its columns ("for 2018 and
+    2019"); (0, 0, []) when it names fewer."""
+    context_terms = terms(view.context)
+    by_row: dict[int, list[CellMatch]] = {}
+    for m in matches:
+        by_row.setdefault(m.row.index, []).append(m)
+    best: tuple[float, float, float, list[CellMatch]] = (0.0, 0.0, 0.0, [])
+    for cells in by_row.values():
+        named = sorted((m for m in cells if m.col_hit > 0), key=lambda m: m.col)
+        if len(named) < 2:
+            continue
+        own = dict(named[0].row.label_terms)
+        for m in named:
+            own.update(_header_terms(m.column))
+        score = overlap(question, {**context_terms, **own})
+        if (score, named[0].focus) > best[:2]:
+            best = (score, named[0].focus, overlap(question, own), named[:MAX_TIED_VALUES])
+    return best[0], best[2], best[3]
+
+
 def tied(best: CellMatch, matches: Sequence[CellMatch]) -> list[CellMatch]:
     """The matches as good as `best` by every ranking measure but position: the question does not tell them
     apart (e.g. it names the row but no period), so they are shown side by side, each labelled."""

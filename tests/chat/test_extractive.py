@@ -179,3 +179,16 @@ def test_an_equally_good_candidate_from_another_item_is_shown_labelled():
     answer = ExtractiveBackend().answer("What was cloud revenue in 2023?", hits(table, text))
     assert answer.text.splitlines() == ["4,100 \u2014 Cloud revenue, 2023 [S1]",
                                         "Cloud revenue in 2023 was 4,120 after the restatement. [S2]"]
+
+
+def test_a_question_naming_two_periods_gets_both_cells_of_the_row():
+    md = ("| | December 31, 2019 | December 31, 2018 |\n|---|---|---|\n| Trade names | 2,248 | 2,248 |\n"
+          "| Preferred stock, no par value, at 2019 and 2018 | 2,380 | 2,303 |\n| Real estate taxes | 398 | 398 |")
+    prose = element("text", "Income tax expense was $782 in 2019, compared to a benefit of $225 in 2018.")
+    table = element("table", md, caption="Other assets (in thousands)")
+    answer = ExtractiveBackend().answer("What is the average real estate taxes for 2018 and 2019?", hits(prose, table))
+    assert answer.text.splitlines()[0] == ("Real estate taxes: 398 thousand (December 31, 2019); 398 thousand "
+                                           "(December 31, 2018) [S2]")
+    names = ExtractiveBackend().answer("What is the average value of trade names for both 2018 and 2019?",
+                                       hits(table))
+    assert names.text.startswith("Trade names: 2,248 thousand (December 31, 2019)")
