@@ -230,16 +230,20 @@ def match_cells(question: dict[str, float], view: TableView) -> list[CellMatch]:
     then the leftmost column (tables put the current period first)."""
     context_terms = terms(view.context)
     column_terms = [_header_terms(_column_name(view.headers, c)) for c in range(len(view.headers))]
+    # A period the headers name ("2019") says nothing about a row whose long label happens to mention it
+    # ("... outstanding at 2019 and 2018"): such numbers count for the column, not the row.
+    header_numbers = {t for col in column_terms for t in col if t[:1].isdigit()}
     out: list[CellMatch] = []
     for row in view.rows:
-        row_hit = overlap(question, row.label_terms)
-        row_focus = focus(question, row.label_terms)
+        label_terms = {t: w for t, w in row.label_terms.items() if t not in header_numbers}
+        row_hit = overlap(question, label_terms)
+        row_focus = focus(question, label_terms)
         for col, value in row.values:
             value_terms = terms(value)
             named_value = any(t in question for t in value_terms if t[:1].isdigit())
             if row_hit <= 0 and not named_value:
                 continue
-            union = {**context_terms, **column_terms[col], **row.label_terms,
+            union = {**context_terms, **column_terms[col], **label_terms,
                      **(value_terms if named_value else {})}
             out.append(CellMatch(row, col, value, overlap(question, union), row_hit,
                                  overlap(question, column_terms[col]), row_focus,

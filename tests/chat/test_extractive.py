@@ -192,3 +192,11 @@ def test_a_question_naming_two_periods_gets_both_cells_of_the_row():
     names = ExtractiveBackend().answer("What is the average value of trade names for both 2018 and 2019?",
                                        hits(table))
     assert names.text.startswith("Trade names: 2,248 thousand (December 31, 2019)")
+
+
+def test_a_year_in_a_row_label_does_not_make_the_row_asked_for():
+    md = ("| | December 31, 2019 | December 31, 2018 |\n|---|---|---|\n"
+          "| Preferred stock, no par value, at 2019 and 2018 | 2,380 | 2,303 |\n| Land | 1,942 | 2,124 |")
+    answer = ExtractiveBackend().answer("What is the change in the value of land between 2018 and 2019?",
+                                        hits(element("table", md)))
+    assert answer.text.startswith("Land: 1,942 (December 31, 2019); 2,124 (December 31, 2018)")
