@@ -226,8 +226,9 @@ def _header_terms(name: str) -> dict[str, float]:
 
 def match_cells(question: dict[str, float], view: TableView) -> list[CellMatch]:
     """Value cells whose row is named by the question (or which hold a number the question names), best first:
-    most question weight held, then the row label most focused on the question, then the column most named,
-    then the leftmost column (tables put the current period first)."""
+    most question weight held, then most of it held by the row label and column header themselves (not through
+    the caption), then the row label most focused on the question, then the column most named, then the
+    leftmost column (tables put the current period first)."""
     context_terms = terms(view.context)
     column_terms = [_header_terms(_column_name(view.headers, c)) for c in range(len(view.headers))]
     # A period the headers name ("2019") says nothing about a row whose long label happens to mention it
@@ -248,7 +249,7 @@ def match_cells(question: dict[str, float], view: TableView) -> list[CellMatch]:
             out.append(CellMatch(row, col, value, overlap(question, union), row_hit,
                                  overlap(question, column_terms[col]), row_focus,
                                  _column_name(view.headers, col)))
-    out.sort(key=lambda m: (-m.score, -m.focus, -m.col_hit, -m.row_hit, m.row.index, m.col))
+    out.sort(key=lambda m: (-m.score, -(m.row_hit + m.col_hit), -m.focus, -m.col_hit, m.row.index, m.col))
     return out
 
 
@@ -278,7 +279,8 @@ def best_row(question: dict[str, float], view: TableView,
 def tied(best: CellMatch, matches: Sequence[CellMatch]) -> list[CellMatch]:
     """The matches as good as `best` by every ranking measure but position: the question does not tell them
     apart (e.g. it names the row but no period), so they are shown side by side, each labelled."""
-    same = [m for m in matches if (m.score, m.focus, m.col_hit) == (best.score, best.focus, best.col_hit)]
+    same = [m for m in matches if (m.score, m.row_hit, m.focus, m.col_hit)
+            == (best.score, best.row_hit, best.focus, best.col_hit)]
     return same[:MAX_TIED_VALUES]
 
 

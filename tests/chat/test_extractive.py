@@ -200,3 +200,11 @@ def test_a_year_in_a_row_label_does_not_make_the_row_asked_for():
     answer = ExtractiveBackend().answer("What is the change in the value of land between 2018 and 2019?",
                                         hits(element("table", md)))
     assert answer.text.startswith("Land: 1,942 (December 31, 2019); 2,124 (December 31, 2018)")
+
+
+def test_the_row_naming_more_of_the_question_wins_over_words_the_caption_supplies():
+    md = ("| Method | MMLU Physics | MMLU Chemistry |\n|---|---|---|\n| PaLM-2L | 66.4% | 70.9% |\n"
+          "| PaLM-2L + Step-Back (ours) | 73.2% | 81.9% |")
+    table = element("table", md, caption="Table 1: Strong performance of Step-Back prompting on STEM tasks")
+    answer = ExtractiveBackend().answer("What score did PaLM-2L + Step-Back achieve in MMLU Physics?", hits(table))
+    assert answer.text.startswith("73.2% \u2014 PaLM-2L + Step-Back (ours), MMLU Physics")
