@@ -20,7 +20,7 @@ from chat.answer_terms import coverage, focus, overlap, terms
 from chat.citations import parse_citations
 from chat.context import EvidenceItem, select_evidence
 from chat.sentence_answer import sentence_candidates, split_sentences
-from chat.table_answer import best_row, cell_line, match_cells, read_table, support_line, tied
+from chat.table_answer import MAX_TIED_VALUES, best_row, cell_line, match_cells, read_table, support_line, tied
 from docparse.element import Element, ElementKind
 from retrieval.hit import Hit
 
@@ -33,6 +33,11 @@ _RUNNER_UP = 0.8  # share of the best piece's support (and own-word weight) anot
 _QUANTITY_QUESTION = re.compile(r"\bhow\s+(?:many|much|long|old|far|often|big|large)\b|\bwhat\s+(?:is\s+|was\s+|are\s+|"
                                 r"were\s+)?(?:the\s+)?(?:percentage|percent|share|proportion|number|amount|total|"
                                 r"year|ratio|rate|value|price|cost)\b|\bwhen\b|\bwhich\s+year\b|얼마|몇", re.I)
+# A question whose answer is worked out from several values: the values are shown side by side, labelled.
+_COMPARISON_QUESTION = re.compile(r"\b(?:which|what)\s+(?:year|quarter|month|period|one)\b|\b(?:higher|lower|more|"
+                                  r"less|larger|smaller|greater|fewer|highest|lowest|compared?|difference|"
+                                  r"increased?|decreased?|between)\b|"
+                                  r"비교|차이|증가|감소|평균|합계", re.I)
 _NUMBER_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # Amounts, not years or footnote numbers: comma-grouped, decimal, or five digits and more.
 _BIG_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d{5,}")
@@ -91,20 +96,36 @@ def _figure_summary(element: Element, max_chars: int = 200) -> str:
     return f"{caption} (labels in the figure: {inner})" if caption else f"labels in the figure: {inner}"
 
 
-def _table_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity: bool) -> list[Piece] | None:
-    """The table's answer piece: the cell(s) its best-named row and column hold; None when it is no table."""
+def _table_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity: bool,
+                  comparison: bool) -> list[Piece] | None:
+    """The table's answer piece: the cell(s) its best-named row and column hold (for a comparison, the row's
+    values side by side, and the next best row as a second piece); None when it is no table."""
     view = read_table(item.element)
     if view is None:
         return None
     matches = match_cells(q, view)
     if not matches:
         return []
+    pieces = [_cells_piece(q, view, item, index, quantity, comparison, matches)]
+    if comparison:  # "the difference between Kefir and Cheese": the other row asked for
+        others = [m for m in matches if m.row.index != pieces[0].order and m.row_hit > 0]
+        if others:
+            pieces.append(_cells_piece(q, view, item, index, quantity, comparison, others))
+    return pieces
+
+
+def _cells_piece(q: dict[str, float], view, item: EvidenceItem, index: int, quantity: bool, comparison: bool,
+                 matches: list) -> Piece:
     best = matches[0]
     chosen = tied(best, matches)
     held, specific = best.score, best.row_hit + best.col_hit
     row_held, row_specific, row_cells = best_row(q, view, matches)
     if row_held > held:  # the question names several columns of one row ("in 2018 and 2019")
         held, specific, chosen, best = row_held, row_specific, row_cells, row_cells[0]
+    elif comparison and len(chosen) == 1 and len(best.row.values) > 1:
+        # "Which year was higher?": the row's values side by side, each labelled with its column
+        same_row = [m for m in matches if m.row.index == best.row.index]
+        chosen = [best] + [m for m in same_row if m is not best][:MAX_TIED_VALUES - 1]
     line = cell_line(view, chosen)
     extra = support_line(item.element, best.row) if len(best.row.values) > len(chosen) else ""
     if len(chosen) == 1:
@@ -112,8 +133,8 @@ def _table_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity:
     else:
         span = Span("row", (best.row.label, *(m.value for m in chosen if m.row.index == best.row.index)))
     total = sum(q.values()) or 1.0
-    return [Piece(held / total, specific, best.focus,
-                  quantity and _states_new_number(q, line), index, 0, line, extra, item.key, span)]
+    return Piece(held / total, specific, best.focus, quantity and _states_new_number(q, line), index,
+                 best.row.index, line, extra, item.key, span)
 
 
 def _text_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity: bool) -> list[Piece]:
@@ -142,6 +163,7 @@ def candidates(question: str, items: Sequence[EvidenceItem]) -> list[Piece]:
     the best prior there is)."""
     q = terms(question)
     quantity = bool(_QUANTITY_QUESTION.search(question))
+    comparison = bool(_COMPARISON_QUESTION.search(question))
     out: list[Piece] = []
     for index, item in enumerate(items):
         kind = item.element.kind
@@ -151,7 +173,7 @@ def candidates(question: str, items: Sequence[EvidenceItem]) -> list[Piece]:
             out += _figure_piece(q, item, index)
             continue
         if kind is ElementKind.TABLE:
-            pieces = _table_pieces(q, item, index, quantity)
+            pieces = _table_pieces(q, item, index, quantity, comparison)
             if pieces is not None:
                 out += pieces
                 continue
@@ -213,7 +235,7 @@ class ExtractiveBackend:
         for other in pieces[1:]:
             if room <= 0 or len(lines) >= self.max_pieces:
                 break
-            if other.key in keys or fact_key(other.line) in seen:
+            if (other.key in keys and other.order == best.order) or fact_key(other.line) in seen:
                 continue
             # Another item's candidate, labelled, only when it holds nearly as much of the question on its own
             # words: weaker ones would be unrelated rows.

@@ -208,3 +208,14 @@ def test_the_row_naming_more_of_the_question_wins_over_words_the_caption_supplie
     table = element("table", md, caption="Table 1: Strong performance of Step-Back prompting on STEM tasks")
     answer = ExtractiveBackend().answer("What score did PaLM-2L + Step-Back achieve in MMLU Physics?", hits(table))
     assert answer.text.startswith("73.2% \u2014 PaLM-2L + Step-Back (ours), MMLU Physics")
+
+
+def test_a_comparison_gets_the_values_side_by_side():
+    md = ("| | December 31, 2019 | December 31, 2018 |\n|---|---|---|\n| Other intangible assets, net | 152 | 344 |\n"
+          "| Drinkable Kefir | 71,822 | 78,523 |\n| Cheese | 11,459 | 11,736 |")
+    table = element("table", md)
+    which = ExtractiveBackend().answer("Which year has a higher value of other intangible assets, net?", hits(table))
+    assert which.text.startswith("Other intangible assets, net: 152 (December 31, 2019); 344 (December 31, 2018)")
+    both = ExtractiveBackend().answer("What is the difference in net sales between Drinkable Kefir and Cheese in "
+                                      "2019?", hits(table))
+    assert "71,822" in both.text and "11,459" in both.text
