@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from chat.answer_terms import terms
+from chat.answer_terms import overlap, terms
 
-_SENTENCE_END = re.compile(r"(?<=[.!?\u3002])\s+|\n+")
+_SENTENCE_END = re.compile(r"((?<=[.!?\u3002])\s+|\n+)")
 # A period that does not end a sentence: "U.S.", "e.g.", "No. 3", "Fig. 2", "approx. 5", decimal points.
 _ABBREVIATION = re.compile(r"(?:\b[A-Z]\.|\b(?:e\.g|i\.e|etc|vs|No|Fig|approx|Inc|Corp|Ltd|Co|Mr|Ms|Dr|St|Jan|Feb|"
                            r"Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)$")
@@ -32,15 +32,18 @@ def clip(text: str, limit: int = MAX_SENTENCE_CHARS) -> str:
 def split_sentences(text: str) -> list[str]:
     """Sentences and lines of `text`, whitespace-normalised, long ones clipped at a blank."""
     parts: list[str] = []
-    for part in _SENTENCE_END.split(text):
+    line_break = True
+    pieces = _SENTENCE_END.split(text)
+    # re.split with a capture group alternates text and separators: the separator tells a line break apart.
+    for part, separator in zip(pieces[::2], pieces[1::2] + [""]):
         sentence = " ".join(part.split())
-        if not sentence:
-            continue
-        # Rejoin a split after an abbreviation ("U.S. sales") to the sentence it belongs to.
-        if parts and _ABBREVIATION.search(parts[-1]) and "\n" not in part:
-            parts[-1] = f"{parts[-1]} {sentence}"
-        else:
-            parts.append(sentence)
+        if sentence:
+            # Rejoin a split after an abbreviation ("U.S. sales") to the sentence it belongs to.
+            if parts and not line_break and _ABBREVIATION.search(parts[-1]):
+                parts[-1] = f"{parts[-1]} {sentence}"
+            else:
+                parts.append(sentence)
+        line_break = "\n" in separator
     return [clip(p) for p in parts]
 
 
@@ -59,8 +62,6 @@ class SentencePick:
 def sentence_candidates(question: dict[str, float], text: str, section: Sequence[str] = ()) -> list[SentencePick]:
     """Every sentence of `text` that shares a term with the question; a short one (a label, a line ending with a
     colon: "Produced by:") comes with its follower, or with the line before it when it is the last one."""
-    from chat.answer_terms import overlap
-
     sentences = split_sentences(text)
     heading_terms = terms(" ".join(section))
     scored = [(s, terms(s)) for s in sentences]

@@ -31,7 +31,7 @@ class FakeLibrary:
     def documents(self):
         return [_Record("report.pdf", 3)]
 
-    def ask(self, question, k=None, sources=None, history=None, images=None, on_token=None):
+    def ask(self, question, k=None, sources=None, history=None, images=None, on_token=None, previous=None):
         self.calls.append((question, list(history or ())))
         self.images.append(list(images or ()))
         if question == "boom":

@@ -219,3 +219,10 @@ def test_a_comparison_gets_the_values_side_by_side():
     both = ExtractiveBackend().answer("What is the difference in net sales between Drinkable Kefir and Cheese in "
                                       "2019?", hits(table))
     assert "71,822" in both.text and "11,459" in both.text
+
+
+def test_sentences_do_not_end_at_abbreviations_but_do_at_line_breaks():
+    from chat.sentence_answer import split_sentences
+
+    assert split_sentences("Sales in the U.S. rose 4%. Costs fell!\nGOVERNOR\nRick Scott") == [
+        "Sales in the U.S. rose 4%.", "Costs fell!", "GOVERNOR", "Rick Scott"]
