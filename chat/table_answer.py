@@ -25,6 +25,7 @@ _PERCENT_HEADER = re.compile(r"%|\bpercent(?:age)?\b", re.I)
 # Rows stated per unit, not in the table's scale ("Diluted earnings per share" in a table "in millions").
 _UNSCALED = re.compile(r"\bper\s+(?:share|unit|employee)\b|\bratio\b|\brate\b|\bnumber of\b", re.I)
 MAX_TIED_VALUES = 4
+_FOOTNOTE = re.compile(r"(?:\s*(?:\(\d{1,2}\)|\([a-z]\)|[®™*†‡]))+\s*$")
 _MAX_SUPPORT_CHARS = 300
 
 
@@ -86,10 +87,11 @@ def scale_unit(text: str) -> str:
 
 
 def _row_label(cells: Sequence[str]) -> tuple[str, int]:
-    """The row's first non-filler cell and its column; ("", -1) when there is none."""
+    """The row's first non-filler cell, without footnote markers ("Total net sales (4)", "iPhone ® (1)"), and
+    its column; ("", -1) when there is none."""
     for col, cell in enumerate(cells):
         if cell and not FILLER_CELL.match(cell):
-            return cell, col
+            return _FOOTNOTE.sub("", cell).strip() or cell, col
     return "", -1
 
 

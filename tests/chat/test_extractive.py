@@ -226,3 +226,9 @@ def test_sentences_do_not_end_at_abbreviations_but_do_at_line_breaks():
 
     assert split_sentences("Sales in the U.S. rose 4%. Costs fell!\nGOVERNOR\nRick Scott") == [
         "Sales in the U.S. rose 4%.", "Costs fell!", "GOVERNOR", "Rick Scott"]
+
+
+def test_footnote_markers_are_not_part_of_the_row_label():
+    md = "| | 2022 | 2021 |\n|---|---|---|\n| Total net sales (4) | 82,959 | 81,434 |\n| iPhone ® (1) | 40,665 | 39,570 |"
+    answer = ExtractiveBackend().answer("What were total net sales in 2022?", hits(element("table", md)))
+    assert answer.text.startswith("82,959 \u2014 Total net sales, 2022 [S1]") and answer.support == 1.0
