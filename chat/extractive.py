@@ -232,6 +232,10 @@ class ExtractiveBackend:
         lines = [f"{best.line} {''.join(f'[{k}]' for k in keys)}"]
         seen = {fact_key(best.line)}
         room = self.max_pieces - 1 - (1 if best.extra else 0)
+        # Words, not numbers: a date the question names ("June 25, 2022") weighs 6 and would let any line
+        # mentioning it through.
+        q_words = {t: w for t, w in terms(question).items() if not t[:1].isdigit()}
+        best_words = overlap(q_words, terms(best.line))
         for other in pieces[1:]:
             if room <= 0 or len(lines) >= self.max_pieces:
                 break
@@ -243,6 +247,9 @@ class ExtractiveBackend:
                 break
             if _is_cell(other) and _is_cell(best) and other.focus < best.focus * _RUNNER_UP:
                 continue  # "Percentage of total net sales" beside the "Total net sales" asked for
+            # (the other row of a comparison in the same table names its own item, not the best row's words)
+            if other.key != best.key and overlap(q_words, terms(other.line)) < best_words * _RUNNER_UP:
+                continue
             seen.add(fact_key(other.line))
             lines.append(f"{other.line} [{other.key}]")
             room -= 1

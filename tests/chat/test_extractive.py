@@ -232,3 +232,10 @@ def test_footnote_markers_are_not_part_of_the_row_label():
     md = "| | 2022 | 2021 |\n|---|---|---|\n| Total net sales (4) | 82,959 | 81,434 |\n| iPhone ® (1) | 40,665 | 39,570 |"
     answer = ExtractiveBackend().answer("What were total net sales in 2022?", hits(element("table", md)))
     assert answer.text.startswith("82,959 \u2014 Total net sales, 2022 [S1]") and answer.support == 1.0
+
+
+def test_a_runner_up_must_hold_the_asked_words_not_only_the_date():
+    prose = element("text", "The following table shows other income for the three- and nine-month periods ended "
+                            "June 25, 2022 and June 26, 2021.", source="b.pdf")
+    answer = ExtractiveBackend().answer(QUESTION, hits(statement(), prose))
+    assert "other income" not in answer.text and answer.text.startswith("$82,959 million")
