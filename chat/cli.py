@@ -38,6 +38,8 @@ def _library(args: argparse.Namespace):
     settings = {"chroma_url": args.chroma_url, "text_model": args.text_model, "clip_model": args.clip_model,
                 "clip_pretrained": args.clip_pretrained, "image_search": False if args.no_images else None,
                 "chroma_collection": args.collection}
+    if getattr(args, "no_send_images", False):
+        settings["send_images"] = False
     for name in ("llm", "base_url", "rerank_model", "ocr"):
         if getattr(args, name, None):
             settings[name] = getattr(args, name)
@@ -141,7 +143,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 _print_json({"id": row.get("id"), "error": str(err)})
                 continue
             _print_json({"id": row.get("id"), "answer": out["answer"], "mode": out["mode"],
-                         "citations": out["citations"], "usage": out["usage"], "context": out["context"]})
+                         "citations": out["citations"], "usage": out["usage"], "context": out["context"],
+                         "answerable": out["answerable"], "support": out["support"]})
         return 0
     if args.question is None:
         raise ValueError("give a QUESTION or --questions FILE.jsonl")
@@ -258,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     llm.add_argument("--llm", default=None,
                      help="answer model: openai:<model>, extractive (default: $DOCRAG_LLM, else extractive)")
     llm.add_argument("--base-url", default=None, help="OpenAI-compatible server URL (default: $OPENAI_BASE_URL)")
+    llm.add_argument("--no-send-images", action="store_true",
+                     help="send the answer model text only, no table/figure crops or attached images (for "
+                          "text-only models; default: $DOCRAG_SEND_IMAGES, the config file's send_images, else on)")
 
     ocr = argparse.ArgumentParser(add_help=False)
     from docparse.ocr import OCR_CHOICES  # a plain tuple; no engine is imported here

@@ -8,6 +8,7 @@ Keys are top-level and named like `LibraryConfig` fields, e.g.::
     base_url = "http://gpu-box:8000/v1"
     rerank_model = "/models/ms-marco-MiniLM-L-6-v2"
     ocr = "off"
+    send_images = false   # a text-only answer model: no table/figure crops
 
 A setting given explicitly (a CLI option, a `Library.open` argument) wins; then its environment variable
 (`DOCRAG_LLM`, `OPENAI_BASE_URL`, ...), read where the setting is used; then the file.
@@ -23,12 +24,13 @@ STORE_FILE = "docrag.toml"
 # Setting -> the environment variable that overrides the file (read downstream, where the setting is used).
 ENV_OVERRIDES = {"llm": "DOCRAG_LLM", "base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY",
                  "clip_model": "DOCRAG_CLIP_MODEL", "clip_pretrained": "DOCRAG_CLIP_PRETRAINED",
-                 "rerank_model": "DOCRAG_RERANK", "text_backend": "DOCRAG_TEXT_BACKEND"}
+                 "rerank_model": "DOCRAG_RERANK", "text_backend": "DOCRAG_TEXT_BACKEND",
+                 "send_images": "DOCRAG_SEND_IMAGES"}
 _TYPES: dict[str, type] = {"llm": str, "base_url": str, "api_key": str, "text_model": str, "text_backend": str,
                            "chroma_url": str,
                            "chroma_collection": str, "clip_model": str, "clip_pretrained": str,
                            "rerank_model": str, "ocr": str, "ocr_languages": str, "image_search": bool,
-                           "search_k": int, "answer_k": int}
+                           "search_k": int, "answer_k": int, "send_images": bool}
 KEYS = tuple(sorted(_TYPES))
 
 

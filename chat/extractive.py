@@ -1,237 +1,204 @@
-"""The answer backend with no generator: the best evidence sentences, table rows and figures, with citations.
+"""The answer backend with no generator: the fact first, read from the evidence itself, with citations.
 
-Candidates are scored by overlap with the question's content words. English words are lower-cased, stop-words
-dropped and plural `s` stripped; Korean (and other CJK) text is compared by character bigrams because Korean
-words inflect (`매출은`, `매출이`, `매출을` share the bigram `매출`); numbers count extra because a question that
-names a number or year usually wants the row or sentence holding it.
+Each evidence item offers its best candidate answer: a table offers the cell(s) at the row and column the question
+names (chat.table_answer), text its best one or two whole sentences (chat.sentence_answer), a figure its caption
+and the labels inside it. Candidates are ranked by the share of the question's term weight they hold with their
+context (chat.answer_terms.coverage); the best one is stated first, followed by at most two lines of support
+(the table row it came from, an equally good candidate from another item, a matching figure). When the best
+candidate holds too little of the question, the answer is "Not found in the documents" with what was searched and
+the nearest evidence (chat.abstention).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
-from chat.answer import Answer, ContextSize, Usage
+from chat.abstention import NOT_FOUND, clip_nearest, missing_names, not_found_text, searched_line, supported
+from chat.answer import Answer, ContextSize, Span, Usage
+from chat.answer_terms import coverage, focus, overlap, terms
 from chat.citations import clean_answer
 from chat.context import EvidenceItem, select_evidence
+from chat.sentence_answer import sentence_candidates, split_sentences
+from chat.table_answer import MAX_TIED_VALUES, best_row, cell_line, match_cells, read_table, support_line, tied
 from chat.untrusted_text import escape_labels
 from docparse.element import Element, ElementKind
-from docparse.table_continuation import header_row_count
 from retrieval.hit import Hit
 
-NOT_FOUND = "Not found in the documents."
+__all__ = ["NOT_FOUND", "NOTE", "ExtractiveBackend", "terms", "split_sentences"]
+
 NOTE = "extractive answer: no language model configured"
-
-_STOP_WORDS = frozenset("""
-a an the and or but if of to in on at by for from with without into onto over under about as is are was were be
-been being am do does did done has have had having it its this that these those there here what which who whom whose
-when where why how much many than then so such not no nor can could would should will shall may might must i you he
-she we they me him her us them my your his our their tell show give find please list describe explain according
-document documents report page pages table figure also any all each some per vs via
-""".split())
-# Question-word bigrams that carry no content (얼마인가 "how much is", 무엇 "what", 입니까 "is it?").
-_CJK_STOP = frozenset({"무엇", "얼마", "인가", "입니", "니까", "습니", "나요", "어떻", "떻게", "엇인", "었나", "는가"})
-_CJK_CHAR = r"\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
-_CJK_RUN = re.compile(f"[{_CJK_CHAR}]+")
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-_WORD = re.compile(rf"[^\W\d_{_CJK_CHAR}]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?\u3002])\s+|\n+")
-_FILLER_CELL = re.compile(r"^[\s$€£¥₩%()\-–—]*$")  # "$", "%", "—": layout columns, not values
-
-_NUMBER_WEIGHT = 3.0
-_MAX_PIECES = 3
-_RELATIVE_FLOOR = 0.5  # a further piece must score at least half the best piece's overlap
-_MAX_SENTENCE_CHARS = 400
-
-
-def _stem(word: str) -> str:
-    # Crude plural folding so "sales" matches "sale"; enough for overlap scoring, not linguistics.
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def terms(text: str) -> dict[str, float]:
-    """Content terms of `text` with their weights: words 1, CJK bigrams 1, numbers (commas removed) 3."""
-    lowered = text.lower()
-    out: dict[str, float] = {}
-    for number in _NUMBER.findall(lowered):
-        out[number.replace(",", "")] = _NUMBER_WEIGHT
-    for word in _WORD.findall(lowered):
-        if word not in _STOP_WORDS and len(word) > 1:
-            out.setdefault(_stem(word), 1.0)
-    for run in _CJK_RUN.findall(lowered):
-        grams = [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
-        for gram in grams:
-            if gram not in _CJK_STOP:
-                out.setdefault(gram, 1.0)
-    return out
-
-
-def overlap(question: dict[str, float], candidate: dict[str, float]) -> float:
-    """Sum of the weights of question terms present in the candidate."""
-    return sum(weight for term, weight in question.items() if term in candidate)
-
-
-def focus(question: dict[str, float], candidate: dict[str, float]) -> float:
-    """Share of the candidate's terms that the question names: between two rows that match "total net sales"
-    equally, "Total net sales" (1.0) is the one asked for, not "Percentage of total net sales" (0.75)."""
-    if not candidate:
-        return 0.0
-    return sum(1 for term in candidate if term in question) / len(candidate)
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    score: float
-    specific: float  # overlap with the row/sentence alone, without shared table headers and caption
-    focus: float  # share of the row label's (or sentence's) own terms the question asks for
-    item_index: int
-    order: int
-    text: str
-    key: str
-
-
+_MAX_LINES = 3
+_RUNNER_UP = 0.8  # share of the best piece's support (and own-word weight) another item's piece must reach
+# A question asking for a quantity or a date wants a piece stating a number it does not name itself.
+_QUANTITY_QUESTION = re.compile(r"\bhow\s+(?:many|much|long|old|far|often|big|large)\b|\bwhat\s+(?:is\s+|was\s+|are\s+|"
+                                r"were\s+)?(?:the\s+)?(?:percentage|percent|share|proportion|number|amount|total|"
+                                r"year|ratio|rate|value|price|cost)\b|\bwhen\b|\bwhich\s+year\b|얼마|몇", re.I)
+# A question whose answer is worked out from several values: the values are shown side by side, labelled.
+_COMPARISON_QUESTION = re.compile(r"\b(?:which|what)\s+(?:year|quarter|month|period|one)\b|\b(?:higher|lower|more|"
+                                  r"less|larger|smaller|greater|fewer|highest|lowest|compared?|difference|"
+                                  r"increased?|decreased?|between)\b|"
+                                  r"비교|차이|증가|감소|평균|합계", re.I)
+_NUMBER_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # Amounts, not years or footnote numbers: comma-grouped, decimal, or five digits and more.
 _BIG_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d{5,}")
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One candidate answer from one evidence item.
+
+    support: share of the question's term weight it holds with its context (caption, headers, section);
+    specific: weight held by its own words (row label and column, or the sentence); focus: share of its row
+    label's (or sentence's) terms the question asks for; states_number: it states a number the question does
+    not name; line: the fact as shown; extra: a support line ("" for none); span: the part of the element used.
+    """
+
+    support: float
+    specific: float
+    focus: float
+    states_number: bool
+    item_index: int
+    order: int
+    line: str
+    extra: str
+    key: str
+    span: Span | None
+
+
 def fact_key(text: str) -> str:
-    """What makes two pieces the same fact: the same large numbers (a row repeated in several tables of a filing,
-    with or without extra change-% columns), else the same words."""
+    """What makes two pieces the same fact: the same large numbers (a row repeated in several tables of a filing),
+    else the same words."""
     numbers = sorted(set(_BIG_NUMBER.findall(text)))
-    if len(numbers) >= 2:
+    if len(numbers) >= 2 or (len(numbers) == 1 and len(text) < 120):
         return "#" + "|".join(numbers)
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def merge_same_facts(chosen: Sequence[_Candidate]) -> list[tuple[str, list[str]]]:
-    """Pieces in order, each stated once with the keys of every evidence item that states it: corroborating
-    sources are cited together instead of repeating the same row."""
-    merged: dict[str, tuple[str, list[str]]] = {}
-    for candidate in chosen:
-        text, keys = merged.setdefault(fact_key(candidate.text), (candidate.text, []))
-        if candidate.key not in keys:
-            keys.append(candidate.key)
-    return list(merged.values())
+def _states_new_number(question: dict[str, float], text: str) -> bool:
+    return any(n.replace(",", "") not in question for n in _NUMBER_TOKEN.findall(text))
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences and lines of `text`, whitespace-normalised, long ones clipped."""
-    out = []
-    for part in _SENTENCE_END.split(text):
-        sentence = " ".join(part.split())
-        if len(sentence) > _MAX_SENTENCE_CHARS:
-            sentence = sentence[:_MAX_SENTENCE_CHARS].rsplit(" ", 1)[0] + " \u2026"
-        if sentence:
-            out.append(sentence)
-    return out
-
-
-def markdown_grid(text: str) -> list[list[str]]:
-    """Rows of a Markdown pipe table in `text` (separator lines dropped); [] when there is none."""
-    rows = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line.startswith("|"):
-            continue
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
-            continue
-        rows.append(cells)
-    return rows
-
-
-def _header_row_count(grid: Sequence[Sequence[str]]) -> int:
-    """The parser's header rule (docparse.table_continuation.header_row_count), kept to at least 1 row and
-    always leaving a data row: every row rendered here is "label: column name: value"."""
-    return max(1, min(header_row_count(grid), len(grid) - 1))
-
-
-def _column_headers(header_rows: Sequence[Sequence[str]], width: int) -> list[tuple[str, str]]:
-    """(group, leaf) header per column; group headers span to the right over empty slots (dense-grid spans)."""
-    filled: list[list[str]] = []
-    for depth, row in enumerate(header_rows):
-        cells = list(row) + [""] * (width - len(row))
-        if depth < len(header_rows) - 1:
-            last = ""
-            for i, cell in enumerate(cells):
-                last = cell.strip() or (last if i > 0 else "")
-                cells[i] = last
-        filled.append([c.strip() for c in cells])
-    out = []
-    for col in range(width):
-        parts = [filled[d][col] for d in range(len(filled)) if filled[d][col]]
-        leaf = parts[-1] if parts else ""
-        group = " ".join(p for p in parts[:-1] if p != leaf)
-        out.append((group, leaf))
-    return out
-
-
-def table_rows(element: Element) -> list[tuple[str, str, str, str]]:
-    """(rendered row, row's own text, scoring text, row label) per data row.
-
-    Rendered: "Label — Group Leaf: v1; Leaf2: v2; Group2 Leaf: v3"; own text: the row's cells only; scoring text:
-    the rendered row plus caption, section path and column headers; label: the row's first non-filler cell.
-    """
-    grid = [list(r) for r in element.cells] if element.cells else markdown_grid(element.text)
-    if len(grid) < 2:
-        return []
-    width = max(len(r) for r in grid)
-    n_header = _header_row_count(grid)
-    headers = _column_headers(grid[:n_header], width)
-    header_text = " ".join(f"{g} {h}" for g, h in headers)
-    context = " ".join(filter(None, [element.caption or "", " ".join(element.section), header_text]))
-    out = []
-    for row in grid[n_header:]:
-        cells = [c.strip() for c in row] + [""] * (width - len(row))
-        label = next((c for c in cells if c and not _FILLER_CELL.match(c)), "")
-        parts, last_group = [], None
-        start = cells.index(label) + 1 if label else 0
-        for col in range(start, width):
-            value = cells[col]
-            if not value or _FILLER_CELL.match(value):
-                continue
-            group, leaf = headers[col]
-            name = leaf if group == last_group or not group else f"{group} {leaf}".strip()
-            last_group = group
-            parts.append(f"{name}: {value}" if name else value)
-        if not parts:
-            continue
-        rendered = f"{label} \u2014 {'; '.join(parts)}" if label else "; ".join(parts)
-        own = " ".join(c for c in cells if c)
-        out.append((rendered, own, f"{rendered} {context}", label))
-    return out
-
-
-def _figure_caption(element: Element) -> str:
-    text = element.caption or (element.text.strip().splitlines() or [""])[0]
-    return " ".join(text.split())
+def _is_cell(piece: Piece) -> bool:
+    return piece.span is not None and piece.span.kind in ("cell", "row")
 
 
 def _figure_summary(element: Element, max_chars: int = 200) -> str:
     """The caption plus the words found inside the figure (labels, legends), which often are the answer to
     "what are the parts of ..." questions."""
-    caption = _figure_caption(element)
+    caption = " ".join((element.caption or (element.text.strip().splitlines() or [""])[0]).split())
     inner = " ".join(element.text.replace(element.caption or "", "", 1).split()) if element.text else ""
+    if element.caption is None and inner.startswith(caption):
+        inner = inner[len(caption):].strip()
     if not inner:
         return caption
     if len(inner) > max_chars:
-        inner = inner[:max_chars].rsplit(" ", 1)[0] + " …"
-    return f"{caption} (labels in the figure: {inner})"
+        inner = inner[:max_chars].rsplit(" ", 1)[0] + " \u2026"
+    return f"{caption} (labels in the figure: {inner})" if caption else f"labels in the figure: {inner}"
+
+
+def _table_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity: bool,
+                  comparison: bool) -> list[Piece] | None:
+    """The table's answer piece: the cell(s) its best-named row and column hold (for a comparison, the row's
+    values side by side, and the next best row as a second piece); None when it is no table."""
+    view = read_table(item.element)
+    if view is None:
+        return None
+    matches = match_cells(q, view)
+    if not matches:
+        return []
+    pieces = [_cells_piece(q, view, item, index, quantity, comparison, matches)]
+    if comparison:  # "the difference between Kefir and Cheese": the other row asked for
+        others = [m for m in matches if m.row.index != pieces[0].order and m.row_hit > 0]
+        if others:
+            pieces.append(_cells_piece(q, view, item, index, quantity, comparison, others))
+    return pieces
+
+
+def _cells_piece(q: dict[str, float], view, item: EvidenceItem, index: int, quantity: bool, comparison: bool,
+                 matches: list) -> Piece:
+    best = matches[0]
+    chosen = tied(best, matches)
+    held, specific = best.score, best.row_hit + best.col_hit
+    row_held, row_specific, row_cells = best_row(q, view, matches)
+    if row_held > held:  # the question names several columns of one row ("in 2018 and 2019")
+        held, specific, chosen, best = row_held, row_specific, row_cells, row_cells[0]
+    elif comparison and len(chosen) == 1 and len(best.row.values) > 1:
+        # "Which year was higher?": the row's values side by side, each labelled with its column
+        same_row = [m for m in matches if m.row.index == best.row.index]
+        chosen = [best] + [m for m in same_row if m is not best][:MAX_TIED_VALUES - 1]
+    line = cell_line(view, chosen)
+    extra = support_line(item.element, best.row) if len(best.row.values) > len(chosen) else ""
+    if len(chosen) == 1:
+        span = Span("cell", (best.row.label, best.value))
+    else:
+        span = Span("row", (best.row.label, *(m.value for m in chosen if m.row.index == best.row.index)))
+    total = sum(q.values()) or 1.0
+    return Piece(held / total, specific, best.focus, quantity and _states_new_number(q, line), index,
+                 best.row.index, line, extra, item.key, span)
+
+
+def _text_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity: bool) -> list[Piece]:
+    total = sum(q.values()) or 1.0
+    out = []
+    for pick in sentence_candidates(q, item.element.text, item.element.section):
+        out.append(Piece(pick.context_score / total, pick.score, focus(q, pick.terms),
+                         quantity and _states_new_number(q, pick.text), index, pick.index, pick.text, "", item.key,
+                         Span("sentence", (pick.text,))))
+    return out
+
+
+def _figure_piece(q: dict[str, float], item: EvidenceItem, index: int) -> list[Piece]:
+    e = item.element
+    own = terms(f"{e.caption or ''} {e.text}")
+    held = overlap(q, own)
+    if held <= 0:
+        return []
+    support = coverage(q, {**terms(" ".join(e.section)), **own})
+    return [Piece(support, held, focus(q, terms(e.caption or "")), False, index, 0,
+                  f"Figure: {_figure_summary(e)}", "", item.key, None)]
+
+
+def candidates(question: str, items: Sequence[EvidenceItem]) -> list[Piece]:
+    """Every item's candidate pieces, best first (ties go to the higher-ranked evidence: the retriever's order is
+    the best prior there is)."""
+    q = terms(question)
+    quantity = bool(_QUANTITY_QUESTION.search(question))
+    comparison = bool(_COMPARISON_QUESTION.search(question))
+    out: list[Piece] = []
+    for index, item in enumerate(items):
+        kind = item.element.kind
+        if kind is ElementKind.PAGE:
+            continue  # page images carry no sentences of their own
+        if kind is ElementKind.FIGURE:
+            out += _figure_piece(q, item, index)
+            continue
+        if kind is ElementKind.TABLE:
+            pieces = _table_pieces(q, item, index, quantity, comparison)
+            if pieces is not None:
+                out += pieces
+                continue
+        out += _text_pieces(q, item, index, quantity)
+    return sorted(out, key=lambda p: (-round(p.support, 6), -p.states_number, -p.specific, -p.focus,
+                                      p.item_index, p.order))
 
 
 class ExtractiveBackend:
-    """Answers with the evidence itself: up to three best sentences or table rows, each followed by its [S#] key."""
+    """Answers with the evidence itself: the fact first, cited, then at most two lines of support; "Not found in
+    the documents" when no candidate holds at least `threshold` of the question's term weight."""
 
     name = "extractive"
     mode = "extractive"
     supports_images = False
 
-    def __init__(self, max_pieces: int = _MAX_PIECES, max_items: int = 20, tokenizer: str | None = None) -> None:
+    def __init__(self, max_pieces: int = _MAX_LINES, max_items: int = 20, tokenizer: str | None = None,
+                 threshold: float | None = None) -> None:
+        from chat.abstention import SUPPORT_THRESHOLD
+
         self.max_pieces = max_pieces
         self.max_items = max_items
         self.tokenizer = tokenizer
+        self.threshold = SUPPORT_THRESHOLD if threshold is None else threshold
         self._counter = None
 
     def generator_context(self, question: str, hits: Sequence[Hit],
@@ -253,61 +220,86 @@ class ExtractiveBackend:
             raise ValueError(f"the extractive backend takes no model name (got 'extractive:{model}')")
         return cls(**options)  # type: ignore[arg-type]
 
-    def _candidates(self, question: dict[str, float], items: Sequence[EvidenceItem]) -> list[_Candidate]:
-        out: list[_Candidate] = []
-        # Ties go to the higher-ranked evidence (item_index): the retriever's order is the best prior we have.
-        for index, item in enumerate(items):
-            e = item.element
-            if e.kind is ElementKind.TABLE:
-                rows = table_rows(e)
-                for rendered, own, scoring, label in rows:
-                    out.append(_Candidate(overlap(question, terms(scoring)), overlap(question, terms(own)),
-                                          focus(question, terms(label)), index, len(out), rendered, item.key))
-                if rows:
-                    continue
-            if e.kind is ElementKind.FIGURE or e.kind is ElementKind.PAGE:
-                continue  # figures are handled separately; page images carry no sentences of their own
-            for sentence in split_sentences(e.text):
-                sentence_terms = terms(sentence)
-                score = overlap(question, sentence_terms)
-                out.append(_Candidate(score, score, focus(question, sentence_terms), index, len(out), sentence,
-                                      item.key))
-        return out
+    def _compose(self, pieces: list[Piece], items: Sequence[EvidenceItem], question: str,
+                 missing: Sequence[str]) -> tuple[str, bool]:
+        """(answer text with [S#] markers, answerable)."""
+        if not pieces or missing or not supported(pieces[0].support, self.threshold):
+            return self._not_found(pieces, items, question, missing), False
+        best = pieces[0]
+        keys = [best.key]
+        for other in pieces[1:]:  # corroborating items that state the same fact are cited together
+            if other.key not in keys and fact_key(other.line) == fact_key(best.line):
+                keys.append(other.key)
+        lines = [f"{best.line} {''.join(f'[{k}]' for k in keys)}"]
+        seen = {fact_key(best.line)}
+        room = self.max_pieces - 1 - (1 if best.extra else 0)
+        # Words, not numbers: a date the question names ("June 25, 2022") weighs 6 and would let any line
+        # mentioning it through.
+        q_words = {t: w for t, w in terms(question).items() if not t[:1].isdigit()}
+        best_words = overlap(q_words, terms(best.line))
+        for other in pieces[1:]:
+            if room <= 0 or len(lines) >= self.max_pieces:
+                break
+            if (other.key in keys and other.order == best.order) or fact_key(other.line) in seen:
+                continue
+            # Another item's candidate, labelled, only when it holds nearly as much of the question on its own
+            # words: weaker ones would be unrelated rows.
+            if other.support < best.support * _RUNNER_UP or other.specific < best.specific * _RUNNER_UP:
+                break
+            if _is_cell(other) and _is_cell(best) and other.focus < best.focus * _RUNNER_UP:
+                continue  # "Percentage of total net sales" beside the "Total net sales" asked for
+            # (the other row of a comparison in the same table names its own item, not the best row's words)
+            if other.key != best.key and overlap(q_words, terms(other.line)) < best_words * _RUNNER_UP:
+                continue
+            seen.add(fact_key(other.line))
+            lines.append(f"{other.line} [{other.key}]")
+            room -= 1
+        if best.extra:
+            lines.append(f"{best.extra} [{best.key}]")
+        return "\n".join(lines[:self.max_pieces]), True
+
+    def _not_found(self, pieces: list[Piece], items: Sequence[EvidenceItem], question: str,
+                   missing: Sequence[str]) -> str:
+        sources = list(dict.fromkeys(escape_labels(item.element.source) for item in items))
+        searched = searched_line(question, sources, len(items), missing)
+        nearest = None
+        if pieces:
+            nearest = f"{clip_nearest(pieces[0].line)} [{pieces[0].key}]"
+        elif items:
+            first = next((s for s in split_sentences(items[0].element.text)), "")
+            nearest = f"{clip_nearest(escape_labels(first))} [{items[0].key}]" if first else None
+        return not_found_text(searched, nearest) if items else NOT_FOUND
 
     def answer(self, question: str, hits: Sequence[Hit], history: Sequence[tuple[str, str]] = (),
                images: Sequence[str] = (), on_token: Callable[[str], None] | None = None) -> Answer:
-        """The best evidence for `question` among `hits`, cited; "Not found in the documents." with no hits.
+        """The fact `question` asks for among `hits`, cited; "Not found in the documents." when no evidence
+        supports an answer. A follow-up ("and the year before?") is read with the subject of the earlier
+        questions in `history` (chat.query_rewrite.rule_rewrite); images are ignored (no model to see them)."""
+        from chat.query_rewrite import rule_rewrite
 
-        history and images are accepted for interface compatibility and ignored (there is no model to use them).
-        """
+        asked = rule_rewrite(question, history) if history else question
         items = select_evidence(hits, max_items=self.max_items, token_budget=10 ** 9)
-        text = NOT_FOUND
-        if items:
-            q = terms(question)
-            candidates = self._candidates(q, items)
-            ranked = sorted(candidates, key=lambda c: (-c.score, -c.specific, -c.focus, c.item_index, c.order))
-            # Beyond the best piece, keep only pieces that match on their own words: rows that match only through
-            # the shared table headers would repeat the whole table.
-            # Pieces far weaker than the best (matching on one common word like "total") are noise.
-            floor = ranked[0].specific * _RELATIVE_FLOOR if ranked else 0.0
-            chosen = [c for i, c in enumerate(ranked)
-                      if c.score > 0 and (i == 0 or (c.specific > 0 and c.specific >= floor))]
-            if not chosen and candidates:
-                # No lexical overlap (e.g. a paraphrase found by dense search): the top hit's first passage.
-                chosen = [min(candidates, key=lambda c: c.order)]
-            # Quoted document text keeps its words, but a "[S2]" written by the document is not a citation.
-            pieces = [f"{escape_labels(text)} {''.join(f'[{key}]' for key in keys)}"
-                      for text, keys in merge_same_facts(chosen)[:self.max_pieces]]
-            for item in items[:3]:
-                if item.element.kind is ElementKind.FIGURE:
-                    caption = _figure_caption(item.element)
-                    if caption and overlap(q, terms(caption)) > 0:
-                        pieces.append(f"See Figure: {escape_labels(_figure_summary(item.element))} [{item.key}]")
-            if pieces:
-                text = "\n".join(pieces)
+        # Quoted document text keeps its words, but a "[S2]" written by the document is not a citation.
+        pieces = [replace(p, line=escape_labels(p.line), extra=escape_labels(p.extra))
+                  for p in candidates(asked, items)]
+        vocabulary: dict[str, float] = {}
+        for item in items:
+            e = item.element
+            cells = " ".join(c for row in e.cells or () for c in row)
+            vocabulary.update(terms(f"{e.text} {cells} {e.caption or ''} {' '.join(e.section)}"))
+        evidence_text = " ".join(item.element.text for item in items)
+        missing = missing_names(asked, vocabulary, evidence_text) if items else []
+        text, answerable = self._compose(pieces, items, asked, missing)
         clean, citations = clean_answer(text, items)
+        spans: dict[str, Span] = {}
+        for piece in pieces:
+            if piece.span is not None and piece.line[:60] in text:
+                spans.setdefault(piece.key, piece.span)
+        citations = tuple(replace(c, span=spans.get(c.key)) for c in citations)
         if on_token is not None:
             on_token(clean)
         return Answer(question=question, text=clean, citations=citations,
                       hits=tuple(item.hit for item in items), model=self.name, mode=self.mode,
-                      usage=Usage(), note=NOTE, context=self.generator_context(question, hits, history))
+                      usage=Usage(), note=NOTE, context=self.generator_context(question, hits, history),
+                      answerable=answerable,
+                      support=round(pieces[0].support, 4) if pieces and not missing else 0.0)

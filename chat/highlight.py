@@ -1,5 +1,6 @@
 """Page images with the cited boxes drawn on them (`docrag ask --show`), so a person can see where a claim comes
-from. One PNG per cited page; each box is outlined and labelled with its citation key."""
+from. One PNG per cited page; each box is outlined and labelled with its citation key, and the cell, row or
+sentence the answer used (the citation's span_bbox, when known) is outlined inside it in a second colour."""
 from __future__ import annotations
 
 import logging
@@ -13,6 +14,7 @@ log = logging.getLogger(__name__)
 
 SHOW_DPI = 110
 BOX_COLOUR = (220, 30, 30)
+SPAN_COLOUR = (20, 90, 230)
 
 
 def highlight_citations(citations: Sequence[Citation], document_path: Callable[[str], str | None],
@@ -53,6 +55,9 @@ def highlight_citations(citations: Sequence[Citation], document_path: Callable[[
             x0, y0, x1, y1 = (v * scale for v in bbox)
             draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), outline=BOX_COLOUR, width=3)
             draw.text((x0, max(0.0, y0 - 14)), f"[{citation.key}]", fill=BOX_COLOUR)
+            if citation.span_bbox is not None:
+                sx0, sy0, sx1, sy1 = (v * scale for v in citation.span_bbox)
+                draw.rectangle((sx0 - 2, sy0 - 2, sx1 + 2, sy1 + 2), outline=SPAN_COLOUR, width=3)
         target = out_dir / f"{Path(source).stem}-p{page_number}.png"
         image.save(target)
         written.append(target)

@@ -74,6 +74,9 @@ class LibraryConfig:
     # (docparse.ocr.OCR_CHOICES); ocr_languages: Tesseract codes ("eng+kor").
     ocr: str = "auto"
     ocr_languages: str = "eng+kor"
+    # Table/figure crops and attached images sent to the answer model; None = $DOCRAG_SEND_IMAGES, else on.
+    # Off for text-only models (chat.image_input).
+    send_images: bool | None = None
 
     @property
     def llm_spec(self) -> str:
@@ -146,8 +149,10 @@ class Library:
         """The answer backend chosen by `config.llm_spec`."""
         if self._backend is None:
             from chat.backends import make_backend
+            from chat.image_input import backend_options
             self._backend = make_backend(self.config.llm_spec, base_url=self.config.base_url,
-                                         api_key=self.config.api_key)
+                                         api_key=self.config.api_key,
+                                         **backend_options(self.config.llm_spec, self.config.send_images))
         return self._backend
 
     def parse_options(self) -> ParseOptions:
@@ -253,7 +258,7 @@ class Library:
 
     def ask(self, question: str, k: int | None = None, sources: Sequence[str] | None = None,
             history: Sequence[tuple[str, str]] | None = None, images: Sequence[str] | None = None,
-            on_token: Callable[[str], None] | None = None, stream: bool = False):
+            on_token: Callable[[str], None] | None = None, stream: bool = False, previous: Answer | None = None):
         """Answer a question from the library's documents, with citations and token usage.
 
         history: earlier (question, answer) pairs, oldest first (a follow-up is searched as a standalone query);
@@ -261,7 +266,8 @@ class Library:
         figures when image search is on); on_token: called with each piece of text as it is written. With
         stream=True the result is a `chat.session.AnswerStream` (iterate for text pieces, then `.answer`).
         With no language model configured the answer is extractive (best evidence sentences, table rows and
-        figures) and says so; when the configured model is unreachable or fails before writing anything, the
+        figures) and says so, and a follow-up is also answered from the evidence `previous` (the answer it follows
+        up) cited; when the configured model is unreachable or fails before writing anything, the
         answer falls back to extractive and the note gives the reason. For conversations see `chat()`."""
         question = (question or "").strip()
         if not question:
@@ -271,16 +277,18 @@ class Library:
         if stream:
             from chat.session import AnswerStream
             return AnswerStream(lambda relay: self.ask(question, k=k, sources=sources, history=history,
-                                                       images=images, on_token=relay))
+                                                       images=images, on_token=relay, previous=previous))
         if self.index.element_count() == 0:
             return Answer(question=question, text=EMPTY_LIBRARY_MESSAGE, citations=(), hits=(),
                           model="none", mode="extractive", note=EMPTY_LIBRARY_MESSAGE)
         backend = self._backend_or_fallback()
         # A follow-up ("and the year before?") is searched as a standalone query; the model sees the question
         # as asked, with the history.
-        from chat.query_rewrite import rewrite_query
+        from chat.query_rewrite import carry_evidence, rewrite_query
         query = rewrite_query(question, history, backend)
         hits = self._evidence(query, images, k or self.config.answer_k, sources)
+        if backend.mode == "extractive":
+            hits = carry_evidence(question, history, previous, hits)
         streamed: list[str] = []
 
         def relay(piece: str) -> None:
@@ -288,8 +296,8 @@ class Library:
             on_token(piece)  # type: ignore[misc]
 
         try:
-            return backend.answer(question, hits, history=history, images=images,
-                                  on_token=relay if on_token else None)
+            return self._finish(backend.answer(question, hits, history=history, images=self._model_images(images),
+                                               on_token=relay if on_token else None))
         except Exception as err:
             from chat.backends import BackendError
             # Once the model's words are on the user's screen, an extractive answer after them would read as its
@@ -298,7 +306,7 @@ class Library:
                 raise
             log.warning("%s; answering extractively", err)
             answer = self._extractive().answer(question, hits, history=history, images=images, on_token=on_token)
-            return replace(answer, note=f"{err}; answered extractively instead")
+            return self._finish(replace(answer, note=f"{err}; answered extractively instead"))
 
     def chat(self, k: int | None = None, sources: Sequence[str] | None = None):
         """A `chat.session.ChatSession`: `.ask(question, images=None, stream=False)` answers with the earlier
@@ -319,15 +327,24 @@ class Library:
             return hits
         return merge_hit_lists([hits, *by_image], k)
 
+    def _model_images(self, images: Sequence[str]) -> Sequence[str]:
+        """Attached images go to the model unless send_images is off (they are still searched by look)."""
+        from chat.image_input import send_images_setting
+        return images if send_images_setting(self.config.send_images) else ()
+
+    def _finish(self, answer: Answer) -> Answer:
+        from chat.answer_finish import finish_answer
+        return finish_answer(answer, self._document_path)
+
+    def _document_path(self, doc_id: str) -> str | None:
+        record = self.index.catalog.document_by_id(doc_id)
+        return record.path if record else None
+
     def show(self, answer: Answer, out_dir: str | Path | None = None) -> list[Path]:
         """Write the cited pages as PNGs with the cited boxes outlined (default folder: `<store>/shown`)."""
         from chat.highlight import highlight_citations
 
-        def document_path(doc_id: str) -> str | None:
-            record = self.index.catalog.document_by_id(doc_id)
-            return record.path if record else None
-
-        return highlight_citations(answer.citations, document_path,
+        return highlight_citations(answer.citations, self._document_path,
                                    Path(out_dir) if out_dir else self.config.root / "shown")
 
     def _backend_or_fallback(self):

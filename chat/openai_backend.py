@@ -139,6 +139,18 @@ class ChatModelBackend:
         return (text_of(message.content) if message is not None else "",
                 int(usage.get("input_tokens", 0) or 0), int(usage.get("output_tokens", 0) or 0))
 
+    def _drop_images_after(self, exc: BaseException) -> bool:
+        """Whether `exc` says the model takes no image input; if so, this backend sends no images from now on
+        (one warning), so the caller can ask again with text only (chat.image_input)."""
+        from chat.image_input import refuses_images
+
+        if not refuses_images(exc):
+            return False
+        log.warning("%s does not take image input (%s); answering from text without images; set send_images = "
+                    "false (or --no-send-images) to skip them", self.name, one_line(exc, 160))
+        self.max_images = 0
+        return True
+
     def plan(self, question: str, hits: Sequence[Hit], history: Sequence[tuple[str, str]] = (),
              images: Sequence[str] = ()) -> tuple[list[Any], Any, ContextSize]:
         """(messages, evidence items, context size) for one question, without contacting the model: the
@@ -173,7 +185,10 @@ class ChatModelBackend:
         # ConnectionError; KeyboardInterrupt): it must propagate as is, not pass for a model failure.
         reader_errors: list[BaseException] = []
 
+        wrote: list[str] = []
+
         def relay(piece: str) -> None:
+            wrote.append(piece)
             try:
                 safe = shown.feed(piece)
                 if safe:
@@ -189,6 +204,8 @@ class ChatModelBackend:
         except self._failures() as exc:
             if exc in reader_errors:
                 raise
+            if context.images and not wrote and self._drop_images_after(exc):
+                return self.answer(question, hits, history, (), on_token)
             raise self._failed(exc) from exc
         if on_token is not None:
             rest = shown.close()

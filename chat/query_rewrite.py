@@ -11,7 +11,7 @@ import re
 from typing import Protocol, Sequence, runtime_checkable
 
 from chat.citations import parse_citations
-from chat.extractive import terms
+from chat.answer_terms import terms
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,16 @@ _BACK_REFERENCES = frozenset("""
 it its they them their theirs that this those these there same previous prior before after next earlier
 later instead else again other
 """.split()) | frozenset({"그것", "이것", "저것", "그거", "해당", "전년", "작년", "이전", "다음", "같은", "그때"})
+# "the year before", "prior year", "전년": the previous question's years move by one; its day numbers are dropped
+# (June 25, 2022 is June 26, 2021 in the next column).
+_YEAR_SHIFTS = (
+    (-1, re.compile(r"\b(?:the\s+)?(?:fiscal\s+)?year\s+(?:before|earlier)\b|\b(?:previous|prior|preceding|last)\s+"
+                    r"(?:fiscal\s+)?year\b|\ba\s+year\s+(?:earlier|ago|before)\b|전년|작년|지난\s*해", re.I)),
+    (1, re.compile(r"\b(?:the\s+)?(?:fiscal\s+)?year\s+after\b|\b(?:next|following|subsequent)\s+(?:fiscal\s+)?"
+                   r"year\b|\ba\s+year\s+later\b|다음\s*해|이듬해|내년", re.I)),
+)
+_YEAR = re.compile(r"((?:19|20)\d{2})(년도?|年度?)?")
+_DAY = re.compile(r"(?:[1-9]|[12]\d|3[01])")
 _WORD = re.compile(r"[^\W_][\w,.'\-]*")
 _DIGIT = re.compile(r"\d")
 _MIN_WORDS = 3  # "2021?", "and services?": too short to stand alone
@@ -91,7 +101,30 @@ def rule_rewrite(question: str, history: Sequence[tuple[str, str]]) -> str:
     asked = {w.lower() for w in _words(question)}
     carried = [w for w in _content_words(previous, drop_numbers=bool(_DIGIT.search(question)))
                if w.lower() not in asked]
-    return " ".join(carried + [question]) if carried else question
+    shifted = _shift_years(question, carried)
+    if shifted is not None:
+        carried, question = shifted
+    return " ".join(carried + [question]).strip() if carried else question
+
+
+def _shift_years(question: str, carried: list[str]) -> tuple[list[str], str] | None:
+    """(carried words with their years moved, the question without its relative phrase) when the follow-up
+    names a relative year ("the year before") and the carried subject holds a year; else None."""
+    if _DIGIT.search(question):
+        return None
+    for shift, phrase in _YEAR_SHIFTS:
+        match = phrase.search(question)
+        if match is None or not any(_YEAR.fullmatch(w) for w in carried):
+            continue
+        moved = [_YEAR.sub(lambda m: f"{int(m.group(1)) + shift}{m.group(2) or ''}", w) for w in carried
+                 if not _DAY.fullmatch(w)]
+        rest = (question[:match.start()] + question[match.end():]).strip()
+        for opener in sorted(_EN_OPENERS + _KO_OPENERS, key=len, reverse=True):
+            if rest.lower().startswith(opener):
+                rest = rest[len(opener):].strip(" ,")
+                break
+        return moved, rest if len(_content_words(rest, drop_numbers=False)) and len(rest) > 3 else ""
+    return None
 
 
 def _rewrite_prompt(question: str, history: Sequence[tuple[str, str]]) -> str:
@@ -134,3 +167,19 @@ def rewrite_query(question: str, history: Sequence[tuple[str, str]], backend: ob
                 return query
             log.debug("query rewrite gave an unusable reply (%d chars); using the rule", len(query))
     return rule_rewrite(question, history)
+
+
+def carry_evidence(question: str, history: Sequence[tuple[str, str]], previous: object | None,
+                   hits: Sequence[object]) -> list:
+    """`hits` with the evidence the previous answer cited put first when `question` follows up on it: "and the
+    year before?" is answered from the same table even when the rewritten search ranks another one higher.
+    previous: the earlier `chat.answer.Answer` (or None); hits: `retrieval.hit.Hit`s."""
+    cited = [c.element for c in getattr(previous, "citations", ()) or ()]
+    if not history or not cited or not is_follow_up(question):
+        return list(hits)
+    from retrieval.hit import Hit
+
+    carried = [Hit(element=e, score=0.0, rank=i + 1, routes=("conversation",)) for i, e in enumerate(cited)]
+    ids = {e.id for e in cited}
+    rest = [h for h in hits if h.element.id not in ids]  # type: ignore[attr-defined]
+    return carried + rest

@@ -108,7 +108,7 @@ class ChatSession:
         if stream:
             return AnswerStream(lambda relay: self.ask(question, images=images, on_token=relay))
         answer = self.library.ask(question, k=self.k, sources=self.sources, history=list(self.history),
-                                  images=list(images or ()), on_token=on_token)
+                                  images=list(images or ()), on_token=on_token, previous=self.last)
         self.history.append((question, answer.text))
         self.answers.append(answer)
         return answer

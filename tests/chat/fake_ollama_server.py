@@ -6,7 +6,8 @@ and as one JSON object (`"stream": false`); GET /api/tags and POST /api/show (wh
 asked to validate the model) answer with the one model `model_name`. Every request is recorded in `requests`
 as (method, path, body). `mode`: "ok", "error" (HTTP 500), "missing" (HTTP 404 model not found, as Ollama
 answers for a model that was never pulled), "hang" (no answer until the server stops), "drop" (connection closed
-without a response).
+without a response), "no_images" (a text-only model: HTTP 500 "this model does not support image input" for a
+request with images, else "ok").
 """
 from __future__ import annotations
 
@@ -80,6 +81,9 @@ class FakeOllamaServer(LoopbackServer):
                     return
                 if fake.mode == "error":
                     self._send_json(500, {"error": "fake ollama exploded"})
+                    return
+                if fake.mode == "no_images" and any(m.get("images") for m in body.get("messages") or ()):
+                    self._send_json(500, {"error": "this model does not support image input"})
                     return
                 if fake.mode == "missing":
                     self._send_json(404, {"error": f"model \"{body.get('model')}\" not found, try pulling it first"})

@@ -5,7 +5,8 @@ when `stream_options.include_usage` is set). Every request body is recorded in `
 behaviour: "ok", "error" (HTTP 500), "hang" (never answers until the server stops), "drop" (closes the
 connection without a response), "truncated" (a stream that breaks off after two pieces, with no finish reason and
 no [DONE]), "garbage" (a stream whose second event is not JSON; a plain request gets a 200 whose body is not JSON)
-or "slow" (streams one piece every `piece_delay` seconds, to interrupt mid-answer).
+"slow" (streams one piece every `piece_delay` seconds, to interrupt mid-answer) or "no_images" (a text-only model:
+HTTP 400 with OpenAI's wording for any request holding an image part, else "ok").
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from tests.chat.loopback_server import DEFAULT_REPLY, LoopbackServer
 
 PROMPT_TOKENS = 321
 COMPLETION_TOKENS = 12
-MODES = ("ok", "error", "hang", "drop", "truncated", "garbage", "slow")
+MODES = ("ok", "error", "hang", "drop", "truncated", "garbage", "slow", "no_images")
+NO_IMAGES_MESSAGE = "Invalid content type. image_url is only supported by certain models."
 
 
 class FakeOpenAIServer(LoopbackServer):
@@ -65,6 +67,10 @@ class FakeOpenAIServer(LoopbackServer):
                     return
                 if fake.mode == "error":
                     self._send_json(500, {"error": {"message": "fake server exploded", "type": "server_error"}})
+                    return
+                if fake.mode == "no_images" and _has_image(body):
+                    self._send_json(400, {"error": {"message": NO_IMAGES_MESSAGE, "type": "invalid_request_error",
+                                                    "param": "messages", "code": None}})
                     return
                 if fake.mode == "hang":
                     fake._stop.wait(60)
@@ -132,3 +138,8 @@ def _chunk(model: str, choices: list[dict[str, Any]], usage: dict[str, int] | No
     if usage is not None:
         chunk["usage"] = usage
     return chunk
+
+
+def _has_image(body: dict[str, Any]) -> bool:
+    return any(isinstance(m.get("content"), list) and any(p.get("type") == "image_url" for p in m["content"])
+               for m in body.get("messages") or ())

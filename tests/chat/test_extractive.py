@@ -1,6 +1,24 @@
+from chat.answer import Span
 from chat.backends import AnswerBackend, make_backend
-from chat.extractive import NOT_FOUND, ExtractiveBackend, table_rows, terms
+from chat.extractive import NOT_FOUND, ExtractiveBackend, terms
 from tests.chat.evidence_fixtures import SALES_CELLS, SALES_MARKDOWN, element, hits
+
+QUESTION = "What were total net sales for the three months ended June 25, 2022?"
+# The layout of a 10-Q statement: "$" in its own column before each amount, the scale in the caption.
+STATEMENT_CELLS = (
+    ("", "Three Months Ended", "", "", ""),
+    ("", "June 25, 2022", "", "June 26, 2021", ""),
+    ("Net sales:", "", "", "", ""),
+    ("Products", "$", "63,355", "$", "63,948"),
+    ("Services", "", "19,604", "", "17,486"),
+    ("Total net sales", "$", "82,959", "$", "81,434"),
+    ("Diluted earnings per share", "$", "1.20", "$", "1.30"),
+)
+
+
+def statement():
+    return element("table", "statement", cells=STATEMENT_CELLS, page=4,
+                   caption="CONDENSED CONSOLIDATED STATEMENTS OF OPERATIONS (In millions, except per-share amounts)")
 
 
 def test_is_an_answer_backend():
@@ -9,53 +27,76 @@ def test_is_an_answer_backend():
     assert (backend.name, backend.mode, backend.supports_images) == ("extractive", "extractive", False)
 
 
-def test_table_row_rendered_with_header_context():
-    rows = table_rows(element("table", SALES_MARKDOWN, cells=SALES_CELLS))
-    assert rows[-1][0] == ("Total net sales \u2014 Three Months Ended June 25, 2022: 82,959; June 26, 2021: 81,434; "
-                           "Nine Months Ended June 25, 2022: 303,660; June 26, 2021: 282,457")
-    assert len(rows) == 3
-
-
-def test_table_rows_from_markdown_when_cells_missing():
-    md = "| Region | 2023 | 2022 |\n|---|---|---|\n| Europe | 1,200 | 1,100 |\n| Asia | 900 | 800 |"
-    rows = table_rows(element("table", md, cells=None))
-    assert [r for r, _, _, _ in rows] == ["Europe \u2014 2023: 1,200; 2022: 1,100", "Asia \u2014 2023: 900; 2022: 800"]
-
-
-def test_table_row_with_the_asked_number_wins():
-    table = element("table", SALES_MARKDOWN, cells=SALES_CELLS, page=4, caption="Table 1: Net sales")
+def test_table_answer_states_the_cell_first_with_currency_and_scale():
+    table = statement()
     prose = element("text", "The company sells products and services worldwide. Net sales grew in the quarter.")
-    answer = ExtractiveBackend().answer("What were total net sales for the three months ended June 25, 2022?",
-                                        hits(prose, table))
+    answer = ExtractiveBackend().answer(QUESTION, hits(prose, table))
+    lines = answer.text.splitlines()
+    assert lines[0] == "$82,959 million \u2014 Total net sales, Three Months Ended June 25, 2022 [S2]"
+    # One line of support: the same row's other period, under the table's caption; nothing from other rows.
+    assert len(lines) == 2 and "81,434" in lines[1] and lines[1].endswith("[S2]")
+    assert "63,355" not in answer.text and "Percentage" not in answer.text
+    assert answer.answerable is True and answer.support == 1.0
+    assert answer.citations[0].span == Span("cell", ("Total net sales", "82,959"))
+
+
+def test_the_period_named_picks_the_column():
+    answer = ExtractiveBackend().answer("Services net sales three months ended June 26, 2021", hits(statement()))
+    assert answer.text.startswith("17,486 million \u2014 Net sales: Services, Three Months Ended June 26, 2021")
+
+
+def test_per_share_amounts_keep_their_own_unit():
+    answer = ExtractiveBackend().answer("Diluted earnings per share three months ended June 25, 2022",
+                                        hits(statement()))
+    assert answer.text.startswith("$1.20 \u2014 Diluted earnings per share")
+
+
+def test_tied_cells_are_shown_labelled():
+    table = element("table", SALES_MARKDOWN, cells=SALES_CELLS, caption="Table 1: Net sales (in millions)")
+    answer = ExtractiveBackend().answer("What were total net sales?", hits(table))
     first = answer.text.splitlines()[0]
-    assert first.startswith("Total net sales \u2014 Three Months Ended June 25, 2022: 82,959") and first.endswith("[S2]")
-    assert answer.citations[0].key == "S2" and answer.citations[0].element is table
-    assert answer.mode == "extractive" and answer.model == "extractive"
-    assert answer.note == "extractive answer: no language model configured"
-    assert len(answer.text.splitlines()) <= 3
+    assert first.startswith("Total net sales: 82,959 million (Three Months Ended June 25, 2022); "
+                            "81,434 million (Three Months Ended June 26, 2021)")
+    assert answer.citations[0].span.kind == "row"
 
 
 def test_row_whose_label_is_what_was_asked_beats_a_wider_label():
     header = "| | Three Months Ended | |\n|---|---|---|\n| | June 25, 2022 | June 26, 2021 |\n"
     shares = element("table", header + "| Percentage of total net sales | 8 % | 7 % |", page=21)
     income = element("table", header + "| Total net sales | $ 82,959 | $ 81,434 |", page=4)
-    # The share table is ranked first and both rows hold every asked word; the row labelled exactly so wins.
-    answer = ExtractiveBackend(max_pieces=1).answer(
-        "What were total net sales for the three months ended June 25, 2022?", hits(shares, income))
-    assert answer.text.startswith("Total net sales") and "82,959" in answer.text and answer.text.endswith("[S2]")
+    answer = ExtractiveBackend().answer(QUESTION, hits(shares, income))
+    assert answer.text.startswith("$82,959 \u2014 Total net sales") and "8 %" not in answer.text
 
 
 def test_number_in_question_picks_the_row_holding_it():
     table = element("table", SALES_MARKDOWN, cells=SALES_CELLS)
-    answer = ExtractiveBackend(max_pieces=1).answer("Which line had 19,604 in sales?", hits(table))
-    assert answer.text.startswith("Services \u2014") and answer.text.endswith("[S1]")
+    answer = ExtractiveBackend().answer("Which line had 19,604 in sales?", hits(table))
+    assert answer.text.startswith("19,604 \u2014 Services, Three Months Ended June 25, 2022 [S1]")
+
+
+def test_text_answer_is_the_whole_sentence():
+    text = element("text", "Our headquarters moved in 2019. The company employed about 164,000 full-time "
+                           "equivalent employees as of September 24, 2022. Most work in the U.S. and Europe.")
+    answer = ExtractiveBackend().answer("How many full-time equivalent employees did the company have?",
+                                        hits(text))
+    assert answer.text == ("The company employed about 164,000 full-time equivalent employees as of September 24, "
+                           "2022. [S1]")
+    assert answer.citations[0].span == Span("sentence", (answer.text[:-5],))
+
+
+def test_long_sentences_are_cut_between_words_korean_included():
+    long_korean = "2023년 매출은 " + "국내외 시장의 수요 회복과 신제품 출시 효과로 " * 20 + "크게 증가했다."
+    answer = ExtractiveBackend().answer("2023년 매출이 얼마였나요?", hits(element("text", long_korean)))
+    shown = answer.text.removesuffix(" [S1]")
+    assert shown.endswith(" \u2026") and shown[:-2] in long_korean
+    assert long_korean[len(shown) - 2] == " "  # the cut falls on a blank, not inside a word
 
 
 def test_korean_question_over_korean_text():
     unrelated = element("text", "본사는 서울에 있으며 직원은 약 300명이다.", source="회사소개.pdf")
     target = element("text", "회사 개요입니다. 2023년 매출은 4,812억 원으로 전년 대비 12% 증가했다. 영업이익은 감소했다.",
                      source="연차보고서.pdf", page=3)
-    answer = ExtractiveBackend(max_pieces=1).answer("2023년 매출이 얼마였나요?", hits(unrelated, target))
+    answer = ExtractiveBackend().answer("2023년 매출이 얼마였나요?", hits(unrelated, target))
     assert answer.text == "2023년 매출은 4,812억 원으로 전년 대비 12% 증가했다. [S2]"
     assert [(c.key, c.element.source, c.element.page) for c in answer.citations] == [("S2", "연차보고서.pdf", 3)]
 
@@ -65,45 +106,136 @@ def test_korean_bigrams_match_inflected_words():
     assert terms("Sales in 2023 were 4,812")["4812"] > terms("Sales in 2023 were 4,812")["sale"]
 
 
-def test_figure_with_matching_caption_is_pointed_to():
-    fig = element("figure", "Figure 3: Revenue by region, 2023", caption="Figure 3: Revenue by region, 2023")
-    text = element("text", "Revenue in Europe rose sharply.")
-    answer = ExtractiveBackend().answer("How did revenue by region change?", hits(text, fig))
-    assert "See Figure: Figure 3: Revenue by region, 2023 [S2]" in answer.text.splitlines()
-    assert {c.key for c in answer.citations} == {"S1", "S2"}
-
-
-def test_figure_labels_are_part_of_the_pointer():
+def test_figure_answer_is_its_caption_and_labels():
     caption = "Figure 7-27. Stainless steel self-locking nut."
     fig = element("figure", caption + "\nNut case Threaded nut core Locking shoulder Keyway", caption=caption)
     answer = ExtractiveBackend().answer("What are the parts of a stainless steel self-locking nut?", hits(fig))
-    line = next(l for l in answer.text.splitlines() if l.startswith("See Figure"))
-    assert line == ("See Figure: Figure 7-27. Stainless steel self-locking nut. (labels in the figure: "
-                    "Nut case Threaded nut core Locking shoulder Keyway) [S1]")
-
-
-def test_figure_without_overlap_is_not_mentioned():
-    fig = element("figure", "Figure 1: Org chart", caption="Figure 1: Org chart")
-    answer = ExtractiveBackend().answer("What was revenue?", hits(element("text", "Revenue was 5."), fig))
-    assert "See Figure" not in answer.text
+    assert answer.text == ("Figure: Figure 7-27. Stainless steel self-locking nut. (labels in the figure: "
+                           "Nut case Threaded nut core Locking shoulder Keyway) [S1]")
 
 
 def test_no_hits_means_not_found():
     answer = ExtractiveBackend().answer("What is the capital of Mars?", [])
     assert answer.text == NOT_FOUND == "Not found in the documents."
-    assert answer.citations == () and answer.hits == ()
+    assert answer.citations == () and answer.hits == () and answer.answerable is False
 
 
-def test_no_overlap_falls_back_to_top_hit_and_streams_once():
-    tokens = []
-    answer = ExtractiveBackend().answer("zzz?", hits(element("text", "First sentence. Second.")),
-                                        on_token=tokens.append)
-    assert answer.text == "First sentence. [S1]"
-    assert tokens == [answer.text]
+def test_unsupported_question_abstains_with_what_was_searched_and_nearest_evidence():
+    text = element("text", "Revenue in Europe rose 4% in 2022. The board met twice.", source="annual.pdf")
+    answer = ExtractiveBackend().answer("How many patents did the company file in Japan in 2021?", hits(text))
+    lines = answer.text.splitlines()
+    assert lines[0] == NOT_FOUND and answer.answerable is False
+    assert lines[1].startswith("Searched 1 passages in annual.pdf for: patents, company, file, Japan, 2021")
+    assert lines[2] == "Nearest evidence: Revenue in Europe rose 4% in 2022. [S1]"
+    assert answer.support < 0.5 and [c.key for c in answer.citations] == ["S1"]
 
 
-def test_rows_matching_only_through_headers_are_left_out():
-    table = element("table", SALES_MARKDOWN, cells=SALES_CELLS)
-    answer = ExtractiveBackend().answer("What were total net sales for the three months ended June 25, 2022?",
-                                        hits(table))
-    assert len(answer.text.splitlines()) == 1 and answer.text.startswith("Total net sales")
+def test_threshold_decides_between_answer_and_abstention():
+    text = element("text", "Revenue in Europe rose 4% in 2022.")
+    question = "What was revenue in Europe in 2021?"
+    assert ExtractiveBackend(threshold=0.9).answer(question, hits(text)).answerable is False
+    assert ExtractiveBackend(threshold=0.3).answer(question, hits(text)).answerable is True
+
+
+def test_follow_up_carries_the_subject_and_shifts_the_period():
+    table = statement()
+    first = ExtractiveBackend().answer(QUESTION, hits(table))
+    follow = ExtractiveBackend().answer("and the year before?", hits(table), history=[(QUESTION, first.text)])
+    assert follow.question == "and the year before?"
+    assert follow.text.startswith("$81,434 million \u2014 Total net sales, Three Months Ended June 26, 2021")
+    assert follow.answerable is True
+
+
+def test_a_name_no_evidence_mentions_means_not_found():
+    text = element("text", "Facebook users aged 25-34 make up 29% of the audience. Twitter skews younger.",
+                   source="deck.pdf")
+    question = "What age range accounts for the most users of the Amazon platform?"
+    answer = ExtractiveBackend(threshold=0.0).answer(question, hits(text))
+    assert answer.answerable is False and answer.support == 0.0
+    assert "None of them mentions: Amazon." in answer.text.splitlines()[1]
+    asked_of_facebook = ExtractiveBackend(threshold=0.0).answer(question.replace("Amazon", "Facebook"), hits(text))
+    assert asked_of_facebook.answerable is True
+
+
+def test_the_column_the_question_names_wins_over_the_first_column():
+    md = ("| Year | Date of declaration of dividend | Total dividend (Rs.) | % |\n|---|---|---|---|\n"
+          "| 1999-00 | 25th August, 2000 | 3,02,16,492.00 | 1.06 |\n| 2000-01 | 27th July, 2001 | 3,71,26,782.00 | 1.2 |")
+    table = element("table", md, caption="Unclaimed dividends")
+    answer = ExtractiveBackend().answer("What was the total dividend declared for 1999-00?", hits(table))
+    assert answer.text.startswith("3,02,16,492.00 \u2014 1999-00, Total dividend (Rs.)")
+    share = ExtractiveBackend().answer("What percentage was unclaimed in 2000-01?", hits(table))
+    assert share.text.startswith("1.2% \u2014 2000-01, %")
+
+
+def test_a_label_line_comes_with_its_value():
+    text = element("text", "Revised May 2016\nProduced by:\nFlorida Department of Health\n4052 Bald Cypress Way")
+    answer = ExtractiveBackend().answer("Who produced the document that was revised on May 2016?", hits(text))
+    assert answer.text == "Revised May 2016 Produced by: Florida Department of Health [S1]"
+
+
+def test_an_equally_good_candidate_from_another_item_is_shown_labelled():
+    table = element("table", "| Segment | 2023 |\n|---|---|\n| Cloud revenue | 4,100 |", source="a.pdf")
+    text = element("text", "Cloud revenue in 2023 was 4,120 after the restatement.", source="b.pdf")
+    answer = ExtractiveBackend().answer("What was cloud revenue in 2023?", hits(table, text))
+    assert answer.text.splitlines() == ["4,100 \u2014 Cloud revenue, 2023 [S1]",
+                                        "Cloud revenue in 2023 was 4,120 after the restatement. [S2]"]
+
+
+def test_a_question_naming_two_periods_gets_both_cells_of_the_row():
+    md = ("| | December 31, 2019 | December 31, 2018 |\n|---|---|---|\n| Trade names | 2,248 | 2,248 |\n"
+          "| Preferred stock, no par value, at 2019 and 2018 | 2,380 | 2,303 |\n| Real estate taxes | 398 | 398 |")
+    prose = element("text", "Income tax expense was $782 in 2019, compared to a benefit of $225 in 2018.")
+    table = element("table", md, caption="Other assets (in thousands)")
+    answer = ExtractiveBackend().answer("What is the average real estate taxes for 2018 and 2019?", hits(prose, table))
+    assert answer.text.splitlines()[0] == ("Real estate taxes: 398 thousand (December 31, 2019); 398 thousand "
+                                           "(December 31, 2018) [S2]")
+    names = ExtractiveBackend().answer("What is the average value of trade names for both 2018 and 2019?",
+                                       hits(table))
+    assert names.text.startswith("Trade names: 2,248 thousand (December 31, 2019)")
+
+
+def test_a_year_in_a_row_label_does_not_make_the_row_asked_for():
+    md = ("| | December 31, 2019 | December 31, 2018 |\n|---|---|---|\n"
+          "| Preferred stock, no par value, at 2019 and 2018 | 2,380 | 2,303 |\n| Land | 1,942 | 2,124 |")
+    answer = ExtractiveBackend().answer("What is the change in the value of land between 2018 and 2019?",
+                                        hits(element("table", md)))
+    assert answer.text.startswith("Land: 1,942 (December 31, 2019); 2,124 (December 31, 2018)")
+
+
+def test_the_row_naming_more_of_the_question_wins_over_words_the_caption_supplies():
+    md = ("| Method | MMLU Physics | MMLU Chemistry |\n|---|---|---|\n| PaLM-2L | 66.4% | 70.9% |\n"
+          "| PaLM-2L + Step-Back (ours) | 73.2% | 81.9% |")
+    table = element("table", md, caption="Table 1: Strong performance of Step-Back prompting on STEM tasks")
+    answer = ExtractiveBackend().answer("What score did PaLM-2L + Step-Back achieve in MMLU Physics?", hits(table))
+    assert answer.text.startswith("73.2% \u2014 PaLM-2L + Step-Back (ours), MMLU Physics")
+
+
+def test_a_comparison_gets_the_values_side_by_side():
+    md = ("| | December 31, 2019 | December 31, 2018 |\n|---|---|---|\n| Other intangible assets, net | 152 | 344 |\n"
+          "| Drinkable Kefir | 71,822 | 78,523 |\n| Cheese | 11,459 | 11,736 |")
+    table = element("table", md)
+    which = ExtractiveBackend().answer("Which year has a higher value of other intangible assets, net?", hits(table))
+    assert which.text.startswith("Other intangible assets, net: 152 (December 31, 2019); 344 (December 31, 2018)")
+    both = ExtractiveBackend().answer("What is the difference in net sales between Drinkable Kefir and Cheese in "
+                                      "2019?", hits(table))
+    assert "71,822" in both.text and "11,459" in both.text
+
+
+def test_sentences_do_not_end_at_abbreviations_but_do_at_line_breaks():
+    from chat.sentence_answer import split_sentences
+
+    assert split_sentences("Sales in the U.S. rose 4%. Costs fell!\nGOVERNOR\nRick Scott") == [
+        "Sales in the U.S. rose 4%.", "Costs fell!", "GOVERNOR", "Rick Scott"]
+
+
+def test_footnote_markers_are_not_part_of_the_row_label():
+    md = "| | 2022 | 2021 |\n|---|---|---|\n| Total net sales (4) | 82,959 | 81,434 |\n| iPhone ® (1) | 40,665 | 39,570 |"
+    answer = ExtractiveBackend().answer("What were total net sales in 2022?", hits(element("table", md)))
+    assert answer.text.startswith("82,959 \u2014 Total net sales, 2022 [S1]") and answer.support == 1.0
+
+
+def test_a_runner_up_must_hold_the_asked_words_not_only_the_date():
+    prose = element("text", "The following table shows other income for the three- and nine-month periods ended "
+                            "June 25, 2022 and June 26, 2021.", source="b.pdf")
+    answer = ExtractiveBackend().answer(QUESTION, hits(statement(), prose))
+    assert "other income" not in answer.text and answer.text.startswith("$82,959 million")

@@ -21,7 +21,9 @@ def test_standalone_questions_are_not_follow_ups(question):
 
 def test_rule_carries_the_subject_and_replaces_the_year():
     assert rewrite_query("and in 2021?", HISTORY) == "total net sales and in 2021?"
-    assert rewrite_query("the year before?", HISTORY) == "total net sales 2022 the year before?"
+    # a relative year moves the carried year instead of adding words that match nothing
+    assert rewrite_query("the year before?", HISTORY) == "total net sales 2021"
+    assert rewrite_query("and the following year?", HISTORY) == "total net sales 2023"
     # a chain of follow-ups keeps the original subject
     chain = HISTORY + [("and in 2021?", "81,434 [S2].")]
     assert rewrite_query("what about services?", chain) == "total net sales 2021 what about services?"
@@ -31,6 +33,7 @@ def test_rule_in_korean():
     history = [("2023년 매출은 얼마인가요?", "4,812입니다 [S1].")]
     assert rewrite_query("그럼 2022년은?", history) == "매출은 얼마인가요 그럼 2022년은?"
     assert rewrite_query("그리고 영업이익은?", history).startswith("2023년 매출은")
+    assert rewrite_query("그럼 전년은?", history) == "2022년 매출은 얼마인가요"
 
 
 def test_no_history_means_no_rewrite():
@@ -76,3 +79,29 @@ def test_unusable_llm_reply_falls_back_to_the_rule(fake_openai):
 def test_extractive_backend_uses_the_rule():
     backend = make_backend("extractive")
     assert rewrite_query("and in 2021?", HISTORY, backend) == "total net sales and in 2021?"
+
+
+def test_a_follow_up_keeps_the_evidence_the_previous_answer_cited():
+    from chat.answer import Answer, Citation
+    from chat.query_rewrite import carry_evidence
+    from tests.chat.evidence_fixtures import SALES_CELLS, SALES_MARKDOWN, element, hits
+
+    table = element("table", SALES_MARKDOWN, cells=SALES_CELLS, ident="sales-table")
+    other = element("text", "Net sales of other companies rose.", ident="other")
+    previous = Answer(question="q", text="82,959 [S1]", citations=(Citation("S1", table),), hits=(), model="x",
+                      mode="extractive")
+    history = [("What were total net sales in 2022?", previous.text)]
+    carried = carry_evidence("and the year before?", history, previous, hits(other, table))
+    assert [h.element.id for h in carried] == ["sales-table", "other"] and carried[0].routes == ("conversation",)
+    standalone = carry_evidence("What is the dividend policy of the company?", history, previous, hits(other))
+    assert [h.element.id for h in standalone] == ["other"]
+
+
+def test_extractive_chat_answers_a_follow_up_from_the_same_table(report_store):
+    from chat.library import Library
+
+    session = Library.open(report_store, image_search=False, llm="extractive").chat()
+    first = session.ask("What was revenue in the North region in 2023?")
+    assert first.text.startswith("1,350")
+    follow = session.ask("and the year before?")
+    assert follow.text.startswith("1,200 \u2014 North, 2022") and follow.answerable

@@ -1,0 +1,129 @@
+"""Saying "Not found in the documents" when the evidence does not support an answer.
+
+Extractive answers abstain when their best candidate holds less than `SUPPORT_THRESHOLD` of the question's term
+weight (chat.answer_terms.coverage: numbers weigh 3, words 1), or when no evidence item mentions a name the
+question asks about ("Amazon" in a deck about Facebook and Twitter); the threshold is calibrated on the dev split
+by bench/abstention.py (see bench/results/answers.md). A generator's answer counts as an abstention when it says it
+found nothing (the system prompt asks for the words "not found in the documents") and cites nothing, or opens
+with those words.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+NOT_FOUND = "Not found in the documents."
+# Calibrated on the dev split (bench/abstention.py): the highest threshold whose false abstention on answerable
+# questions stays at or under 10%.
+SUPPORT_THRESHOLD = 0.2
+_MAX_NEAREST_CHARS = 240
+_DATE_PATTERN = re.compile(r"[YMDHS]+(?:[-/.: ][YMDHS]+)*")  # "YYYY-MM-DD": a format to answer in, not a name
+_NAME_TOKEN = re.compile(r"[^\W_][\w'.\-+]*")
+_INSTRUCTIONS = frozenset("write answer format list enumerate give please provide note return express round "
+                          "output".split())
+
+_MODEL_NOT_FOUND = re.compile(
+    r"not\s+(?:be\s+)?found\s+in\s+the\s+(?:provided\s+|given\s+)?(?:documents?|evidence)"
+    r"|(?:documents?|evidence)\s+(?:provided\s+)?(?:do(?:es)?\s+not|don't|doesn't)\s+"
+    r"(?:contain|mention|include|provide|say|state|specify)"
+    r"|문서에서\s*찾을\s*수\s*없|문서에\s*(?:없|나와\s*있지\s*않)", re.IGNORECASE)
+
+
+def names(question: str) -> list[str]:
+    """The names a question asks about: capitalised words inside a sentence ("Amazon", "HOVER", "LLaVa"), not at
+    its start, not instructions ("Write the answer ..."), nothing from an all-capitals question; words with digits
+    are left out (years and figures often live only in charts and images)."""
+    letters = [c for c in question if c.isalpha()]
+    if not letters or sum(c.isupper() for c in letters) > len(letters) / 2:
+        return []
+    out = []
+    for match in _NAME_TOKEN.finditer(question):
+        word = match.group().strip(".'-")
+        before = question[:match.start()].rstrip()
+        if (not word or not before or before[-1] in ".?!:;\"(\u201c" or any(c.isdigit() for c in word)
+                or word.lower() in _INSTRUCTIONS or not any(c.isupper() for c in word)
+                or _DATE_PATTERN.fullmatch(word)):
+            continue
+        out.append(word)
+    return out
+
+
+def missing_names(question: str, vocabulary: Iterable[str], text: str = "") -> list[str]:
+    """The question's names (see `names`) of which the evidence holds no term; a term counts as held when the
+    evidence has it or, from four letters on, a word it begins or that begins it ("Russia" / "Russian"); a run of
+    names counts as held when `text` (the evidence) writes its initials ("United States" / "U.S.")."""
+    from chat.answer_terms import terms
+
+    found = names(question)
+    initials = _initials(question, found)
+    held_runs = {run for run, letters in initials.items()
+                 if re.search(r"\b" + r"\.?\s?".join(letters) + r"\b\.?", text)}
+    found = [name for name in found if not any(name in run.split() for run in held_runs)]
+    held = set(vocabulary)
+    long_terms = [t for t in held if len(t) >= 4]
+
+    def present(term: str) -> bool:
+        if term in held:
+            return True
+        return len(term) >= 4 and any(t.startswith(term) or term.startswith(t) for t in long_terms)
+
+    return [name for name in found if not all(present(t) for t in terms(name))]
+
+
+def _initials(question: str, found: Sequence[str]) -> dict[str, list[str]]:
+    """Runs of two or more consecutive names in the question ("United States") with their initials."""
+    runs: dict[str, list[str]] = {}
+    words = question.replace(",", " ").split()
+    run: list[str] = []
+    for word in words + [""]:
+        word = word.strip(".?!;:'\"()")
+        if word and word in found:
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            runs[" ".join(run)] = [re.escape(w[0].upper()) for w in run]
+        run = []
+    return runs
+
+
+def supported(support: float, threshold: float = SUPPORT_THRESHOLD) -> bool:
+    """Whether a candidate holding `support` of the question's weight is enough to answer."""
+    return support >= threshold
+
+
+def model_abstained(text: str, cited: int) -> bool:
+    """Whether a generator's answer says the documents do not answer: the not-found wording with no citation,
+    or as its opening sentence."""
+    match = _MODEL_NOT_FOUND.search(text or "")
+    if match is None:
+        return False
+    opening = text[:match.start()]
+    return cited == 0 or (len(opening) < 40 and "[" not in opening)
+
+
+def searched_line(question: str, sources: Sequence[str], passages: int, missing: Sequence[str] = ()) -> str:
+    """What was searched: the question's content words, the documents the evidence came from, and the names none
+    of it mentions."""
+    from chat.answer_terms import terms
+
+    words = [w.strip(",.'\"") for w in re.findall(r"[^\s?!;:()]+", question)]
+    shown = ", ".join(list(dict.fromkeys(w for w in words if w and terms(w)))[:8]) or "the question"
+    docs = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
+    where = f" in {docs}" if docs else ""
+    absent = f" None of them mentions: {', '.join(missing)}." if missing else ""
+    return f"Searched {passages} passages{where} for: {shown}.{absent}"
+
+
+def not_found_text(searched: str, nearest: str | None) -> str:
+    """The abstention: the verdict, what was searched, and the nearest evidence (cited) when there is some."""
+    lines = [NOT_FOUND, searched]
+    if nearest:
+        lines.append(f"Nearest evidence: {nearest}")
+    return "\n".join(lines)
+
+
+def clip_nearest(text: str) -> str:
+    """The nearest evidence cut to a line at a blank."""
+    from chat.sentence_answer import clip
+
+    return clip(" ".join(text.split()), _MAX_NEAREST_CHARS)
