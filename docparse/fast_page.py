@@ -13,7 +13,8 @@ from typing import Sequence
 from docparse.captions import is_caption
 from docparse.headings import dominant_size, is_heading_text
 from docparse.page_box import PageBox
-from docparse.span_text import join_lines, line_text
+from docparse.korean_wrap import join_line_dicts
+from docparse.span_text import line_text
 
 HEADING_RATIO = 1.2  # a run this much larger than the body size is a heading
 MARGIN_BAND = 0.06  # top/bottom fraction of the page where short runs are running heads/footers
@@ -55,7 +56,7 @@ def _runs(block: dict, body: float) -> list[PageBox]:
             runs.append((heading, [line]))
     out = []
     for heading, lines in runs:
-        text = join_lines([line_text(line["spans"]) for line in lines])
+        text = join_line_dicts(lines)
         bbox = (min(l["bbox"][0] for l in lines), min(l["bbox"][1] for l in lines),
                 max(l["bbox"][2] for l in lines), max(l["bbox"][3] for l in lines))
         if heading and len(text) < 200:
