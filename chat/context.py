@@ -169,7 +169,7 @@ def _one_line(text: str) -> str:
 
 
 def _header(key: str, e: Element) -> str:
-    header = f"[{key}] {_one_line(e.source)}, page {e.page}, {e.kind.value}"
+    header = f"[{key}] {_one_line(e.source)}, {e.place}, {e.kind.value}"
     if e.caption:
         header += f"; caption: {_one_line(e.caption)}"
     if e.section:

@@ -110,3 +110,13 @@ def test_encrypted_hwpx_refused(tmp_path: Path):
     path = make_encrypted_hwpx(SAMPLES / "hwpxlib-SimpleTable.hwpx", tmp_path / "locked.hwpx")
     with pytest.raises(EncryptedDocumentError, match=r"^locked\.hwpx: encrypted HWPX"):
         parse_document(path)
+
+
+
+def test_citation_place_names_section_and_paragraph_where_pages_are_unknown(tmp_path: Path):
+    built = parse_document(make_hwpx(tmp_path / "report.hwpx"))
+    (table,) = _of(built, ElementKind.TABLE)
+    position = dict(table.metadata)["position"]
+    assert table.place == position and table.box_text == position  # no layout saved: no page to cite
+    real = _of(parse_document(SAMPLES / "noori.hwp"), ElementKind.TABLE)[0]
+    assert real.place == "page 1" and real.box_text == "section 1, paragraph 2"
