@@ -256,3 +256,36 @@ def _table_blocks(table: dict, where: dict[str, Any]) -> Iterator[HwpBlock]:
                         image = content["Image"]
                         yield HwpBlock("figure", _caption(image) or "", caption=_caption(image),
                                        picture=image.get("path"), **where)
+
+
+MAX_CAPTION_CHARS = 200
+
+
+def attach_captions(blocks: Sequence[HwpBlock]) -> list[HwpBlock]:
+    """Tables and figures without a caption of their own take the caption paragraph right before or after them
+    ("[표 1] ...", "<그림 2> ...", "Table 3 ..."), as Korean documents often set captions as plain paragraphs;
+    the paragraph is then no longer body text."""
+    from dataclasses import replace
+
+    from docparse.captions import caption_kind
+
+    def fits(block: HwpBlock | None, kind: str) -> bool:
+        if block is None or block.kind != "text" or len(block.text) > MAX_CAPTION_CHARS:
+            return False
+        found = caption_kind(block.text)
+        return found is not None and found in ("any", "table" if kind == "table" else "figure")
+
+    out = list(blocks)
+    used: set[int] = set()
+    for i, block in enumerate(out):
+        if block.kind not in ("table", "figure") or block.caption:
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(out) and j not in used and fits(out[j], block.kind) \
+                    and out[j].section == block.section:
+                caption = out[j].text.replace("\n", " ")
+                text = caption if block.kind == "figure" and not block.text else block.text
+                out[i] = replace(block, caption=caption, text=text)
+                used.add(j)
+                break
+    return [b for k, b in enumerate(out) if k not in used]

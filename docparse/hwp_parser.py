@@ -23,7 +23,7 @@ from docparse.base import DocumentInfo, ParseOptions, file_doc_id
 from docparse.chunking import TextBlock, chunk_blocks, token_counter
 from docparse.element import Element, ElementKind, Provenance, element_id
 from docparse.errors import DocumentTooLargeError
-from docparse.hwp_blocks import HwpBlock, iter_blocks
+from docparse.hwp_blocks import HwpBlock, attach_captions, iter_blocks
 from docparse.hwp_package import load_package
 from docparse.table_grid import grid_to_markdown
 
@@ -59,7 +59,7 @@ class HwpParser:
             if self._last is not None and self._last[0] == doc_id:
                 return self._last[2], self._last[1]
         package = load_package(path)
-        blocks = list(iter_blocks(package.document, package.styles))
+        blocks = attach_captions(list(iter_blocks(package.document, package.styles)))
         with self._lock:
             self._last = (doc_id, blocks, package)
         return package, blocks

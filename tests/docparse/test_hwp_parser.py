@@ -120,3 +120,18 @@ def test_citation_place_names_section_and_paragraph_where_pages_are_unknown(tmp_
     assert table.place == position and table.box_text == position  # no layout saved: no page to cite
     real = _of(parse_document(SAMPLES / "noori.hwp"), ElementKind.TABLE)[0]
     assert real.place == "page 1" and real.box_text == "section 1, paragraph 2"
+
+
+def test_caption_paragraphs_next_to_tables_and_pictures_become_their_captions():
+    from docparse.hwp_blocks import HwpBlock, attach_captions
+
+    where = dict(section=1, page=1, page_source="layout")
+    blocks = [HwpBlock("text", "[표 3] 지역별 현황", paragraph=1, **where),
+              HwpBlock("table", "", paragraph=2, cells=(("서울", "1"),), **where),
+              HwpBlock("figure", "", paragraph=3, picture="BinData/image1", **where),
+              HwpBlock("text", "<그림 2> 추진 체계", paragraph=4, **where),
+              HwpBlock("text", "표 4는 다음 쪽에 있다.", paragraph=5, **where)]
+    table, figure, body = attach_captions(blocks)
+    assert table.caption == "[표 3] 지역별 현황"
+    assert figure.caption == "<그림 2> 추진 체계" and figure.text == "<그림 2> 추진 체계"
+    assert body.text == "표 4는 다음 쪽에 있다."
