@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,11 +48,15 @@ class HwpPackage:
 
     def picture(self, path: str) -> bytes | None:
         """The bytes of a picture the model names ("BinData/image1" or "BinData/BIN0002": the package entry may
-        carry an extension the model leaves off); None when the package has no such entry."""
-        with zipfile.ZipFile(io.BytesIO(self.package)) as archive:
-            names = archive.namelist()
-            match = path if path in names else next((n for n in names if n.rsplit(".", 1)[0] == path), None)
-            return archive.read(match) if match else None
+        carry an extension the model leaves off); None when the package has no such entry or it is damaged."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(self.package)) as archive:
+                names = archive.namelist()
+                match = path if path in names else next((n for n in names if n.rsplit(".", 1)[0] == path), None)
+                return archive.read(match) if match else None
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as err:
+            logger.warning("picture %s unreadable (%s)", path, err)
+            return None
 
 
 def load_package(path: Path) -> HwpPackage:
@@ -63,37 +68,41 @@ def load_package(path: Path) -> HwpPackage:
     data = path.read_bytes()
     if not data:
         raise CorruptDocumentError(f"{name}: empty file")
-    import hwpforge  # lazy: a 16 MB native module, needed only for these files
-
-    if zipfile.is_zipfile(io.BytesIO(data)):
+    fmt = "hwpx" if zipfile.is_zipfile(io.BytesIO(data)) else "hwp"
+    if fmt == "hwpx":
         _check_hwpx(data, name)
-        fmt = "hwpx"
-        try:
-            document = hwpforge.Document.from_bytes(data)
-        except hwpforge.HwpForgeError as err:
-            raise CorruptDocumentError(f"{name}: not a readable HWPX document ({_first_line(err)})") from None
     else:
         _check_hwp5(data, name)
-        fmt = "hwp"
-        try:
-            document = hwpforge.convert_hwp5(data).document
-        except hwpforge.HwpForgeError as err:
-            reason = _first_line(err)
-            if "password" in reason.lower():
-                raise EncryptedDocumentError(f"{name}: password-protected HWP document (decryption is not "
-                                             "supported)") from None
-            raise CorruptDocumentError(f"{name}: not a readable HWP 5 document ({reason})") from None
     try:
-        model = json.loads(document.to_json(styles=True).text)
-        package = document.to_bytes()
-    except (hwpforge.HwpForgeError, ValueError) as err:
-        raise CorruptDocumentError(f"{name}: document model could not be read ({_first_line(err)})") from None
+        import hwpforge  # noqa: F401 - lazy: a 16 MB native module, needed only for these files
+    except ImportError as err:
+        raise ParseError(f"{name}: HWP/HWPX files need the hwpforge package, a docrag dependency that is not "
+                         f"installed here ({err}); reinstall docrag (make install, or pip install -e .)") from None
+    try:
+        model, package = _read_model(data, fmt)
+    except BaseException as err:  # noqa: B902 - a Rust panic arrives as pyo3's PanicException (a BaseException)
+        if isinstance(err, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        reason = _first_line(err)
+        if fmt == "hwp" and "password" in reason.lower():
+            raise EncryptedDocumentError(f"{name}: password-protected HWP document (decryption is not "
+                                         "supported)") from None
+        kind = "HWPX" if fmt == "hwpx" else "HWP 5"
+        raise CorruptDocumentError(f"{name}: not a readable {kind} document ({reason})") from None
     if model.get("format_version") != MODEL_FORMAT_VERSION:
         raise ParseError(f"{name}: hwpforge wrote document model version {model.get('format_version')!r}; this "
                          f"reader walks version {MODEL_FORMAT_VERSION} (install the hwpforge version pinned in "
                          "pyproject.toml)")
     return HwpPackage(format=fmt, document=model.get("document") or {}, styles=model.get("styles") or {},
                       package=package)
+
+
+def _read_model(data: bytes, fmt: str) -> tuple[dict[str, Any], bytes]:
+    """hwpforge's JSON model of the document and its HWPX package bytes (an HWP 5 file converted first)."""
+    import hwpforge
+
+    document = hwpforge.Document.from_bytes(data) if fmt == "hwpx" else hwpforge.convert_hwp5(data).document
+    return json.loads(document.to_json(styles=True).text), document.to_bytes()
 
 
 def _check_hwp5(data: bytes, name: str) -> None:
@@ -136,7 +145,7 @@ def _check_hwpx(data: bytes, name: str) -> None:
             infos = archive.infolist()
             names = {info.filename for info in infos}
             manifest = archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
-    except (zipfile.BadZipFile, OSError, ValueError) as err:
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as err:
         raise CorruptDocumentError(f"{name}: truncated or damaged HWPX package ({err})") from None
     if not any(n.startswith("Contents/section") and n.endswith(".xml") for n in names):
         raise CorruptDocumentError(f"{name}: not an HWPX document (no Contents/section*.xml in the zip)")

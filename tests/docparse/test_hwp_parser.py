@@ -135,3 +135,22 @@ def test_caption_paragraphs_next_to_tables_and_pictures_become_their_captions():
     assert table.caption == "[표 3] 지역별 현황"
     assert figure.caption == "<그림 2> 추진 체계" and figure.text == "<그림 2> 추진 체계"
     assert body.text == "표 4는 다음 쪽에 있다."
+
+
+def test_hwpx_with_damaged_compressed_part_is_corrupt(tmp_path: Path):
+    import zipfile
+
+    path = tmp_path / "damaged.hwpx"
+    with zipfile.ZipFile(SAMPLES / "hwpxlib-SimpleTable.hwpx") as original, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in original.infolist():
+            copy.writestr(info.filename, original.read(info.filename))
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("META-INF/manifest.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for offset in range(start + 2, start + min(info.compress_size, 40)):
+        data[offset] ^= 0x5A  # scramble the deflate stream; the zip directory stays intact
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptDocumentError, match=r"^damaged\.hwpx: "):
+        parse_document(path)
