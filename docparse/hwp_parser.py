@@ -24,7 +24,8 @@ from docparse.chunking import TextBlock, chunk_blocks, token_counter
 from docparse.element import Element, ElementKind, Provenance, element_id
 from docparse.errors import DocumentTooLargeError
 from docparse.hwp_blocks import HwpBlock, attach_captions, iter_blocks
-from docparse.hwp_package import load_package
+from docparse.hwp_package import HwpPackage, load_package
+from docparse.table_continuation import header_row_count
 from docparse.table_grid import grid_to_markdown
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class HwpParser:
 
     def __init__(self) -> None:
         # open() has to read the whole document to count its pages; elements() right after reuses that read
-        self._last: tuple[str, list[HwpBlock], object] | None = None
+        self._last: tuple[str, list[HwpBlock], HwpPackage] | None = None
         self._lock = threading.Lock()
 
     def open(self, path: Path, options: ParseOptions) -> DocumentInfo:
@@ -54,7 +55,7 @@ class HwpParser:
         return DocumentInfo(doc_id=doc_id, source=path.name, path=str(path.resolve()), pages=pages,
                             format=package.format)
 
-    def _read(self, path: Path, doc_id: str):
+    def _read(self, path: Path, doc_id: str) -> tuple[HwpPackage, list[HwpBlock]]:
         with self._lock:
             if self._last is not None and self._last[0] == doc_id:
                 return self._last[2], self._last[1]
@@ -105,8 +106,6 @@ class HwpParser:
             elif block.kind == "table":
                 yield from flush()
                 grid = [list(row) for row in block.cells or ()]
-                from docparse.table_continuation import header_row_count
-
                 body = grid_to_markdown(grid)
                 text = f"{block.caption}\n\n{body}" if block.caption else body
                 yield make(ElementKind.TABLE, text, block, sections.body_path(), cells=block.cells,
@@ -120,7 +119,7 @@ class HwpParser:
         yield from flush()
 
     @staticmethod
-    def _figure(block: HwpBlock, package, info: DocumentInfo, options: ParseOptions,
+    def _figure(block: HwpBlock, package: HwpPackage, info: DocumentInfo, options: ParseOptions,
                 state: dict) -> tuple[str | None, dict[str, str]] | None:
         """(crop path or None, metadata) for a picture worth a figure, None for icons and unreadable pictures
         without a caption."""
