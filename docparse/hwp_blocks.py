@@ -66,6 +66,9 @@ def _run_text(content: dict[str, Any]) -> str:
         for segment in content["InlineText"].get("segments") or ():
             parts.append(segment["Plain"] if isinstance(segment, dict) and "Plain" in segment else " ")
         return "".join(parts)
+    link = (content.get("Control") or {}).get("Hyperlink") if isinstance(content.get("Control"), dict) else None
+    if isinstance(link, dict):  # a hyperlink's visible text lives in the control, not in a text run
+        return str(link.get("text") or "")
     return ""
 
 
@@ -98,6 +101,9 @@ def flat_text(paragraphs: Sequence[dict]) -> str:
         for run in paragraph.get("runs") or ():
             content = run.get("content") or {}
             if "Table" in content:
+                caption = _caption(content["Table"])
+                if caption:
+                    lines.append(caption)
                 for row in table_grid(content["Table"]):
                     line = " | ".join(c.replace("\n", " ") for c in row if c)
                     if line:

@@ -154,3 +154,21 @@ def test_hwpx_with_damaged_compressed_part_is_corrupt(tmp_path: Path):
     path.write_bytes(bytes(data))
     with pytest.raises(CorruptDocumentError, match=r"^damaged\.hwpx: "):
         parse_document(path)
+
+
+def test_hyperlink_text_and_nested_table_caption_are_kept():
+    from docparse.hwp_blocks import iter_blocks
+
+    def para(*contents):
+        return {"runs": [{"content": c, "char_shape_id": 0} for c in contents], "para_shape_id": 0}
+
+    inner = {"rows": [{"cells": [{"paragraphs": [para({"Text": "내부 셀"})], "addr": {"row": 0, "col": 0}}]}],
+             "caption": {"paragraphs": [para({"Text": "[표 2] 내부 표"})]}}
+    outer = {"rows": [{"cells": [{"paragraphs": [para({"Table": inner})], "addr": {"row": 0, "col": 0}},
+                                 {"paragraphs": [para({"Text": "옆 셀"})], "addr": {"row": 0, "col": 1}}]}]}
+    document = {"sections": [{"paragraphs": [
+        para({"Text": "글꼴 "}, {"Control": {"Hyperlink": {"text": "설치하기", "url": "http://127.0.0.1/"}}}),
+        para({"Table": outer})]}]}
+    text, table = list(iter_blocks(document, {}))
+    assert text.text == "글꼴 설치하기"
+    assert table.cells == (("[표 2] 내부 표 내부 셀", "옆 셀"),)
