@@ -4,12 +4,12 @@ pictures, each with the position a citation can name.
 Positions. HWP and HWPX files carry no page numbers: pages exist only once a word processor lays the text out.
 Hancom Office saves its line layout with the text, though (a paragraph's `linesegarray` in HWPX, PARA_LINE_SEG in
 HWP 5.x), giving every line its vertical position on its page. Where every top-level paragraph carries that cache
-(files saved by Hancom Office), a page starts wherever the vertical position runs backwards, and each section
-starts a new page; that page is what Hancom showed when the file was saved. Known limit: the saved positions are
-relative to the column, so in a multi-column section each column counts as a page. Where any paragraph lacks the cache (files written by libraries, or converted), there is no
-page: the block's `page` is then its SECTION number (1-based) and `page_source` says "section". Every block also
-carries `section` and `paragraph` (1-based index of the top-level paragraph within its section), so a citation
-can always name "section S, paragraph P".
+(files saved by Hancom Office), a page starts wherever the vertical position runs backwards, and each section starts
+a new page; that page is what Hancom showed when the file was saved. Known limit: the saved positions are relative
+to the column, so in a multi-column section each column counts as a page. Where any paragraph lacks the cache (files
+written by libraries, or converted), there is no page: the block's `page` is then its SECTION number (1-based) and
+`page_source` says "section". Every block also carries `section` and `paragraph` (1-based index of the top-level
+paragraph within its section), so a citation can always name "section S, paragraph P".
 """
 from __future__ import annotations
 
