@@ -6,8 +6,8 @@ Hancom Office saves its line layout with the text, though (a paragraph's `linese
 HWP 5.x), giving every line its vertical position on its page. Where every top-level paragraph carries that cache
 (files saved by Hancom Office), a page starts wherever the vertical position runs backwards, and each section starts
 a new page; that page is what Hancom showed when the file was saved. Known limit: the saved positions are relative
-to the column, so in a multi-column section each column counts as a page. Where any paragraph lacks the cache (files
-written by libraries, or converted), there is no page: the block's `page` is then its SECTION number (1-based) and
+to the column, so in a multi-column section each column counts as a page. Where more than a tenth of the paragraphs
+lack the cache (files written by libraries), there is no page: the block's `page` is then its SECTION number (1-based) and
 `page_source` says "section". Every block also carries `section` and `paragraph` (1-based index of the top-level
 paragraph within its section), so a citation can always name "section S, paragraph P".
 """
@@ -19,6 +19,7 @@ from typing import Any, Iterator, Sequence
 
 from docparse.headings import is_heading_text
 
+LAYOUT_SHARE = 0.9  # pages are counted when at least this share of top-level paragraphs has a saved layout
 HEADING_SIZE_RATIO = 1.2  # a short paragraph set this much larger than the body text is a heading
 MAX_HEADING_CHARS = 80
 _OUTLINE_STYLE = re.compile(r"^(?:개요|Outline)\s*(\d+)$")
@@ -183,9 +184,10 @@ def _lines(paragraph: dict) -> list[dict]:
 
 
 def has_layout(sections: Sequence[dict]) -> bool:
-    """True when every top-level paragraph carries Hancom's saved line layout (then pages can be counted)."""
+    """True when (nearly) every top-level paragraph carries Hancom's saved line layout, so pages can be counted;
+    a paragraph whose cache a conversion dropped stays on the page of the one before it."""
     paragraphs = [p for s in sections for p in s.get("paragraphs") or ()]
-    return bool(paragraphs) and all(_lines(p) for p in paragraphs)
+    return bool(paragraphs) and sum(1 for p in paragraphs if _lines(p)) >= LAYOUT_SHARE * len(paragraphs)
 
 
 def iter_blocks(document: dict[str, Any], styles: dict[str, Any]) -> Iterator[HwpBlock]:
