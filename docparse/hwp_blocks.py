@@ -22,6 +22,7 @@ from docparse.headings import is_heading_text
 LAYOUT_SHARE = 0.9  # pages are counted when at least this share of top-level paragraphs has a saved layout
 HEADING_SIZE_RATIO = 1.2  # a short paragraph set this much larger than the body text is a heading
 MAX_HEADING_CHARS = 80
+_SENTENCE_END = re.compile(r"(?:[.!?。]|다)$")  # a paragraph ending like a sentence is no heading
 _OUTLINE_STYLE = re.compile(r"^(?:개요|Outline)\s*(\d+)$")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
@@ -144,10 +145,11 @@ def _caption(obj: dict) -> str | None:
 
 
 class _Styles:
-    """What the document's styles say about a paragraph: an outline level, and the size of its text."""
+    """What the document's styles say about a paragraph: an outline level, the size of its text, its bold."""
 
     def __init__(self, styles: dict[str, Any]) -> None:
         self.char_heights = [float(c.get("height") or 1000) / 100.0 for c in styles.get("char_shapes") or ()]
+        self.char_bold = [bool(c.get("bold")) for c in styles.get("char_shapes") or ()]
         self.para_shapes = styles.get("para_shapes") or []
         self.style_levels: dict[int, int] = {}
         for index, style in enumerate(styles.get("styles") or ()):
@@ -177,6 +179,55 @@ class _Styles:
                 weights[size] = weights.get(size, 0) + chars
         return max(weights, key=weights.__getitem__) if weights else 0.0
 
+    def bold_chars(self, paragraph: dict) -> tuple[int, int]:
+        """(characters set in bold, all non-blank characters) of the paragraph's own runs."""
+        bold = total = 0
+        for run in paragraph.get("runs") or ():
+            chars = len(_run_text(run.get("content") or {}).strip())
+            shape = run.get("char_shape_id")
+            total += chars
+            if chars and isinstance(shape, int) and 0 <= shape < len(self.char_bold) and self.char_bold[shape]:
+                bold += chars
+        return bold, total
+
+
+@dataclass(frozen=True)
+class _HeadingRule:
+    """Which paragraphs open a section: outline (개요) paragraphs where the document has any; else short
+    paragraphs set HEADING_SIZE_RATIO larger than the body text, or set wholly in bold at body size or larger
+    where the body is not bold and the text does not end like a sentence (numbered heads such as "1. 개정이유")."""
+
+    outline: bool
+    body_size: float
+    body_bold: bool
+
+    def __call__(self, text: str, level: int, size: float, bold: bool) -> bool:
+        if not is_heading_text(text) or len(text) > MAX_HEADING_CHARS:
+            return False
+        if self.outline:
+            return level > 0
+        if self.body_size <= 0:
+            return False
+        if size >= self.body_size * HEADING_SIZE_RATIO:
+            return True
+        return bold and not self.body_bold and size >= self.body_size - 0.5 and not _SENTENCE_END.search(text)
+
+
+def _heading_rule(sections: Sequence[dict], style: _Styles) -> _HeadingRule:
+    weights: dict[float, int] = {}
+    bold = total = 0
+    outline = False
+    for section in sections:
+        for paragraph in section.get("paragraphs") or ():
+            outline = outline or bool(style.outline_level(paragraph))
+            size = style.size(paragraph)
+            if size:
+                weights[size] = weights.get(size, 0) + len(paragraph_text(paragraph))
+            b, t = style.bold_chars(paragraph)
+            bold, total = bold + b, total + t
+    body = max(weights, key=weights.__getitem__) if weights else 0.0
+    return _HeadingRule(outline=outline, body_size=body, body_bold=total > 0 and bold > total / 2)
+
 
 def _lines(paragraph: dict) -> list[dict]:
     cache = paragraph.get("layout_cache")
@@ -196,8 +247,7 @@ def iter_blocks(document: dict[str, Any], styles: dict[str, Any]) -> Iterator[Hw
     style = _Styles(styles)
     layout = has_layout(sections)
     page_source = "layout" if layout else "section"
-    body = _body_size(sections, style)
-    use_outline = any(style.outline_level(p) for s in sections for p in s.get("paragraphs") or ())
+    rule = _heading_rule(sections, style)
     page = 0
     for s_index, section in enumerate(sections, start=1):
         page = page + 1 if layout else s_index
@@ -212,27 +262,17 @@ def iter_blocks(document: dict[str, Any], styles: dict[str, Any]) -> Iterator[Hw
                     last_pos = pos
                     first_page = first_page or page
             where = dict(section=s_index, paragraph=p_index, page=first_page or page, page_source=page_source)
-            yield from _paragraph_blocks(paragraph, style, body, use_outline, where)
+            yield from _paragraph_blocks(paragraph, style, rule, where)
 
 
-def _body_size(sections: Sequence[dict], style: _Styles) -> float:
-    weights: dict[float, int] = {}
-    for section in sections:
-        for paragraph in section.get("paragraphs") or ():
-            size = style.size(paragraph)
-            if size:
-                weights[size] = weights.get(size, 0) + len(paragraph_text(paragraph))
-    return max(weights, key=weights.__getitem__) if weights else 0.0
-
-
-def _paragraph_blocks(paragraph: dict, style: _Styles, body: float, use_outline: bool,
+def _paragraph_blocks(paragraph: dict, style: _Styles, rule: _HeadingRule,
                       where: dict[str, Any]) -> Iterator[HwpBlock]:
     text = clean(paragraph_text(paragraph))
     if text:
         level = style.outline_level(paragraph)
         size = style.size(paragraph)
-        heading = is_heading_text(text) and len(text) <= MAX_HEADING_CHARS and (
-            level > 0 if use_outline else (body > 0 and size >= body * HEADING_SIZE_RATIO))
+        bold, total = style.bold_chars(paragraph)
+        heading = rule(text, level, size, bold == total > 0)
         yield HwpBlock("heading" if heading else "text", text, level=level, size=size, **where)
     for run in paragraph.get("runs") or ():
         content = run.get("content") or {}

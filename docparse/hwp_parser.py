@@ -1,7 +1,7 @@
 """HWP 5.x and HWPX documents (Hancom Office, 한글) -> Elements.
 
-Read through hwpforge (docparse.hwp_package) into blocks (docparse.hwp_blocks): headings (outline levels, or text
-set clearly larger than the body where a document has no outline), text chunked per section path and page,
+Read through hwpforge (docparse.hwp_package) into blocks (docparse.hwp_blocks): headings (outline levels, or short
+text set clearly larger than the body or wholly in bold where a document has no outline), text chunked per section path and page,
 tables as cell grids (merged cells: text in the first slot they cover), and pictures as figures whose crop is the
 picture itself (PNG), with their captions.
 

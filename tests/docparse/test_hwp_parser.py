@@ -172,3 +172,17 @@ def test_hyperlink_text_and_nested_table_caption_are_kept():
     text, table = list(iter_blocks(document, {}))
     assert text.text == "글꼴 설치하기"
     assert table.cells == (("[표 2] 내부 표 내부 셀", "옆 셀"),)
+
+
+def test_bold_numbered_head_at_body_size_opens_a_section():
+    from docparse.hwp_blocks import iter_blocks
+
+    def para(text, shape):
+        return {"runs": [{"content": {"Text": text}, "char_shape_id": shape}], "para_shape_id": 0}
+
+    styles = {"char_shapes": [{"height": 1000, "bold": False}, {"height": 1000, "bold": True}]}
+    body = "일상 속 자주 사용하지 않는 한자어를 알기 쉬운 용어로 순화하고 첨부자료의 종류를 명확히 안내한다."
+    document = {"sections": [{"paragraphs": [para("1. 개정이유", 1), para(body, 0), para(body, 0),
+                                             para("굵게 쓴 문장도 있다.", 1)]}]}
+    kinds = [(b.kind, b.text[:8]) for b in iter_blocks(document, styles)]
+    assert kinds == [("heading", "1. 개정이유"), ("text", body[:8]), ("text", body[:8]), ("text", "굵게 쓴 문장도 ")]
