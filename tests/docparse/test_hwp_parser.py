@@ -184,5 +184,5 @@ def test_bold_numbered_head_at_body_size_opens_a_section():
     body = "일상 속 자주 사용하지 않는 한자어를 알기 쉬운 용어로 순화하고 첨부자료의 종류를 명확히 안내한다."
     document = {"sections": [{"paragraphs": [para("1. 개정이유", 1), para(body, 0), para(body, 0),
                                              para("굵게 쓴 문장도 있다.", 1)]}]}
-    kinds = [(b.kind, b.text[:8]) for b in iter_blocks(document, styles)]
-    assert kinds == [("heading", "1. 개정이유"), ("text", body[:8]), ("text", body[:8]), ("text", "굵게 쓴 문장도 ")]
+    kinds = [(b.kind, b.text[:8].strip()) for b in iter_blocks(document, styles)]
+    assert kinds == [("heading", "1. 개정이유"), ("text", body[:8].strip()), ("text", body[:8].strip()), ("text", "굵게 쓴 문장도")]
