@@ -58,3 +58,14 @@ def test_korean_sample_wrapped_words_come_out_whole():
         assert whole in text
     for broken in ("이 미 판매", "대 하여", "파라 티푸스"):
         assert broken not in text
+
+
+def test_ocr_paragraph_wrap_joined():
+    from docparse.ocr import OcrLine
+    from docparse.scanned_page import lines_to_boxes
+
+    lines = [OcrLine("코로나-19와 관련하여 보험회사에서 이", (100, 100, 1000, 130), 0.9),
+             OcrLine("미 판매했거나 향후 판매하게 될 보험상품의", (100, 140, 1002, 170), 0.9),
+             OcrLine("재해보험금 지급 여부를 살펴본다.", (100, 180, 600, 210), 0.9)]
+    (box,) = lines_to_boxes(lines, 0.5, (0.0, 0.0), 600.0)
+    assert box.text.startswith("코로나-19와 관련하여 보험회사에서 이미 판매했거나 향후")
