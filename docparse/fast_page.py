@@ -14,6 +14,7 @@ from docparse.captions import is_caption
 from docparse.headings import dominant_size, is_heading_text
 from docparse.page_box import PageBox
 from docparse.korean_wrap import join_line_dicts
+from docparse.line_blocks import merge_line_blocks
 from docparse.span_text import line_text
 
 HEADING_RATIO = 1.2  # a run this much larger than the body size is a heading
@@ -107,7 +108,7 @@ def fast_boxes(blocks: Sequence[dict], image_rects: Sequence[Sequence[float]], w
     boxes: list[PageBox] = [PageBox("figure", tuple(r)) for r in image_rects]
     furniture: list[PageBox] = []
     figures = [b.bbox for b in boxes]
-    for block in blocks:
+    for block in merge_line_blocks(blocks):  # lines drawn as blocks of their own back into paragraphs
         if block.get("type", 0) != 0:
             continue
         for run in _runs(block, body):

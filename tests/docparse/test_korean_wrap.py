@@ -54,7 +54,8 @@ def test_table_cell_wrap_joined_from_the_words_lines():
 def test_korean_sample_wrapped_words_come_out_whole():
     doc = parse_document(KOREAN_SAMPLE)
     text = "\n".join(e.text for e in doc.elements if e.kind in (ElementKind.TEXT, ElementKind.TABLE))
-    for whole in ("이미 판매했거나", "적용여부에 대하여", "파라티푸스"):
+    for whole in ("이미 판매했거나", "적용여부에 대하여", "파라티푸스", "국내 경제를 넘어 세계경제의",
+                  "재해보험금 지급을 검토할 필요가 있다고 판단된다."):  # page 4 draws each line as a block
         assert whole in text
     for broken in ("이 미 판매", "대 하여", "파라 티푸스"):
         assert broken not in text
