@@ -1,7 +1,8 @@
 """Count the Hangul-to-Hangul line breaks on a sample of Korean PDF pages and what docparse.korean_wrap does with
 them, and list examples for checking by hand.
 
-For every text block of the sampled pages (PyMuPDF's text dict, the lines the parser joins), each break between
+For every text block of the sampled pages (PyMuPDF's text dict, the lines the parser joins; with --mend-blocks
+after docparse.line_blocks has put one-line blocks back into paragraphs), each break between
 two lines where a Hangul syllable ends one line and starts the next is classed:
 - joined: closed up by docparse.korean_wrap (the line is full and Kiwi puts no space there);
 - kept (full line): the line is full but Kiwi puts a space there;
@@ -23,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from docparse.korean_wrap import FULL_LINE_EM, _HANGUL, WrapLine  # noqa: E402
+from docparse.line_blocks import merge_line_blocks  # noqa: E402
 from docparse.ocr.korean_spacing import decide_spaces  # noqa: E402
 from docparse.span_text import line_text  # noqa: E402
 
@@ -113,6 +115,8 @@ def main() -> None:
     parser.add_argument("--pages-per-doc", type=int, default=3)
     parser.add_argument("--examples", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--mend-blocks", action="store_true",
+                        help="first put one-line blocks back into paragraphs, as the parser's fast path does")
     parser.add_argument("--ocr", action="store_true", help="the scans only, read by docrag's OCR (Tesseract)")
     args = parser.parse_args()
     counts: Counter[str] = Counter()
@@ -128,7 +132,8 @@ def main() -> None:
             chosen = sorted({round(i * (doc.page_count - 1) / max(1, count - 1)) for i in range(count)})
             for number in chosen:
                 pages += 1
-                for block in doc[number].get_text("dict")["blocks"]:
+                blocks = doc[number].get_text("dict")["blocks"]
+                for block in (merge_line_blocks(blocks) if args.mend_blocks else blocks):
                     if block.get("type") != 0:
                         continue
                     for kind, where in classify(_wrap_lines(block)):
