@@ -1,9 +1,10 @@
 """The fast path: page boxes from PyMuPDF's text dict alone, for pages the router found free of tables.
 
-Text blocks are split into heading and body runs (a heading is a short run set clearly larger than the page's
-body text, or wholly bold and short); running heads and page numbers in the top and bottom margins are dropped,
-as the layout models drop page headers and footers; raster images become figures; reading order follows one or
-two columns. Vector figures are added later by the parser on every path.
+Text blocks (one-line blocks first put back into paragraphs: docparse.line_blocks) are split into heading and body
+runs (a heading is a short run set clearly larger than the page's body text, or wholly bold and short); running
+heads and page numbers in the top and bottom margins are dropped, as the layout models drop page headers and
+footers; raster images become figures; reading order follows one or two columns. Vector figures are added later by
+the parser on every path.
 """
 from __future__ import annotations
 

@@ -7,10 +7,10 @@ within a block), and with no box long enough to show the columns, the two column
 line across both ("... 검토할 필 / 선과제에 대하여 ... / 요가 있다고 판단된다").
 
 On pages where most text blocks hold one line (SINGLE_LINE_SHARE), a block is appended to the one before it (in
-content-stream order) when it reads as that paragraph's next line: directly below it (a gap under
-CONTINUATION_GAP line heights), in the same column (horizontal overlap), in the same type size, not indented
-further than the line above, the line above at least MIN_LINE_EM wide (an indent opens a paragraph), with the line above full (ending within FULL_LINE_EM
-of the column's right edge; a short line ends a paragraph) and not ending a sentence, and the line not starting
+content-stream order) when it reads as that paragraph's next line: directly below it (a gap under CONTINUATION_GAP
+line heights), in the same column (horizontal overlap), in the same type size, not indented further than the line
+above (an indent opens a paragraph), with the line above at least MIN_LINE_EM wide, full (ending within FULL_LINE_EM
+of the column's right edge; a short line ends a paragraph) and not ending a sentence, and with the line not starting
 an item of a list. Pages whose blocks MuPDF built itself are left alone.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ FULL_LINE_EM = 2.0  # the line above ends within this many ems of the right edge
 INDENT_EM = 0.5  # a line starting this much right of the line above opens a new paragraph
 MIN_LINE_EM = 12.0  # shorter lines are labels, cells or titles, whose right edge says nothing
 SINGLE_LINE_SHARE = 0.6  # only pages where at least this share of the text blocks hold one line are mended
-# A line that starts an item ("•", "-", "1.", "(a)", "가.", "※") opens a block of its own; so does the line after
+# A line that starts an item ("•", "-", "1.", "2-4.", "(a)", "가)", "※") opens a block of its own; so does the line after
 # one that ends a sentence or a label.
 _ITEM_START = re.compile(r"^\s*(?:[•\-–—*·▪◦●■□○◆◇※☐➢►\x00-\x1f\uf000-\uf0ff]"  # bullets
                          r"|\d+(?:[.\-]\d+)+\.?(?:\s|$)"  # 2.1, 2-4.
