@@ -144,4 +144,8 @@ class Element:
             out["section"] = list(self.section)
         if self.caption:
             out["caption"] = self.caption
+        meta = dict(self.metadata)
+        if "position" in meta:  # formats without page geometry (HWP/HWPX): where the element sits, and what
+            out["position"] = meta["position"]  # its "page" means ("layout": the saved page; "section")
+            out["page_source"] = meta.get("page_source", "layout")
         return out

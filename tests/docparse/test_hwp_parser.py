@@ -45,7 +45,10 @@ def test_built_hwpx_headings_text_merged_table_and_captioned_picture(tmp_path: P
     meta = dict(table.metadata)
     assert meta["page_source"] == "section" and table.page == 1
     assert meta["position"].startswith("section 1, paragraph ")
-    assert table.to_contract()["html"].startswith("<table><tr><th>구분</th><th>연도</th>")
+    contract = table.to_contract()
+    assert contract["html"].startswith("<table><tr><th>구분</th><th>연도</th>")
+    assert contract["position"] == meta["position"] and contract["page_source"] == "section"
+    assert contract["bbox"] is None
 
 
 def test_real_hwp5_press_release_text_tables_figures_and_pages(tmp_path: Path):
