@@ -165,7 +165,7 @@ def evidence_header(item: EvidenceItem) -> str:
 
 
 def _header(key: str, e: Element) -> str:
-    return f"[{key}] page {e.page}, {e.kind.value}"
+    return f"[{key}] {e.place}, {e.kind.value}"  # place: "page N" or "section S, paragraph P", both docrag-made
 
 
 def _block(key: str, e: Element, text: str, fence: Fence) -> str:

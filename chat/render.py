@@ -22,9 +22,8 @@ def format_sources(answer: Answer) -> str:
     lines = []
     for citation in answer.citations:
         e = citation.element
-        box = ", ".join(f"{v:.0f}" for v in e.bbox) if e.bbox else "whole page"
         crop = f"  crop: {e.image}" if e.image else ""
-        lines.append(printable(f"  [{citation.key}] {e.source}, page {e.page}, {e.kind.value} (box {box}){crop}"))
+        lines.append(printable(f"  [{citation.key}] {e.source}, {e.place}, {e.kind.value} (box {e.box_text}){crop}"))
     return "\n".join(lines)
 
 
@@ -131,8 +130,8 @@ class RichView(PlainView):
             table.add_column(column, no_wrap=column != "file", justify="right" if column == "page" else "left")
         for citation in answer.citations:
             e = citation.element
-            box = ", ".join(f"{v:.0f}" for v in e.bbox) if e.bbox else "whole page"
-            table.add_row(citation.key, Text(printable(e.source)), str(e.page), e.kind.value, box)
+            table.add_row(citation.key, Text(printable(e.source)), e.place.removeprefix("page "), e.kind.value,
+                          e.box_text)
         self.console.print(table)
 
     def documents(self, records: Sequence[Any]) -> None:

@@ -92,6 +92,23 @@ class Element:
     def bbox(self) -> BBox | None:
         return self.provenance.bbox
 
+    @property
+    def place(self) -> str:
+        """Where a citation points: "page N", or "section S, paragraph P" for documents whose pages are unknown
+        (HWP/HWPX files saved without Hancom's line layout: their `page` holds the section number)."""
+        meta = dict(self.metadata)
+        if meta.get("page_source") == "section" and meta.get("position"):
+            return meta["position"]
+        return f"page {self.page}"
+
+    @property
+    def box_text(self) -> str:
+        """The element's box for a citation line: its coordinates, else its section and paragraph where the
+        format gives those (HWP/HWPX), else "whole page"."""
+        if self.bbox:
+            return ", ".join(f"{v:.0f}" for v in self.bbox)
+        return dict(self.metadata).get("position") or "whole page"
+
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind.value, "text": self.text,
                 "provenance": self.provenance.to_dict(), "image": self.image,
@@ -127,4 +144,8 @@ class Element:
             out["section"] = list(self.section)
         if self.caption:
             out["caption"] = self.caption
+        meta = dict(self.metadata)
+        if "position" in meta:  # formats without page geometry (HWP/HWPX): where the element sits, and what
+            out["position"] = meta["position"]  # its "page" means ("layout": the saved page; "section")
+            out["page_source"] = meta.get("page_source", "layout")
         return out

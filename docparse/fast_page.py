@@ -1,10 +1,11 @@
 """The fast path: page boxes from PyMuPDF's text dict alone, for pages the router found free of tables.
 
-Text blocks are split into heading and body runs (a heading is a short run set clearly larger than the page's
-body text, or wholly bold and short); short runs in the top and bottom margins are set apart as page furniture,
-as the layout models set apart page headers and footers (the parser returns them to the body unless they repeat
-on other pages: docparse.running_lines.FurnitureCheck); raster images become figures; reading order follows one
-or two columns. Vector figures are added later by the parser on every path.
+Text blocks (one-line blocks first put back into paragraphs: docparse.line_blocks) are split into heading and body
+runs (a heading is a short run set clearly larger than the page's body text, or wholly bold and short); short runs
+in the top and bottom margins are set apart as page furniture, as the layout models set apart page headers and
+footers (the parser returns them to the body unless they repeat on other pages:
+docparse.running_lines.FurnitureCheck); raster images become figures; reading order follows one or two columns.
+Vector figures are added later by the parser on every path.
 """
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from typing import Sequence
 from docparse.captions import is_caption
 from docparse.headings import dominant_size, is_heading_text
 from docparse.page_box import PageBox
-from docparse.span_text import join_lines, line_text
+from docparse.korean_wrap import join_line_dicts
+from docparse.line_blocks import merge_line_blocks
+from docparse.span_text import line_text
 
 HEADING_RATIO = 1.2  # a run this much larger than the body size is a heading
 MARGIN_BAND = 0.06  # top/bottom fraction of the page where short runs are running heads/footers
@@ -56,7 +59,7 @@ def _runs(block: dict, body: float) -> list[PageBox]:
             runs.append((heading, [line]))
     out = []
     for heading, lines in runs:
-        text = join_lines([line_text(line["spans"]) for line in lines])
+        text = join_line_dicts(lines)
         bbox = (min(l["bbox"][0] for l in lines), min(l["bbox"][1] for l in lines),
                 max(l["bbox"][2] for l in lines), max(l["bbox"][3] for l in lines))
         if heading and len(text) < 200:
@@ -107,7 +110,7 @@ def fast_boxes(blocks: Sequence[dict], image_rects: Sequence[Sequence[float]], w
     boxes: list[PageBox] = [PageBox("figure", tuple(r)) for r in image_rects]
     furniture: list[PageBox] = []
     figures = [b.bbox for b in boxes]
-    for block in blocks:
+    for block in merge_line_blocks(blocks):  # lines drawn as blocks of their own back into paragraphs
         if block.get("type", 0) != 0:
             continue
         for run in _runs(block, body):

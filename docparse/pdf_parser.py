@@ -30,7 +30,7 @@ from docparse.page_image import page_image_file, render_page_image
 from docparse.page_scale import boxes_within_budget
 from docparse.page_router import PageScan, route_page, scan_page
 from docparse.scanned_page import FigureOcr, ocr_page_boxes
-from docparse.span_text import join_lines, line_text
+from docparse.korean_wrap import join_line_dicts, join_table_wraps
 from docparse.split_words import WordRepair, page_repairs
 from docparse.table_grid import dense_grid, grid_to_markdown
 from docparse.layout_model import use_layout_features
@@ -64,8 +64,9 @@ def _write_page_image(page: "pymupdf.Page", folder: Path, pageno: int, source: s
 
 
 def _line_text(lines: list[dict]) -> str:
-    """Join layout text lines into one paragraph (docparse.span_text)."""
-    return join_lines([line_text(line.get("spans", [])) for line in lines])
+    """Join layout text lines into one paragraph (docparse.span_text; Korean words broken by the wrap closed up by
+    docparse.korean_wrap)."""
+    return join_line_dicts(lines)
 
 
 def _layout_boxes(doc: "pymupdf.Document", pno: int) -> list:
@@ -509,7 +510,7 @@ class PyMuPDFParser:
                 words = page.get_text("words", clip=pymupdf.Rect(box.bbox) + (-2, -2, 2, 2))
                 if rules is None:
                     rules = horizontal_rules(drawings if drawings is not None else page.get_cdrawings())
-                grid = dense_grid(box.table or {}, words, rules)
+                grid = join_table_wraps(dense_grid(box.table or {}, words, rules), words)
                 if repair:
                     grid = [[repair(cell) for cell in row] for row in grid]
                 if not any(any(c for c in row) for row in grid):

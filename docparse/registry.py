@@ -17,6 +17,7 @@ PARSERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "pymupdf": ("docparse.pdf_parser:PyMuPDFParser", (".pdf",)),
     "plaintext": ("docparse.text_parser:PlainTextParser", (".txt", ".md", ".markdown")),
     "image": ("docparse.image_parser:ImageParser", (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")),
+    "hwp": ("docparse.hwp_parser:HwpParser", (".hwp", ".hwpx")),
     "unstructured": ("docparse.unstructured_parser:UnstructuredParser",
                      (".docx", ".pptx", ".xlsx", ".html", ".htm", ".eml")),
 }

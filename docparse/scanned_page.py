@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from docparse.fast_page import reading_order
+from docparse.korean_wrap import WrapLine, join_wrapped
 from docparse.ocr import OcrEngine, OcrLine, PixelBox, engine_for
 from docparse.ocr.page_regions import region_of, text_regions
 from docparse.page_box import PageBox
@@ -167,7 +168,7 @@ def lines_to_boxes(lines: Sequence[OcrLine], scale: float, origin: tuple[float, 
     median = statistics.median(heights) if heights else 0.0
     out: list[PageBox] = list(figure_boxes)
     for para in paragraphs:
-        text = _join_lines([line.text for line, _ in para])
+        text = join_wrapped([WrapLine(line.text, b[2], b[3] - b[1]) for line, b in para])
         bbox = _union([b for _, b in para])
         height = statistics.mean(b[3] - b[1] for _, b in para)
         if len(para) <= 2 and len(text) <= 120 and median and height >= HEADING_HEIGHT_RATIO * median:
@@ -183,17 +184,6 @@ def lines_to_boxes(lines: Sequence[OcrLine], scale: float, origin: tuple[float, 
         return region_of(regions, x, y), box.bbox[1], box.bbox[0]
 
     return sorted(out, key=region_rank)
-
-
-def _join_lines(lines: list[str]) -> str:
-    """Lines of one paragraph as running text, undoing end-of-line hyphenation."""
-    out = ""
-    for text in lines:
-        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and text[:1].islower():
-            out = out[:-1] + text
-        else:
-            out = f"{out} {text}" if out else text
-    return re.sub(r"\s+", " ", out).strip()
 
 
 def ocr_page_boxes(page: "pymupdf.Page", scan: "PageScan", source: str,
