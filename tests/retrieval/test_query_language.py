@@ -106,7 +106,7 @@ class FixedOrderEmbedder:
 
 
 RIGHT = "올해 매출액이 전년 대비 크게 증가했다"
-DECOY = "매출 현황 요약 및 전망"
+DECOY = "매출액 현황 요약 및 전망"
 FILLER = "weather in april was rainy"
 FUSED = SearchSettings(routes=(("dense", 1.0), ("lexical", 1.0)), per_page=0)
 
