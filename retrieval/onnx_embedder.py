@@ -38,8 +38,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from retrieval.model_profiles import profile_prefix
 from retrieval.text_embedder import (DEFAULT_TEXT_MODEL, SentenceTransformerEmbedder, canonical_text_model,
-                                     quiet_progress_bars, resolve_text_model, tokenizer_folder)
+                                     own_prompt, quiet_progress_bars, resolve_text_model, tokenizer_folder)
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +77,10 @@ def _read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def model_layout(folder: Path) -> dict:
+def model_layout(folder: Path, name: str | None = None) -> dict:
     """What the ONNX path needs to know about a sentence-transformers folder: pooling mode, window, prompts.
-    Raises UnsupportedModel naming what is missing or not covered."""
+    name: the model's name (default: the folder's), for the prefixes of its family where the folder defines no
+    prompts (retrieval.model_profiles). Raises UnsupportedModel naming what is missing or not covered."""
     if not folder.is_dir():
         raise UnsupportedModel(f"{folder} is not a local model folder")
     if not (folder / "tokenizer.json").is_file():
@@ -98,12 +100,13 @@ def model_layout(folder: Path) -> dict:
     if mode not in _POOLING_MODES:
         raise UnsupportedModel(f"{folder}: pooling {mode!r} is not one of {', '.join(_POOLING_MODES)}")
     config = _read_json(folder / "config_sentence_transformers.json")
-    # encode_query / encode_document use the prompt of that name, else the default prompt, else none.
+    # encode_query / encode_document use the prompt of that name, else the default prompt, else the prefix of the
+    # model's family (E5's "query: "), else none.
     prompts = config.get("prompts") or {}
-    default_prompt = prompts.get(config.get("default_prompt_name") or "", "")
     tokenizer_config = _read_json(folder / "tokenizer_config.json")
     return {"pooling": mode, "window": _window(folder, tokenizer_config),
-            "prompts": {kind: prompts.get(kind, default_prompt) for kind in ("query", "document")},
+            "prompts": {kind: own_prompt(prompts, config.get("default_prompt_name"), kind)
+                        or profile_prefix(name or folder.name, kind) for kind in ("query", "document")},
             "pad_token": tokenizer_config.get("pad_token")
             or _read_json(folder / "special_tokens_map.json").get("pad_token", "[PAD]")}
 
@@ -277,7 +280,7 @@ class OnnxTextEmbedder:
         except ImportError as err:
             raise UnsupportedModel(f"{err.name} is not installed") from None
         folder = Path(self.location)
-        self._layout = model_layout(folder)
+        self._layout = model_layout(folder, self.name)
         loaded = self._int8_session(folder) if self.int8 else None
         session, path = loaded if loaded is not None else self._float_session(folder)
         from tokenizers import Tokenizer

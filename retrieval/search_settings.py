@@ -6,6 +6,7 @@ The environment can override the defaults for a whole process (benchmarks and ab
   DOCRAG_SEARCH_VISUAL_EVERY=5               one table/figure slot per this many positions; 0 (default) = off
   DOCRAG_SEARCH_RRF_K=60                     the rank-fusion constant
   DOCRAG_SEARCH_PER_PAGE=1                   hits of one page ahead of every other page's best (0 = off)
+  DOCRAG_SEARCH_SCRIPT_CHECK=1               embedding routes vote only on queries their model reads (0 = off)
 """
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ class SearchSettings:
     # Hits of one page allowed ahead of the best hit of every other page found (0 = no crowding). On MMLongBench-15
     # it moved within-document recall@5 0.510 -> 0.539 and recall@10 0.598 -> 0.667 (bench/results/ablation-*.md).
     per_page: int = 1
+    # An embedding route votes only on queries in a script its model reads (retrieval.query_language): the English
+    # MiniLM route's near-random pages for Korean questions otherwise outvote the lexical route's right page.
+    script_check: bool = True
 
     def __post_init__(self) -> None:
         names = [name for name, _ in self.routes]
@@ -76,7 +80,7 @@ class SearchSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "SearchSettings":
         """The defaults, overridden by DOCRAG_SEARCH_ROUTES, DOCRAG_SEARCH_VISUAL_EVERY, DOCRAG_SEARCH_RRF_K and
-        DOCRAG_SEARCH_PER_PAGE where set."""
+        DOCRAG_SEARCH_PER_PAGE and DOCRAG_SEARCH_SCRIPT_CHECK where set."""
         env = os.environ if environ is None else environ
         settings = cls()
         spec = env.get("DOCRAG_SEARCH_ROUTES", "").strip()
@@ -106,4 +110,9 @@ class SearchSettings:
             if not per_page.isdigit():
                 raise ValueError(f"DOCRAG_SEARCH_PER_PAGE={per_page!r} must be a whole number >= 0 (0 = off)")
             settings = replace(settings, per_page=int(per_page))
+        check = env.get("DOCRAG_SEARCH_SCRIPT_CHECK", "").strip()
+        if check:
+            if check not in ("0", "1"):
+                raise ValueError(f"DOCRAG_SEARCH_SCRIPT_CHECK={check!r} must be 1 (on, default) or 0 (off)")
+            settings = replace(settings, script_check=check == "1")
         return settings

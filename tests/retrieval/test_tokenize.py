@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.tokenize import (KOREAN_ANALYZERS, LexicalTokenizer, char_bigrams, has_searchable_text,
-                                normalize_number)
+from retrieval.tokenize import (DEFAULT_KOREAN, KOREAN_ANALYZER_ENV, KOREAN_ANALYZERS, LexicalTokenizer, char_bigrams,
+                                has_searchable_text, normalize_number)
 
 
 @pytest.fixture(scope="module")
 def tok() -> LexicalTokenizer:
-    return LexicalTokenizer()
+    return LexicalTokenizer(korean="bigram")  # Korean terms without loading Kiwi (English terms are the same)
 
 
 @pytest.mark.parametrize("written, term", [("82,959", "82959"), ("82959", "82959"), ("(1,234)", "1234"),
@@ -72,7 +72,24 @@ def test_unknown_korean_analyzer_names_choices() -> None:
 
 
 def test_tokenizer_name_says_what_it_makes() -> None:
-    assert LexicalTokenizer().name != LexicalTokenizer(korean="kiwi").name
+    assert LexicalTokenizer(korean="bigram").name != LexicalTokenizer(korean="kiwi").name
+
+
+def test_korean_analyzer_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KOREAN_ANALYZER_ENV, raising=False)
+    assert LexicalTokenizer().korean.name == DEFAULT_KOREAN == "kiwi"  # morphemes won on the Korean dev questions
+    monkeypatch.setenv(KOREAN_ANALYZER_ENV, "bigram")
+    assert LexicalTokenizer().korean.name == "bigram"
+    assert LexicalTokenizer(korean="kiwi").korean.name == "kiwi"  # an explicit choice wins
+    monkeypatch.setenv(KOREAN_ANALYZER_ENV, "mecab")
+    with pytest.raises(ValueError, match=r"DOCRAG_KOREAN_ANALYZER.*bigram"):
+        LexicalTokenizer()
+
+
+def test_english_text_never_loads_kiwi() -> None:
+    tokenizer = LexicalTokenizer(korean="kiwi")
+    assert tokenizer("Net sales of 82,959 in FY2019") == ["net", "sale", "82959", "fy", "2019"]
+    assert tokenizer.korean._kiwi is None
 
 
 @pytest.mark.slow
