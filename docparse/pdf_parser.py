@@ -38,6 +38,7 @@ from docparse.running_lines import RUNNING_BAND, is_running, running_lines
 from docparse.decorative import decorative_image_xrefs, decorative_rects, is_decorative
 from docparse.table_continuation import TableRun, header_row_count, repeats_header
 from docparse.table_repair import horizontal_rules
+from docparse.upright_page import UprightPage, upright_page
 from docparse.vector_clusters import cluster_rects
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,18 @@ def _open(path: Path, password: str | None) -> "pymupdf.Document":
         doc.close()
         raise CorruptDocumentError(f"{name}: PDF has no pages")
     return doc
+
+
+def _upright(page: "pymupdf.Page", scan: PageScan | None, source: str) -> UprightPage | None:
+    """The page turned upright when its text runs sideways; a failure parses the page as it is."""
+    if scan is None:
+        return None
+    try:
+        return upright_page(page, scan.blocks, scan.words)
+    except Exception as err:
+        logger.warning("%s page %d: sideways-text check failed (%s: %s)", source, page.number + 1,
+                       type(err).__name__, err)
+        return None
 
 
 def _line_text(lines: list[dict]) -> str:
@@ -416,41 +429,56 @@ class PyMuPDFParser:
             scan = scan_page(doc[pno])
         except Exception as err:  # the layout path below does its own extraction
             logger.warning("%s page %d: page scan failed (%s: %s)", info.source, pno + 1, type(err).__name__, err)
+        upright = _upright(doc[pno], scan, info.source)
+        if upright is not None:  # text running sideways: the page is analysed turned upright (docparse.upright_page)
+            try:
+                elements = self._scanned_page_elements(upright.doc, 0, pno + 1, scan_page(upright.page), info,
+                                                       options, sections, count)
+                yield from upright.restore(elements)
+            finally:
+                upright.close()
+            return
+        yield from self._scanned_page_elements(doc, pno, pno + 1, scan, info, options, sections, count)
+
+    def _scanned_page_elements(self, doc: "pymupdf.Document", pno: int, pageno: int, scan: PageScan | None,
+                               info: DocumentInfo, options: ParseOptions, sections: "_Sections",
+                               count) -> Iterator[Element]:
         # Image-only / scanned pages are read by OCR (None: the page has a usable text layer, or OCR is off).
         boxes = ocr_page_boxes(doc[pno], scan, info.source, options) if scan is not None else None
         repair = WordRepair({})
         if boxes is None:
-            boxes = self._page_boxes(doc, pno, info, scan)
+            boxes = self._page_boxes(doc, pno, info, scan, pageno)
             if boxes is not None and scan is not None:
                 repair = _split_word_repair(doc[pno], scan, boxes, info.source)
         if boxes is None:
             return
-        yield from self._page_elements(doc[pno], pno + 1, boxes, info, options, sections, count,
+        yield from self._page_elements(doc[pno], pageno, boxes, info, options, sections, count,
                                        scan.drawings if scan else None, repair)
 
     def _page_boxes(self, doc: "pymupdf.Document", pno: int, info: DocumentInfo,
-                    scan: PageScan | None) -> list[PageBox] | None:
+                    scan: PageScan | None, pageno: int | None = None) -> list[PageBox] | None:
+        pageno = pno + 1 if pageno is None else pageno
         if scan is not None:
             page = doc[pno]
             decision = route_page(page, scan)
-            logger.debug("%s page %d: %s path (%s)", info.source, pno + 1,
+            logger.debug("%s page %d: %s path (%s)", info.source, pageno,
                          "layout" if decision.layout else "fast", decision.reason)
             if not decision.layout:
                 try:
                     return fast_boxes(scan.blocks, scan.image_rects, page.rect.width, page.rect.height)
                 except Exception as err:
                     logger.warning("%s page %d: fast path failed (%s: %s); using layout analysis",
-                                   info.source, pno + 1, type(err).__name__, err)
+                                   info.source, pageno, type(err).__name__, err)
         try:
             return _boxes_from_layout(doc, pno)
         except Exception as err:
             logger.warning("%s page %d: layout analysis failed (%s: %s); using plain text extraction",
-                           info.source, pno + 1, type(err).__name__, err)
+                           info.source, pageno, type(err).__name__, err)
         try:
             return _boxes_from_plain(doc[pno])
         except Exception as err:
             logger.warning("%s page %d: skipped, text extraction failed (%s: %s)",
-                           info.source, pno + 1, type(err).__name__, err)
+                           info.source, pageno, type(err).__name__, err)
             return None
 
     def _page_elements(self, page: "pymupdf.Page", pageno: int, boxes: list[PageBox], info: DocumentInfo,
