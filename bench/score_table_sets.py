@@ -11,11 +11,13 @@ Sets
            alternative expectations of the same page (e.g. `stream` and `hybrid` output of health.pdf); like
            ICDAR's `a`/`b` ground truths, the best-scoring alternative counts, once per PDF. No boxes: each expected
            table is paired one-to-one with the predicted table on its page (camelot's default page 1, or the
-           case's `pages=`) that shares the most relations with it.
+           case's `pages=`) that shares the most relations with it. Several data vars of one case are the
+           tables of one page when named `..._1`, `..._2`, else alternatives (the shift_text variants).
   tabula   ../shared/eval/tabula-java-tests: `expected_json/` (tables with page and box, top-left origin) and, for
            PDFs without JSON, `expected_csv/<pdf stem>.csv` (one table, no page or box). JSON tables are paired by
            box (IoU > 0, one-to-one) and also give detection F1 at IoU >= 0.5; CSV tables are paired by relations.
            `spanning_cells` and `spanning_cells_basic` are alternatives for one PDF.
+Dot leaders (four or more dots) are removed from cell text on both sides before relations are formed.
 Predicted tables paired with no expected table are not counted in structure (these references list the tables of
 one extraction call, not every table of the document); in detection (JSON part) they are false positives on pages
 with expected tables.
@@ -69,17 +71,22 @@ def camelot_documents(shared: str) -> list[dict]:
             pages = re.search(r'pages="(\d+)"', call)
             page = int(pages.group(1)) if pages else 1
             password = re.search(r'password="([^"]+)"', call)
-            # a rotated-table case lists one data var per PDF pair: each PDF holds the same table
-            grids = [tables[v] for v in case["data_vars"] if v in tables]
-            if not grids:
+            # Data vars named `..._1`, `..._2` are the tables of one page; other cases with several data vars
+            # expect one table under different options (shift_text variants): alternatives. A rotated-table
+            # case names one data var for a pair of PDFs: each PDF holds that table.
+            names = [v for v in case["data_vars"] if v in tables]
+            if not names:
                 continue
+            several = all(re.search(r"_\d$", v) for v in names)
+            groups = [names] if several or len(names) == 1 else [[v] for v in names]
             path = _camelot_pdf(shared, name)
             doc = docs.setdefault(path, {"pdf": path, "password": None, "alternatives": []})
             if password and doc["password"] is None:
                 doc["password"] = password.group(1)
-            alt = [{"grid": g, "page": page, "bbox": None} for g in grids]
-            if alt not in doc["alternatives"]:
-                doc["alternatives"].append(alt)
+            for group in groups:
+                alt = [{"grid": tables[v], "page": page, "bbox": None} for v in group]
+                if alt not in doc["alternatives"]:
+                    doc["alternatives"].append(alt)
     return [d for d in docs.values() if os.path.exists(d["pdf"])]
 
 
@@ -121,10 +128,19 @@ SETS = {"camelot": camelot_documents, "tabula": tabula_documents}
 # ----------------------------------------------------------------------------------------------------------------
 # scoring
 
+_LEADER = re.compile(r"[.·]{4,}")
+
+
+def _unleader(grid: list[list[str]]) -> list[list[str]]:
+    """Dot leaders removed from normalised cell text: camelot keeps them in its cells ("total.......") where
+    ICDAR's ground truth and most extractors drop them, so they are judged as separators on both sides."""
+    return [[_LEADER.sub("", c) for c in row] for row in grid]
+
+
 def score_alternative(st, expected: list[dict], preds: list[dict], iou_thr: float) -> dict:
     """Structure TP/FP/FN of one alternative (list of expected tables) against a document's predicted tables."""
-    rels = [st.relations(st.normalise_grid(e["grid"])) for e in expected]
-    pred_rels = [st.relations(p["grid"]) for p in preds]
+    rels = [st.relations(_unleader(st.normalise_grid(e["grid"]))) for e in expected]
+    pred_rels = [st.relations(_unleader(p["grid"])) for p in preds]
     pairs = []
     for i, e in enumerate(expected):
         for j, p in enumerate(preds):

@@ -12,6 +12,7 @@ from typing import Any, Mapping, Sequence
 
 from docparse.table_repair import (Rule, drop_empty_lines, is_amount, merge_continuation_rows,
                                    merge_split_columns, merge_wrapped_header, reread_cell, split_merged_row)
+from docparse.table_text_grid import split_at_leaders, strip_leaders, text_grid, under_split_rows
 
 Grid = list[list[str]]
 # A word as PyMuPDF's page.get_text("words") returns it: (x0, y0, x1, y1, text, block, line, word_no).
@@ -88,6 +89,17 @@ def dense_grid(table: Mapping[str, Any], words: Sequence[Word] | None = None,
     phrases and rows are repaired (docparse.table_repair), using `rules` (the page's horizontal ruling lines)
     to tell one logical row from two.
     """
+    grid = _model_grid(table, words, rules)
+    return drop_empty_lines([[strip_leaders(c) for c in split_at_leaders(row)] for row in grid])
+
+
+# A model grid is read again from the text when this share of its rows (and at least MIN_UNDER_SPLIT) has a cell
+# holding numbers that the text sets apart as separate cells.
+UNDER_SPLIT_SHARE = 0.3
+MIN_UNDER_SPLIT = 3
+
+
+def _model_grid(table: Mapping[str, Any], words: Sequence[Word] | None, rules: Sequence[Rule] | None) -> Grid:
     extract = table.get("extract") or []
     grid: Grid = [[clean_cell(c) for c in row] for row in extract]
     width = max((len(r) for r in grid), default=0)
@@ -95,6 +107,11 @@ def dense_grid(table: Mapping[str, Any], words: Sequence[Word] | None = None,
     cells = table.get("cells")
     if not words or not cells or len(cells) != len(grid):
         return drop_empty_lines(grid)
+    if under_split_rows(cells, words) >= max(MIN_UNDER_SPLIT, UNDER_SPLIT_SHARE * len(cells)):
+        # the model merged columns of a whitespace table: its columns are read from the words' positions
+        text = text_grid(words)
+        if text and len(text[0]) > width:
+            return merge_wrapped_header(text)
     col_edges: list[float] = []
     rows: Grid = []
     bands: list[tuple[float, float] | None] = []
