@@ -36,6 +36,7 @@ from docparse.layout_model import use_layout_features
 from docparse.pdf_limits import oversized_content
 from docparse.running_lines import RUNNING_BAND, is_running, running_lines
 from docparse.decorative import decorative_image_xrefs, decorative_rects, is_decorative
+from docparse.table_columns import vertical_rules
 from docparse.table_continuation import TableRun, header_row_count, repeats_header
 from docparse.table_repair import horizontal_rules
 from docparse.upright_page import UprightPage, upright_page
@@ -526,6 +527,7 @@ class PyMuPDFParser:
         per_kind: dict[str, int] = {}
         figure_ocr = FigureOcr(page, options)
         rules: list | None = None  # the page's ruling lines, read at the first table
+        verticals: list = []
         run = sections.tables
         run.new_page()
         pending: list[TextBlock] = []
@@ -566,8 +568,9 @@ class PyMuPDFParser:
             elif box.kind == "table":
                 words = page.get_text("words", clip=pymupdf.Rect(box.bbox) + (-2, -2, 2, 2))
                 if rules is None:
-                    rules = horizontal_rules(drawings if drawings is not None else page.get_cdrawings())
-                grid = dense_grid(box.table or {}, words, rules)
+                    paths = drawings if drawings is not None else page.get_cdrawings()
+                    rules, verticals = horizontal_rules(paths), vertical_rules(paths)
+                grid = dense_grid(box.table or {}, words, rules, verticals)
                 if repair:
                     grid = [[repair(cell) for cell in row] for row in grid]
                 if not any(any(c for c in row) for row in grid):

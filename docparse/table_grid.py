@@ -12,6 +12,7 @@ from typing import Any, Mapping, Sequence
 
 from docparse.table_repair import (Rule, drop_empty_lines, is_amount, merge_continuation_rows,
                                    merge_split_columns, merge_wrapped_header, reread_cell, split_merged_row)
+from docparse.table_columns import VRule, split_missed_columns
 from docparse.table_text_grid import split_at_leaders, strip_leaders, text_grid, under_split_rows
 
 Grid = list[list[str]]
@@ -81,7 +82,7 @@ def _amount_words(words: Sequence[Word], box: Sequence[float]) -> int:
 
 
 def dense_grid(table: Mapping[str, Any], words: Sequence[Word] | None = None,
-               rules: Sequence[Rule] | None = None) -> Grid:
+               rules: Sequence[Rule] | None = None, verticals: Sequence[VRule] = ()) -> Grid:
     """The dense grid of a layout table dict ({"cells": boxes by row, "extract": text by row, ...}).
 
     With `words` (the page's words inside the table), cells that one piece of text spans are merged (the text,
@@ -89,7 +90,7 @@ def dense_grid(table: Mapping[str, Any], words: Sequence[Word] | None = None,
     phrases and rows are repaired (docparse.table_repair), using `rules` (the page's horizontal ruling lines)
     to tell one logical row from two.
     """
-    grid = _model_grid(table, words, rules)
+    grid = _model_grid(table, words, rules, verticals)
     return drop_empty_lines([[strip_leaders(c) for c in split_at_leaders(row)] for row in grid])
 
 
@@ -99,7 +100,8 @@ UNDER_SPLIT_SHARE = 0.3
 MIN_UNDER_SPLIT = 3
 
 
-def _model_grid(table: Mapping[str, Any], words: Sequence[Word] | None, rules: Sequence[Rule] | None) -> Grid:
+def _model_grid(table: Mapping[str, Any], words: Sequence[Word] | None, rules: Sequence[Rule] | None,
+                verticals: Sequence[VRule]) -> Grid:
     extract = table.get("extract") or []
     grid: Grid = [[clean_cell(c) for c in row] for row in extract]
     width = max((len(r) for r in grid), default=0)
@@ -149,6 +151,7 @@ def _model_grid(table: Mapping[str, Any], words: Sequence[Word] | None, rules: S
         bands.append(band)
     grid = rows
     if col_edges:
+        grid, col_edges = split_missed_columns(grid, bands, col_edges, words, verticals)
         grid = merge_split_columns(grid, bands, col_edges, words)
         grid = merge_continuation_rows(grid, bands, col_edges[0], col_edges[-1], rules or ())
     return merge_wrapped_header(drop_empty_lines(grid))

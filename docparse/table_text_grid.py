@@ -157,6 +157,14 @@ def _borders(rows: list[list[tuple]], char: float) -> list[float]:
     return borders
 
 
+def text_borders(words: Sequence[Word]) -> list[float]:
+    """x positions of the column borders that the words' gaps show ([] below MIN_TEXT_ROWS multi-cell rows)."""
+    if not words:
+        return []
+    lines, char = _line_segments(words)
+    return _borders([segs for _, _, segs in lines], char)
+
+
 def text_grid(words: Sequence[Word]) -> Grid:
     """The grid of a whitespace table read from its words (see module docstring); [] when fewer than
     MIN_TEXT_ROWS rows show two or more cells."""
