@@ -106,8 +106,8 @@ def split_missed_columns(grid: Grid, bands: Sequence[tuple[float, float] | None]
     top, bottom = min(b[0] for b in known), max(b[1] for b in known)
     table_words = [w for w in words if edges[0] <= (w[0] + w[2]) / 2 <= edges[-1]]
     ruled = _ruled_borders(verticals, edges[0], edges[-1], top, bottom)
-    candidates = sorted([(x, True) for x in ruled] + [(x, False) for x in text_borders(table_words)
-                                                      if not any(abs(x - r) < EDGE_MARGIN for r in ruled)])
+    # drawn rules first: a whitespace gap beside a rule is the same border, placed less exactly
+    candidates = [(x, True) for x in ruled] + [(x, False) for x in text_borders(table_words)]
     grid = [list(r) for r in grid]
     for border, is_rule in candidates:
         j = next((k for k in range(len(edges) - 1)
