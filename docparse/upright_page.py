@@ -5,8 +5,9 @@ a page turned by /Rotate 90 for display) has its text running up or down that fr
 models, trained on horizontal text, miss or cut such tables. When most of a page's text runs one sideways
 direction, the page is shown turned by 90, 180 or 270 degrees on a fresh one-page document (`show_pdf_page`,
 which draws the source page's unrotated content), so its text runs left to right; that copy is parsed and
-cropped (crops come out upright), and boxes are mapped back to the source page's unrotated frame, the frame
-every other element of the contract uses.
+cropped (crops come out upright), and boxes are mapped back to the source page as displayed (top-left origin),
+the frame the layout path gives on pages with /Rotate (pymupdf4llm removes a page's rotation before analysing
+it); on pages without /Rotate that is the page's own frame.
 
 A page with a few sideways lines (a vertical column header, an axis label) stays as it is: the share of
 sideways characters must pass SIDEWAYS_SHARE.
@@ -70,7 +71,7 @@ def _forward(turn: int, width: float, height: float):
 @dataclass(frozen=True)
 class UprightPage:
     """A turned copy of one page. `doc` holds it as page 0; `to_source` maps a box on it back to the source page
-    (PyMuPDF's unrotated frame, top-left origin)."""
+    as displayed (top-left origin)."""
 
     doc: Any  # pymupdf.Document with one page
     turn: int
@@ -129,7 +130,8 @@ def upright_page(page, blocks: Iterable[dict], words: Sequence[Sequence] = ()) -
         logger.warning("page %d: could not turn the sideways page upright (%s: %s)", page.number + 1,
                        type(err).__name__, err)
         return None
-    upright = UprightPage(doc=doc, turn=turn, inverse=~forward)
+    # back from the copy to the unrotated frame, then to the page as displayed
+    upright = UprightPage(doc=doc, turn=turn, inverse=~forward * page.rotation_matrix)
     if words and not _lands(upright, forward, words[0]):
         logger.warning("page %d: the turned copy does not match the page's words; parsed as it is",
                        page.number + 1)
