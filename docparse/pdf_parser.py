@@ -39,7 +39,7 @@ from docparse.decorative import decorative_image_xrefs, decorative_rects, is_dec
 from docparse.table_columns import vertical_rules
 from docparse.table_continuation import TableRun, header_row_count, repeats_header
 from docparse.table_repair import horizontal_rules
-from docparse.upright_page import UprightPage, upright_page
+from docparse.upright_page import upright_copy
 from docparse.vector_clusters import cluster_rects
 
 logger = logging.getLogger(__name__)
@@ -100,18 +100,6 @@ def _open(path: Path, password: str | None) -> "pymupdf.Document":
         doc.close()
         raise CorruptDocumentError(f"{name}: PDF has no pages")
     return doc
-
-
-def _upright(page: "pymupdf.Page", scan: PageScan | None, source: str) -> UprightPage | None:
-    """The page turned upright when its text runs sideways; a failure parses the page as it is."""
-    if scan is None:
-        return None
-    try:
-        return upright_page(page, scan.blocks, scan.words)
-    except Exception as err:
-        logger.warning("%s page %d: sideways-text check failed (%s: %s)", source, page.number + 1,
-                       type(err).__name__, err)
-        return None
 
 
 def _line_text(lines: list[dict]) -> str:
@@ -430,7 +418,7 @@ class PyMuPDFParser:
             scan = scan_page(doc[pno])
         except Exception as err:  # the layout path below does its own extraction
             logger.warning("%s page %d: page scan failed (%s: %s)", info.source, pno + 1, type(err).__name__, err)
-        upright = _upright(doc[pno], scan, info.source)
+        upright = upright_copy(doc[pno], scan, info.source)
         if upright is not None:  # text running sideways: the page is analysed turned upright (docparse.upright_page)
             try:
                 elements = self._scanned_page_elements(upright.doc, 0, pno + 1, scan_page(upright.page), info,

@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 from docparse.table_repair import (Rule, drop_empty_lines, is_amount, merge_continuation_rows,
                                    merge_split_columns, merge_wrapped_header, reread_cell, split_merged_row)
 from docparse.table_columns import VRule, split_missed_columns
+from docparse.table_rows import split_stacked_rows
 from docparse.table_text_grid import split_at_leaders, strip_leaders, text_grid, under_split_rows
 
 Grid = list[list[str]]
@@ -88,7 +89,11 @@ def dense_grid(table: Mapping[str, Any], words: Sequence[Word] | None = None,
     With `words` (the page's words inside the table), cells that one piece of text spans are merged (the text,
     re-read from the words, goes to the first slot and the covered slots become ""), and the model's split
     phrases and rows are repaired (docparse.table_repair), using `rules` (the page's horizontal ruling lines)
-    to tell one logical row from two.
+    to tell one logical row from two; rows merged over a column of stacked numbers are cut (docparse.table_rows);
+    columns the model missed are restored at `verticals` (vertical ruling lines) or aligned whitespace gaps
+    (docparse.table_columns); a whitespace table whose numeric columns the model merged is read from the words'
+    positions (docparse.table_text_grid); dot leaders are dropped, and a value printed after them moves into the
+    empty cell to its right.
     """
     grid = _model_grid(table, words, rules, verticals)
     return drop_empty_lines([[strip_leaders(c) for c in split_at_leaders(row)] for row in grid])
@@ -124,7 +129,7 @@ def _model_grid(table: Mapping[str, Any], words: Sequence[Word] | None, rules: S
             rows.append(row)
             bands.append(band)
             continue
-        split = split_merged_row(boxes, words)
+        split = split_merged_row(boxes, words) or split_stacked_rows(boxes, words)
         if split:
             step = (band[1] - band[0]) / len(split)
             rows.extend(split)

@@ -146,3 +146,15 @@ def _lands(upright: UprightPage, forward, word: Sequence) -> bool:
     centre = pymupdf.Point((word[0] + word[2]) / 2, (word[1] + word[3]) / 2) * forward
     return any(str(w[4]) == str(word[4]) and abs((w[0] + w[2]) / 2 - centre.x) < 3
                and abs((w[1] + w[3]) / 2 - centre.y) < 3 for w in upright.page.get_text("words"))
+
+
+def upright_copy(page, scan, source: str) -> UprightPage | None:
+    """upright_page for a scanned page (docparse.page_router.PageScan, or None); a failure costs only the turn."""
+    if scan is None:
+        return None
+    try:
+        return upright_page(page, scan.blocks, scan.words)
+    except Exception as err:
+        logger.warning("%s page %d: sideways-text check failed (%s: %s)", source, page.number + 1,
+                       type(err).__name__, err)
+        return None

@@ -65,3 +65,16 @@ def test_sideways_table_is_parsed_upright_with_boxes_on_the_page(tmp_path, turn,
     # the crop is upright: the table is wider than tall
     pix = pymupdf.Pixmap(table.image)
     assert pix.width > pix.height
+
+
+def test_a_failing_check_parses_the_page_as_it_is(caplog):
+    from types import SimpleNamespace
+
+    from docparse.upright_page import upright_copy
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    bad = SimpleNamespace(blocks=[{"lines": [{"dir": (0.0, -1.0), "spans": None}]}], words=[])
+    assert upright_copy(page, bad, "bad.pdf") is None
+    assert "bad.pdf page 1: sideways-text check failed" in caplog.text
+    assert upright_copy(page, None, "bad.pdf") is None
