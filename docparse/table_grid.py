@@ -129,7 +129,7 @@ def _model_grid(table: Mapping[str, Any], words: Sequence[Word] | None, rules: S
             rows.append(row)
             bands.append(band)
             continue
-        split = split_merged_row(boxes, words) or split_stacked_rows(boxes, words)
+        split = split_merged_row(boxes, words) or split_stacked_rows(boxes, words, rules or ())
         if split:
             step = (band[1] - band[0]) / len(split)
             rows.extend(split)

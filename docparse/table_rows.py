@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from docparse.table_repair import _lines, is_amount
+from docparse.table_repair import Rule, _lines, is_amount
 
 Box = Sequence[float]
 
@@ -19,8 +19,23 @@ def _inside(words: Sequence[Sequence], box: Box) -> list[Sequence]:
     return [w for w in words if box[0] <= (w[0] + w[2]) / 2 <= box[2] and box[1] <= (w[1] + w[3]) / 2 <= box[3]]
 
 
-def split_stacked_rows(row_cells: Sequence[Box], words: Sequence[Sequence]) -> list[list[str]] | None:
-    """The rows hidden in one model row, cut at a cell of stacked numbers, or None when no cell stacks them."""
+def _ruled(x0: float, x1: float, y: float, rules: Sequence[Rule]) -> bool:
+    """A horizontal rule within 3 points of y covers half of [x0, x1]."""
+    return sum(min(rx1, x1) - max(rx0, x0) for rx0, ry, rx1 in rules
+               if abs(ry - y) <= 3.0 and rx1 > x0 and rx0 < x1) >= 0.5 * (x1 - x0)
+
+
+def split_stacked_rows(row_cells: Sequence[Box], words: Sequence[Sequence],
+                       rules: Sequence[Rule] = ()) -> list[list[str]] | None:
+    """The rows hidden in one model row, cut at a cell of stacked numbers, or None when no cell stacks them.
+
+    A row drawn between two ruling lines with none between its lines is one row whatever it holds (two amounts
+    in two currencies, one above the other), so `rules` (horizontal ruling lines) can veto the cut."""
+    if row_cells:
+        x0, x1 = row_cells[0][0], row_cells[-1][2]
+        top, bottom = min(b[1] for b in row_cells), max(b[3] for b in row_cells)
+        if _ruled(x0, x1, top, rules) and _ruled(x0, x1, bottom, rules):
+            return None
     per_cell = [_lines(_inside(words, box)) for box in row_cells]
     guide: list[list[Sequence]] = []
     for lines in per_cell:

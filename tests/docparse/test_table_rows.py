@@ -24,3 +24,10 @@ def test_a_wrapped_label_beside_one_number_stays_one_row():
 def test_a_number_over_a_word_is_not_a_stack():
     words = [_word(5, 2, "Total"), _word(205, 2, "1,234"), _word(205, 16, "restated")]
     assert split_stacked_rows(CELLS, words) is None
+
+
+def test_a_ruled_row_keeps_two_amounts_in_one_cell():
+    words = [_word(5, 2, "Procurement"), _word(5, 16, "Cross"), _word(205, 2, "62,785,105"), _word(205, 16, "11,200")]
+    rules = [(0.0, 0.5, 300.0), (0.0, 29.5, 300.0)]
+    assert split_stacked_rows(CELLS, words, rules) is None
+    assert split_stacked_rows(CELLS, words, rules[:1]) is not None
