@@ -20,7 +20,7 @@ def _inside(words: Sequence[Sequence], box: Box) -> list[Sequence]:
 
 
 def _ruled(x0: float, x1: float, y: float, rules: Sequence[Rule]) -> bool:
-    """A horizontal rule within 3 points of y covers half of [x0, x1]."""
+    """Horizontal rules within 3 points of y cover half of [x0, x1]."""
     return sum(min(rx1, x1) - max(rx0, x0) for rx0, ry, rx1 in rules
                if abs(ry - y) <= 3.0 and rx1 > x0 and rx0 < x1) >= 0.5 * (x1 - x0)
 
@@ -30,12 +30,8 @@ def split_stacked_rows(row_cells: Sequence[Box], words: Sequence[Sequence],
     """The rows hidden in one model row, cut at a cell of stacked numbers, or None when no cell stacks them.
 
     A row drawn between two ruling lines with none between its lines is one row whatever it holds (two amounts
-    in two currencies, one above the other), so `rules` (horizontal ruling lines) can veto the cut."""
-    if row_cells:
-        x0, x1 = row_cells[0][0], row_cells[-1][2]
-        top, bottom = min(b[1] for b in row_cells), max(b[3] for b in row_cells)
-        if _ruled(x0, x1, top, rules) and _ruled(x0, x1, bottom, rules):
-            return None
+    in two currencies, one above the other): `rules` (horizontal ruling lines) veto the cut then; a rule between
+    the stacked lines confirms it."""
     per_cell = [_lines(_inside(words, box)) for box in row_cells]
     guide: list[list[Sequence]] = []
     for lines in per_cell:
@@ -45,6 +41,11 @@ def split_stacked_rows(row_cells: Sequence[Box], words: Sequence[Sequence],
     if not guide:
         return None
     centres = [sum((w[1] + w[3]) / 2 for w in line) / len(line) for line in guide]
+    x0, x1 = row_cells[0][0], row_cells[-1][2]
+    top, bottom = min(b[1] for b in row_cells), max(b[3] for b in row_cells)
+    if _ruled(x0, x1, top, rules) and _ruled(x0, x1, bottom, rules) and not any(
+            _ruled(x0, x1, (a + b) / 2, [r for r in rules if a < r[1] < b]) for a, b in zip(centres, centres[1:])):
+        return None
     rows = [[[] for _ in row_cells] for _ in centres]
     for j, lines in enumerate(per_cell):
         for line in lines:

@@ -31,3 +31,5 @@ def test_a_ruled_row_keeps_two_amounts_in_one_cell():
     rules = [(0.0, 0.5, 300.0), (0.0, 29.5, 300.0)]
     assert split_stacked_rows(CELLS, words, rules) is None
     assert split_stacked_rows(CELLS, words, rules[:1]) is not None
+    # a rule between the stacked lines confirms two rows
+    assert split_stacked_rows(CELLS, words, rules + [(0.0, 15.0, 300.0)]) is not None
