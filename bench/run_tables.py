@@ -88,9 +88,9 @@ def markdown(report: dict) -> str:
     for system in systems:
         r = report[system]
         errs = "/".join(str(r[s].get("errors", "-")) if s in r else "-" for s in SETS)
-        lines.append(f"| {system} | {_cell(r.get('icdar', {}), 'detection')} | {_cell(r.get('icdar', {}), 'structure')} "
-                     f"| {_cell(r.get('camelot', {}), 'structure')} | {_cell(r.get('tabula', {}), 'structure')} "
-                     f"| {_cell(r.get('tabula', {}), 'detection')} | {errs} |")
+        icdar, cam, tab = r.get("icdar", {}), r.get("camelot", {}), r.get("tabula", {})
+        lines.append(f"| {system} | {_cell(icdar, 'detection')} | {_cell(icdar, 'structure')} "
+                     f"| {_cell(cam, 'structure')} | {_cell(tab, 'structure')} | {_cell(tab, 'detection')} | {errs} |")
     return "\n".join(lines) + "\n"
 
 

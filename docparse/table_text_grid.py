@@ -83,7 +83,8 @@ def _drop_dot_runs(words: list) -> list:
     i = 0
     while i < len(words):
         j = i
-        while j < len(words) and _DOT.match(words[j][4]) and abs((words[j][1] + words[j][3]) - (words[i][1] + words[i][3])) < 2:
+        level = words[i][1] + words[i][3]
+        while j < len(words) and _DOT.match(words[j][4]) and abs(words[j][1] + words[j][3] - level) < 2:
             j += 1
         if j - i >= 3:
             for k in range(i, j):
