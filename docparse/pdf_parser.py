@@ -40,8 +40,10 @@ from docparse.pdf_limits import oversized_content
 from docparse.running_lines import (RUNNING_BAND, FurnitureCheck, document_line_keys, is_running,
                                     restore_unrepeated)
 from docparse.decorative import decorative_image_xrefs, decorative_rects, is_decorative
+from docparse.table_columns import vertical_rules
 from docparse.table_continuation import TableRun, header_row_count, repeats_header
 from docparse.table_repair import horizontal_rules
+from docparse.upright_page import upright_copy
 from docparse.vector_clusters import cluster_rects
 
 logger = logging.getLogger(__name__)
@@ -386,42 +388,60 @@ class PyMuPDFParser:
         except Exception as err:  # the layout path below does its own extraction
             logger.warning("%s page %d: page scan failed (%s: %s)", info.source, pno + 1, type(err).__name__, err)
         warn_content_errors(info.source, pno)
+        # Margin lines leave the body only when they repeat on other pages of this document (checked on the
+        # document as given, also for a page analysed turned upright: the check reads text, not positions).
+        check = furniture or FurnitureCheck(doc, info.margin_lines)
+        upright = upright_copy(doc[pno], scan, info.source)
+        if upright is not None:  # text running sideways: the page is analysed turned upright (docparse.upright_page)
+            try:
+                elements = self._scanned_page_elements(upright.doc, 0, pno + 1, scan_page(upright.page), info,
+                                                       options, sections, count, check, pno)
+                yield from upright.restore(elements)
+            finally:
+                upright.close()
+            return
+        yield from self._scanned_page_elements(doc, pno, pno + 1, scan, info, options, sections, count, check, pno)
+
+    def _scanned_page_elements(self, doc: "pymupdf.Document", pno: int, pageno: int, scan: PageScan | None,
+                               info: DocumentInfo, options: ParseOptions, sections: "_Sections",
+                               count, furniture: FurnitureCheck, furniture_pno: int) -> Iterator[Element]:
         # Image-only / scanned pages are read by OCR (None: the page has a usable text layer, or OCR is off).
         boxes = ocr_page_boxes(doc[pno], scan, info.source, options) if scan is not None else None
         repair = WordRepair({})
         if boxes is None:
-            boxes = self._page_boxes(doc, pno, info, scan, options.max_image_pixels)
+            boxes = self._page_boxes(doc, pno, info, scan, options.max_image_pixels, pageno)
             if boxes is not None and scan is not None:
                 repair = _split_word_repair(doc[pno], scan, boxes, info.source)
         if boxes is None:
             return
-        boxes = restore_unrepeated(boxes, furniture or FurnitureCheck(doc, info.margin_lines), pno)
-        yield from self._page_elements(doc[pno], pno + 1, boxes, info, options, sections, count,
+        boxes = restore_unrepeated(boxes, furniture, furniture_pno)
+        yield from self._page_elements(doc[pno], pageno, boxes, info, options, sections, count,
                                        scan.drawings if scan else None, repair)
 
     def _page_boxes(self, doc: "pymupdf.Document", pno: int, info: DocumentInfo, scan: PageScan | None,
-                    max_pixels: int = 10_000_000) -> list[PageBox] | None:
+                    max_pixels: int = 10_000_000, pageno: int | None = None) -> list[PageBox] | None:
+        pageno = pno + 1 if pageno is None else pageno
         if scan is not None:
             page = doc[pno]
             decision = route_page(page, scan)
-            logger.debug("%s page %d: %s path (%s)", info.source, pno + 1,
+            logger.debug("%s page %d: %s path (%s)", info.source, pageno,
                          "layout" if decision.layout else "fast", decision.reason)
             if not decision.layout:
                 try:
                     return fast_boxes(scan.blocks, scan.image_rects, page.rect.width, page.rect.height)
                 except Exception as err:
                     logger.warning("%s page %d: fast path failed (%s: %s); using layout analysis",
-                                   info.source, pno + 1, type(err).__name__, err)
+                                   info.source, pageno, type(err).__name__, err)
         try:
             return boxes_within_budget(_boxes_from_layout, doc, pno, max_pixels)
         except Exception as err:
             logger.warning("%s page %d: layout analysis failed (%s: %s); using plain text extraction",
-                           info.source, pno + 1, type(err).__name__, err)
+                           info.source, pageno, type(err).__name__, err)
         try:
             return _boxes_from_plain(doc[pno])
         except Exception as err:
             logger.warning("%s page %d: skipped, text extraction failed (%s: %s)",
-                           info.source, pno + 1, type(err).__name__, err)
+                           info.source, pageno, type(err).__name__, err)
             return None
 
     def _page_elements(self, page: "pymupdf.Page", pageno: int, boxes: list[PageBox], info: DocumentInfo,
@@ -469,6 +489,7 @@ class PyMuPDFParser:
         per_kind: dict[str, int] = {}
         figure_ocr = FigureOcr(page, options)
         rules: list | None = None  # the page's ruling lines, read at the first table
+        verticals: list = []
         run = sections.tables
         run.new_page()
         pending: list[TextBlock] = []
@@ -509,8 +530,9 @@ class PyMuPDFParser:
             elif box.kind == "table":
                 words = page.get_text("words", clip=pymupdf.Rect(box.bbox) + (-2, -2, 2, 2))
                 if rules is None:
-                    rules = horizontal_rules(drawings if drawings is not None else page.get_cdrawings())
-                grid = join_table_wraps(dense_grid(box.table or {}, words, rules), words)
+                    paths = drawings if drawings is not None else page.get_cdrawings()
+                    rules, verticals = horizontal_rules(paths), vertical_rules(paths)
+                grid = join_table_wraps(dense_grid(box.table or {}, words, rules, verticals), words)
                 if repair:
                     grid = [[repair(cell) for cell in row] for row in grid]
                 if not any(any(c for c in row) for row in grid):

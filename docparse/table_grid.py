@@ -12,6 +12,9 @@ from typing import Any, Mapping, Sequence
 
 from docparse.table_repair import (Rule, drop_empty_lines, is_amount, merge_continuation_rows,
                                    merge_split_columns, merge_wrapped_header, reread_cell, split_merged_row)
+from docparse.table_columns import VRule, split_missed_columns
+from docparse.table_rows import split_stacked_rows
+from docparse.table_text_grid import split_at_leaders, strip_leaders, text_grid, under_split_rows
 
 Grid = list[list[str]]
 # A word as PyMuPDF's page.get_text("words") returns it: (x0, y0, x1, y1, text, block, line, word_no).
@@ -80,14 +83,30 @@ def _amount_words(words: Sequence[Word], box: Sequence[float]) -> int:
 
 
 def dense_grid(table: Mapping[str, Any], words: Sequence[Word] | None = None,
-               rules: Sequence[Rule] | None = None) -> Grid:
+               rules: Sequence[Rule] | None = None, verticals: Sequence[VRule] = ()) -> Grid:
     """The dense grid of a layout table dict ({"cells": boxes by row, "extract": text by row, ...}).
 
     With `words` (the page's words inside the table), cells that one piece of text spans are merged (the text,
     re-read from the words, goes to the first slot and the covered slots become ""), and the model's split
     phrases and rows are repaired (docparse.table_repair), using `rules` (the page's horizontal ruling lines)
-    to tell one logical row from two.
+    to tell one logical row from two; rows merged over a column of stacked numbers are cut (docparse.table_rows);
+    columns the model missed are restored at `verticals` (vertical ruling lines) or aligned whitespace gaps
+    (docparse.table_columns); a whitespace table whose numeric columns the model merged is read from the words'
+    positions (docparse.table_text_grid); dot leaders are dropped, and a value printed after them moves into the
+    empty cell to its right.
     """
+    grid = _model_grid(table, words, rules, verticals)
+    return drop_empty_lines([[strip_leaders(c) for c in split_at_leaders(row)] for row in grid])
+
+
+# A model grid is read again from the text when this share of its rows (and at least MIN_UNDER_SPLIT) has a cell
+# holding numbers that the text sets apart as separate cells.
+UNDER_SPLIT_SHARE = 0.3
+MIN_UNDER_SPLIT = 3
+
+
+def _model_grid(table: Mapping[str, Any], words: Sequence[Word] | None, rules: Sequence[Rule] | None,
+                verticals: Sequence[VRule]) -> Grid:
     extract = table.get("extract") or []
     grid: Grid = [[clean_cell(c) for c in row] for row in extract]
     width = max((len(r) for r in grid), default=0)
@@ -95,6 +114,11 @@ def dense_grid(table: Mapping[str, Any], words: Sequence[Word] | None = None,
     cells = table.get("cells")
     if not words or not cells or len(cells) != len(grid):
         return drop_empty_lines(grid)
+    if under_split_rows(cells, words) >= max(MIN_UNDER_SPLIT, UNDER_SPLIT_SHARE * len(cells)):
+        # the model merged columns of a whitespace table: its columns are read from the words' positions
+        text = text_grid(words)
+        if text and len(text[0]) > width:
+            return merge_wrapped_header(text)
     col_edges: list[float] = []
     rows: Grid = []
     bands: list[tuple[float, float] | None] = []
@@ -105,7 +129,7 @@ def dense_grid(table: Mapping[str, Any], words: Sequence[Word] | None = None,
             rows.append(row)
             bands.append(band)
             continue
-        split = split_merged_row(boxes, words)
+        split = split_merged_row(boxes, words) or split_stacked_rows(boxes, words, rules or ())
         if split:
             step = (band[1] - band[0]) / len(split)
             rows.extend(split)
@@ -132,6 +156,7 @@ def dense_grid(table: Mapping[str, Any], words: Sequence[Word] | None = None,
         bands.append(band)
     grid = rows
     if col_edges:
+        grid, col_edges = split_missed_columns(grid, bands, col_edges, words, verticals)
         grid = merge_split_columns(grid, bands, col_edges, words)
         grid = merge_continuation_rows(grid, bands, col_edges[0], col_edges[-1], rules or ())
     return merge_wrapped_header(drop_empty_lines(grid))
