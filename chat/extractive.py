@@ -29,6 +29,7 @@ __all__ = ["NOT_FOUND", "NOTE", "ExtractiveBackend", "terms", "split_sentences"]
 
 NOTE = "extractive answer: no language model configured"
 _MAX_LINES = 3
+_MIN_NEAREST_WORDS = 4
 _RUNNER_UP = 0.8  # share of the best piece's support (and own-word weight) another item's piece must reach
 # A question asking for a quantity or a date wants a piece stating a number it does not name itself.
 _QUANTITY_QUESTION = re.compile(r"\bhow\s+(?:many|much|long|old|far|often|big|large)\b|\bwhat\s+(?:is\s+|was\s+|are\s+|"
@@ -263,10 +264,13 @@ class ExtractiveBackend:
         sources = list(dict.fromkeys(escape_labels(item.element.source) for item in items))
         searched = searched_line(question, sources, len(items), missing)
         nearest = None
-        if pieces:
-            nearest = f"{clip_nearest(pieces[0].line)} [{pieces[0].key}]"
+        # A fragment ("5.", a lone heading) tells the reader nothing: the nearest piece that reads as a statement.
+        readable = [p for p in pieces if len(p.line.split()) >= _MIN_NEAREST_WORDS]
+        if readable:
+            nearest = f"{clip_nearest(readable[0].line)} [{readable[0].key}]"
         elif items:
-            first = next((s for s in split_sentences(items[0].element.text)), "")
+            first = next((s for s in split_sentences(items[0].element.text)
+                          if len(s.split()) >= _MIN_NEAREST_WORDS), "")
             nearest = f"{clip_nearest(escape_labels(first))} [{items[0].key}]" if first else None
         return not_found_text(searched, nearest) if items else NOT_FOUND
 
