@@ -31,7 +31,8 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from answer_accuracy import basename, contains_gold, gold_variants, is_short, load_questions  # noqa: E402
+from answer_accuracy import (basename, contains_gold, gold_variants, is_short, load_questions,  # noqa: E402
+                             write_reports)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "eval"
@@ -169,13 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(rows)
     shown = " ".join(["PYTHONPATH=. HF_HUB_OFFLINE=1 python bench/abstention.py",
                       *map(shlex.quote, argv if argv is not None else sys.argv[1:])])
-    text = markdown(summary, shown, subset, seconds)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"summary": summary, "questions": rows}, indent=1),
-                                       encoding="utf-8")
+    write_reports(markdown(summary, shown, subset, seconds), summary, rows, args.out, args.json_out)
     return 0
 
 

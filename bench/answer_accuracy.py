@@ -155,7 +155,7 @@ def summarise(scored: list[dict]) -> dict:
 
 
 def markdown(summary: dict, command: str, subset: str, seconds: dict[str, float]) -> str:
-    lines = [f"# Extractive answers: does the answer text contain the gold answer?", "",
+    lines = ["# Extractive answers: does the answer text contain the gold answer?", "",
              f"Subset: {subset}. Command:", "", "```", command, "```", "",
              f"Short answerable questions: {summary['n']}; answer text contains the gold answer: "
              f"**{summary['contains_gold']}**; errors: {summary['errors']}; answers without a citation: "
@@ -226,14 +226,17 @@ def main(argv: list[str] | None = None) -> int:
     threads = [f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"] if os.environ.get("OMP_NUM_THREADS") else []
     shown = " ".join(shlex.quote(a) for a in [*threads, "HF_HUB_OFFLINE=1", ".venv/bin/python",
                                               "bench/answer_accuracy.py", *(argv if argv is not None else sys.argv[1:])])
-    text = markdown(summary, shown, subset, seconds)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"summary": summary, "questions": scored}, indent=1),
-                                       encoding="utf-8")
+    write_reports(markdown(summary, shown, subset, seconds), summary, scored, args.out, args.json_out)
     return 0
+
+
+def write_reports(text: str, summary: dict, rows: list, out: str | None, json_out: str | None) -> None:
+    """Print the Markdown report and write it (`out`) and the per-question JSON (`json_out`) where asked."""
+    print(text)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    if json_out:
+        Path(json_out).write_text(json.dumps({"summary": summary, "questions": rows}, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
