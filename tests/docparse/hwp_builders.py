@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
 from tests.docparse.office_builders import png_bytes
 
-SAMPLES = Path(__file__).parent / "samples"
+# Real Hancom-made files are test data from other projects, kept outside this repository: the shared folder beside
+# the checkout (`../shared/samples/hwp`, its SOURCES.md names each file's origin and licence) or
+# $DOCRAG_HWP_SAMPLES. Tests that need them skip, saying so, where they are absent; everything else is built here.
+SAMPLES = Path(os.environ.get("DOCRAG_HWP_SAMPLES")
+               or Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "hwp")
+
+
+def real_sample(name: str) -> Path:
+    """The real sample file `name`, or a skip naming where it was looked for."""
+    import pytest
+
+    path = SAMPLES / name
+    if not path.is_file():
+        pytest.skip(f"real HWP sample {name} not found in {SAMPLES} (set DOCRAG_HWP_SAMPLES)")
+    return path
 
 HWPX_MARKDOWN = """# 제1장 사업 개요
 
@@ -57,7 +72,7 @@ def make_hwpx(path: Path) -> Path:
 
 
 def make_truncated(source: Path, path: Path, keep: float = 0.4) -> Path:
-    """The first `keep` fraction of a real file's bytes."""
+    """The first `keep` fraction of a file's bytes."""
     data = source.read_bytes()
     path.write_bytes(data[: int(len(data) * keep)])
     return path

@@ -1,7 +1,8 @@
 """HWP 5.x and HWPX reading: text, headings, tables with merged cells, pictures, positions, and bad files.
 
-Real Hancom-made files are in tests/docparse/samples (origins and licences in SOURCES.md); the HWPX with
-headings, captions and a merged header cell is built in code (tests/docparse/hwp_builders.py).
+Real Hancom-made files are read from the shared samples folder (tests/docparse/hwp_builders.py; those tests
+skip where it is absent); the HWPX with headings, captions and a merged header cell and the protected or broken
+HWP 5 containers are built in code (tests/docparse/hwp_builders.py, hwp5_builders.py).
 """
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from PIL import Image
 
 from docparse import ElementKind, ParseOptions, parse_document, supported_extensions
 from docparse.errors import CorruptDocumentError, EncryptedDocumentError
-from tests.docparse.hwp_builders import (SAMPLES, make_encrypted_hwpx, make_hwpx, make_not_hwpx_zip,
-                                         make_truncated)
+from tests.docparse.hwp5_builders import DISTRIBUTION, DRM, PASSWORD, make_hwp5
+from tests.docparse.hwp_builders import (make_encrypted_hwpx, make_hwpx, make_not_hwpx_zip, make_truncated,
+                                         real_sample)
 
 
 def _of(doc, kind: ElementKind):
@@ -52,7 +54,7 @@ def test_built_hwpx_headings_text_merged_table_and_captioned_picture(tmp_path: P
 
 
 def test_real_hwp5_press_release_text_tables_figures_and_pages(tmp_path: Path):
-    doc = parse_document(SAMPLES / "noori.hwp", ParseOptions(assets_dir=tmp_path))
+    doc = parse_document(real_sample("noori.hwp"), ParseOptions(assets_dir=tmp_path))
     assert doc.info.format == "hwp" and doc.info.pages == 3
     body = " ".join(e.text for e in _of(doc, ElementKind.TEXT))
     assert "한국형발사체의 새로운 명칭은 ‘누리’로 결정되었으며" in body
@@ -70,7 +72,7 @@ def test_real_hwp5_press_release_text_tables_figures_and_pages(tmp_path: Path):
 
 
 def test_real_hwp5_heading_and_second_page():
-    doc = parse_document(SAMPLES / "sample-5017.hwp")
+    doc = parse_document(real_sample("sample-5017.hwp"))
     assert [t.text for t in _of(doc, ElementKind.TITLE)] == ["한글 2005 예제 파일입니다."]
     assert _of(doc, ElementKind.TABLE)[0].cells == (("A0", "B0"), ("A1", "B10 B11"))
     last = _of(doc, ElementKind.TEXT)[-1]
@@ -78,27 +80,34 @@ def test_real_hwp5_heading_and_second_page():
 
 
 def test_real_hancom_hwpx_merged_cells():
-    doc = parse_document(SAMPLES / "hwpxlib-SimpleTable.hwpx")
+    doc = parse_document(real_sample("hwpxlib-SimpleTable.hwpx"))
     (table,) = _of(doc, ElementKind.TABLE)
     # "1" spans 2x2, "4" spans two columns
     assert table.cells == (("1", "", "2"), ("", "", "3"), ("5", "4", ""))
     assert dict(table.metadata)["position"] == "section 1, paragraph 1"
 
 
-@pytest.mark.parametrize("name, error, words", [
-    ("password-12345.hwp", EncryptedDocumentError, "password-protected"),
-    ("viewtext.hwp", EncryptedDocumentError, "배포용"),
+@pytest.mark.parametrize("flags, words", [
+    (PASSWORD, "password-protected"),
+    (DISTRIBUTION, "배포용"),
+    (DRM, "DRM-protected"),
 ])
-def test_protected_hwp_refused_by_name(name, error, words):
-    with pytest.raises(error) as caught:
-        parse_document(SAMPLES / name)
+def test_protected_hwp_refused_by_name(tmp_path: Path, flags, words):
+    path = make_hwp5(tmp_path / "locked.hwp", flags)
+    with pytest.raises(EncryptedDocumentError) as caught:
+        parse_document(path)
     message = str(caught.value)
-    assert message.startswith(f"{name}: ") and words in message and "\n" not in message
+    assert message.startswith("locked.hwp: ") and words in message and "\n" not in message
+
+
+def test_hwp5_without_body_is_corrupt(tmp_path: Path):
+    with pytest.raises(CorruptDocumentError, match=r"^bodiless\.hwp: .*BodyText"):
+        parse_document(make_hwp5(tmp_path / "bodiless.hwp", body=False))
 
 
 def test_truncated_and_mislabelled_files_are_corrupt(tmp_path: Path):
-    cases = [make_truncated(SAMPLES / "noori.hwp", tmp_path / "cut.hwp"),
-             make_truncated(SAMPLES / "hwpxlib-SimpleTable.hwpx", tmp_path / "cut.hwpx"),
+    cases = [make_truncated(make_hwp5(tmp_path / "whole.hwp"), tmp_path / "cut.hwp"),
+             make_truncated(make_hwpx(tmp_path / "whole.hwpx"), tmp_path / "cut.hwpx"),
              make_not_hwpx_zip(tmp_path / "other.hwpx")]
     (tmp_path / "text.hwp").write_text("plain text, not HWP")
     (tmp_path / "empty.hwpx").write_bytes(b"")
@@ -110,7 +119,7 @@ def test_truncated_and_mislabelled_files_are_corrupt(tmp_path: Path):
 
 
 def test_encrypted_hwpx_refused(tmp_path: Path):
-    path = make_encrypted_hwpx(SAMPLES / "hwpxlib-SimpleTable.hwpx", tmp_path / "locked.hwpx")
+    path = make_encrypted_hwpx(make_hwpx(tmp_path / "open.hwpx"), tmp_path / "locked.hwpx")
     with pytest.raises(EncryptedDocumentError, match=r"^locked\.hwpx: encrypted HWPX"):
         parse_document(path)
 
@@ -121,7 +130,7 @@ def test_citation_place_names_section_and_paragraph_where_pages_are_unknown(tmp_
     (table,) = _of(built, ElementKind.TABLE)
     position = dict(table.metadata)["position"]
     assert table.place == position and table.box_text == position  # no layout saved: no page to cite
-    real = _of(parse_document(SAMPLES / "noori.hwp"), ElementKind.TABLE)[0]
+    real = _of(parse_document(real_sample("noori.hwp")), ElementKind.TABLE)[0]
     assert real.place == "page 1" and real.box_text == "section 1, paragraph 2"
 
 
@@ -144,7 +153,7 @@ def test_hwpx_with_damaged_compressed_part_is_corrupt(tmp_path: Path):
     import zipfile
 
     path = tmp_path / "damaged.hwpx"
-    with zipfile.ZipFile(SAMPLES / "hwpxlib-SimpleTable.hwpx") as original, \
+    with zipfile.ZipFile(make_hwpx(tmp_path / "whole.hwpx")) as original, \
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as copy:
         for info in original.infolist():
             copy.writestr(info.filename, original.read(info.filename))
