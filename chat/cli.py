@@ -273,7 +273,10 @@ def _configure_logging(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run `docrag ARGV`; returns the exit status (see the module docstring)."""
     try:
-        return _run(argv)
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # here, not at interpreter exit, so that a closed pipe is seen below
     except BrokenPipeError:
         # The reader of stdout is gone: stop quietly. stdout points at /dev/null from here on, so the flush at
         # interpreter exit does not raise again.
