@@ -1,7 +1,9 @@
 """The `docrag` argument parser: each subcommand lists only the options it uses, and every help page has examples.
 
-Options come in groups (store, Chroma server, text model, CLIP, answer model, OCR, output), and a subcommand takes
-the groups it reads: `parse` touches no vector store, `docs`/`remove`/`doctor` load no model.
+Options come in groups (store, Chroma server, text model, CLIP, answer model, OCR, output), and a subcommand shows
+the groups it reads: `parse` touches no vector store, `docs`/`remove`/`doctor` load no model. The store and model
+options that every subcommand once listed are still accepted where not shown (hidden, and passed on as before), so
+existing scripts keep working.
 """
 from __future__ import annotations
 
@@ -60,6 +62,14 @@ def _group(*adders: Callable[[argparse.ArgumentParser], None]) -> argparse.Argum
     return parent
 
 
+def _hidden(*adders: Callable[[argparse.ArgumentParser], None]) -> argparse.ArgumentParser:
+    """A group accepted but left out of the help."""
+    parent = _group(*adders)
+    for action in parent._actions:
+        action.help = argparse.SUPPRESS
+    return parent
+
+
 def _store(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store", default=None, help="library folder (default: $DOCRAG_STORE, else ./.docrag)")
 
@@ -84,11 +94,15 @@ def _no_images(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-images", action="store_true", help="do not load CLIP (text routes only)")
 
 
-def _clip(p: argparse.ArgumentParser) -> None:
+def _clip_weights(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clip-model", default=None,
                    help="OpenCLIP model name or config JSON for image search (default ViT-B-32)")
     p.add_argument("--clip-pretrained", default=None,
                    help="OpenCLIP weights: a tag such as laion2b_s34b_b79k or a local checkpoint file")
+
+
+def _clip(p: argparse.ArgumentParser) -> None:
+    _clip_weights(p)
     _no_images(p)
 
 
@@ -142,7 +156,8 @@ def build_parser(commands: Mapping[str, Command], version: str) -> argparse.Argu
         return p
 
     # parse writes crops under <store>/assets and sizes chunks by the text model's tokenizer
-    p = add("parse", [_group(_store, _text_model, _ocr)], "parse one file and show its elements (nothing is stored)")
+    p = add("parse", [_group(_store, _text_model, _ocr), _hidden(_server, _clip)],
+            "parse one file and show its elements (nothing is stored; crops go under the store's assets/)")
     p.add_argument("file")
 
     p = add("ingest", [_group(_store, _server, _text_model, _clip, _ocr)], "add files and folders to the library")
@@ -173,9 +188,10 @@ def build_parser(commands: Mapping[str, Command], version: str) -> argparse.Argu
     p.add_argument("--questions", help="JSON Lines file of {id, question, sources?}: batch mode")
 
     add("chat", [reading, llm], "interactive questions and answers")
-    add("docs", [listing], "list the stored documents and whether image search is on")
-    add("doctor", [_group(_store, _server)],
+    add("docs", [listing, _hidden(_text_model, _clip_weights)],
+        "list the stored documents and whether image search is on")
+    add("doctor", [_group(_store, _server), _hidden(_text_model, _clip)],
         "check that catalog, vectors, lexical index, page images and crops agree (exit 1 if not)")
-    p = add("remove", [listing], "remove a document (file name or path)")
+    p = add("remove", [listing, _hidden(_text_model, _clip_weights)], "remove a document (file name or path)")
     p.add_argument("name")
     return parser

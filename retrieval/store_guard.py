@@ -52,7 +52,10 @@ def rebuild_hint(root: Path, with_documents: bool = False) -> str:
 def library_exists(root: Path) -> bool:
     """Whether the folder `root` holds a library (looks only; creates nothing)."""
     root = Path(root).expanduser()
-    return root.is_dir() and any((root / name).exists() for name in _LIBRARY_FILES)
+    try:
+        return root.is_dir() and any((root / name).exists() for name in _LIBRARY_FILES)
+    except PermissionError:  # a folder this user may not read: opening it says so (StoreUnreadableError)
+        return True
 
 
 def require_library(root: Path) -> None:

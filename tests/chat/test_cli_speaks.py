@@ -204,3 +204,14 @@ def test_a_store_is_searched_with_the_text_model_it_was_built_with(tmp_path: Pat
     assert hashed == [model] and json.loads(out)["hits"]
     code, _, err = cli("search", "매출액", "--store", str(root), "--no-images", "--text-model", "all-MiniLM-L6-v2")
     assert code == 1 and "built with text model" in err  # an explicit other model is still refused
+
+
+def test_options_left_out_of_a_help_page_are_still_accepted() -> None:
+    """Scripts written when every subcommand took every store and CLIP option keep working."""
+    from chat.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["doctor", "--no-images", "--clip-model", "m", "--text-model", "t", "--store", "s"])
+    assert args.text_model == "t" and args.no_images
+    assert parser.parse_args(["parse", "f.pdf", "--no-images", "--chroma-url", "http://h:1"]).chroma_url == "http://h:1"
+    assert parser.parse_args(["docs", "--text-model", "t", "--clip-pretrained", "p"]).clip_pretrained == "p"
