@@ -105,7 +105,7 @@ def image_search_state(root: Path, enabled: bool) -> dict[str, str]:
     """Whether image search is on for the store at `root`, and why: {"state": "on" | "off", "reason": ...}.
     Reads the store's notes only; loads no model."""
     if not enabled:
-        return {"state": "off", "reason": "turned off (--no-images, or image_search = false in the config file)"}
+        return {"state": "off", "reason": "turned off by --no-images or image_search = false in the config file"}
     unavailable = Path(root) / UNAVAILABLE_MARKER
     try:
         note = json.loads(unavailable.read_text(encoding="utf-8")) if unavailable.is_file() else None
@@ -117,7 +117,7 @@ def image_search_state(root: Path, enabled: bool) -> dict[str, str]:
     if store_has_images(root):
         model = _read_marker(root).get("clip_model") or "CLIP"
         return {"state": "on", "reason": f"figures, tables and pages indexed with {model}"}
-    return {"state": "on", "reason": "no images indexed yet (the next ingest indexes figures, tables and pages)"}
+    return {"state": "on", "reason": "no images indexed yet; the next ingest indexes figures, tables and pages"}
 
 
 def _page_id_parts(element_id: str) -> tuple[str, int] | None:
