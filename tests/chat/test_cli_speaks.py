@@ -165,7 +165,7 @@ def test_the_clip_warning_appears_once_per_store(tmp_path: Path, hashed, monkeyp
     docs.mkdir()
     warnings = []
     for name in ("one.md", "two.md"):
-        clip_embedder._warned.clear()  # each `docrag ingest` is a new process
+        monkeypatch.setattr(clip_embedder, "_warned", set())  # each `docrag ingest` is a new process
         (docs / name).write_text(f"note {name}\n", encoding="utf-8")
         caplog.clear()
         with caplog.at_level(logging.INFO):
