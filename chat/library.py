@@ -93,15 +93,23 @@ class Library:
         self._images_requested = False  # CLIP is tried once per library: a failed load is not retried per call
 
     @classmethod
-    def open(cls, root: str | Path | None = None, **settings) -> "Library":
+    def open(cls, root: str | Path | None = None, *, must_exist: bool = False, **settings) -> "Library":
         """Open (or create on first write) the library at `root` (default: `default_store()`).
 
         settings: LibraryConfig fields; those not given (or None) come from the config file when one applies
-        (see chat.config_file: $DOCRAG_CONFIG, `<root>/docrag.toml`, ~/.config/docrag/config.toml)."""
+        (see chat.config_file: $DOCRAG_CONFIG, `<root>/docrag.toml`, ~/.config/docrag/config.toml). A text model
+        given nowhere is the one the store was built with. must_exist: raise `retrieval.errors.NoLibraryError`
+        (creating nothing) when `root` holds no library, for callers that only read."""
         from chat.config_file import merged_settings
+        from retrieval.store_guard import recorded_text_model, require_library
 
         store = Path(root) if root is not None else default_store()
-        return cls(LibraryConfig(root=store, **merged_settings(store, settings)))
+        if must_exist:
+            require_library(store)
+        merged = merged_settings(store, settings)
+        if "text_model" not in merged and recorded_text_model(store):
+            merged["text_model"] = recorded_text_model(store)
+        return cls(LibraryConfig(root=store, **merged))
 
     # -- components, built on first use -------------------------------------------------------------------
     @property
@@ -136,11 +144,12 @@ class Library:
         weights cannot be had, CLIP's loader says once why image search is off, and the text routes carry on."""
         if not self.config.image_search or self._images_requested or index.images_requested:
             return
-        from retrieval.clip_embedder import ClipSettings, load_image_embedder
+        from retrieval.clip_embedder import ClipSettings
+        from retrieval.image_route import load_store_clip
 
         settings = ClipSettings.from_env(model=self.config.clip_model, pretrained=self.config.clip_pretrained)
         loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-load")
-        index.attach_image_embedder_when_ready(loader.submit(load_image_embedder, settings))
+        index.attach_image_embedder_when_ready(loader.submit(load_store_clip, index.root, settings))
         loader.shutdown(wait=False)
         self._images_requested = True
 
@@ -235,17 +244,30 @@ class Library:
         """The stored documents (`retrieval.catalog.DocumentRecord`)."""
         return self.index.documents()
 
+    def image_search_state(self) -> dict[str, str]:
+        """{"state": "on" | "off", "reason": ...} for this library's image search (loads no model)."""
+        from retrieval.image_route import image_search_state
+        return image_search_state(self.config.root, self.config.image_search)
+
     # -- search and answers ---------------------------------------------------------------------------------
     def search(self, query: str, k: int | None = None, sources: Sequence[str] | None = None, *,
                kinds: Sequence[str] | None = None, pages: tuple[int, int] | int | None = None) -> list[Hit]:
         """Mixed-modality evidence for a query, best first. `sources` restricts to these file names, `kinds` to
         these element kinds ("text", "table", "figure", ...), `pages` to a page range (first, last) per document."""
+        self._check_sources(sources)
         return self.index.search(query, k=k or self.config.search_k, sources=sources or None, kinds=kinds or None,
                                  pages=pages)
+
+    def _check_sources(self, sources: Sequence[str] | None) -> None:
+        """UnknownSourceError (with the close names) for a file name that no stored document has."""
+        if sources:
+            from retrieval.source_check import check_source_names
+            check_source_names(sources, (record.source for record in self.index.documents()))
 
     def search_by_image(self, image: str | Path, k: int | None = None,
                         sources: Sequence[str] | None = None, *, kinds: Sequence[str] | None = None) -> list[Hit]:
         """Figures, tables and pages that look like an image file (the CLIP route)."""
+        self._check_sources(sources)
         return self.index.search_by_image(validate_images([str(image)])[0], k=k or self.config.search_k,
                                           sources=sources or None, kinds=kinds or None)
 

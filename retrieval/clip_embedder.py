@@ -16,7 +16,7 @@ import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 from urllib.parse import urlparse
 
 import numpy as np
@@ -314,9 +314,12 @@ _warned: set[tuple[str, str]] = set()
 _warned_lock = threading.Lock()
 
 
-def load_image_embedder(settings: ClipSettings = ClipSettings()) -> ImageEmbedder | None:
+def load_image_embedder(settings: ClipSettings = ClipSettings(),
+                        first_time: Callable[[str], bool] | None = None) -> ImageEmbedder | None:
     """A loaded CLIP embedder, or None when open_clip or the weights cannot be had (offline, missing file, bad
-    checkpoint). The reason is logged once per model/weights pair as a plain warning: image search is off."""
+    checkpoint). The reason is logged once per model/weights pair as a plain warning: image search is off.
+    first_time(reason): whether the reason is news to whoever asked (a store that recorded it already returns
+    False); when it is not, the reason is logged at info level only."""
     try:
         missing = _known_weights_missing(settings.model, settings.pretrained)
         if missing:
@@ -330,7 +333,9 @@ def load_image_embedder(settings: ClipSettings = ClipSettings()) -> ImageEmbedde
     with _warned_lock:
         first = key not in _warned
         _warned.add(key)
-    if first:
+    if first_time is not None and not first_time(reason):
+        log.info("image search is off: could not load CLIP %s/%s: %s", settings.model, settings.pretrained, reason)
+    elif first:
         log.warning("image search is off: could not load CLIP %s/%s: %s; set %s/%s (--clip-model/--clip-pretrained)"
                     " to a local checkpoint", settings.model, settings.pretrained, reason, MODEL_ENV, PRETRAINED_ENV)
     return None

@@ -30,3 +30,12 @@ class StoreServerError(StoreError):
 
 class StoreDamagedError(StoreError):
     """A part of the store is damaged or missing; the message ends with the rebuild command."""
+
+
+class NoLibraryError(StoreError):
+    """A command that reads a library was pointed at a folder that holds none (nothing was created)."""
+
+
+class UnknownSourceError(ValueError):
+    """A search or question was restricted to a file name that no stored document has; the message lists the
+    close names."""

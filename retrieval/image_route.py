@@ -62,6 +62,64 @@ def store_has_images(root: Path) -> bool:
     return (Path(root) / CLIP_MARKER).is_file()
 
 
+UNAVAILABLE_MARKER = "clip-unavailable.json"  # why CLIP could not be loaded for this store, once said
+
+
+def first_unavailable_note(root: Path, model: str, pretrained: str, reason: str) -> bool:
+    """Record in the store at `root` that CLIP `model`/`pretrained` could not be loaded, and why. True when this
+    is news (so the caller warns); False when the store already recorded it for this model and weights, so that
+    the warning appears once per store, not on every ingest."""
+    marker = Path(root) / UNAVAILABLE_MARKER
+    note = {"clip_model": model, "clip_pretrained": pretrained, "reason": reason}
+    try:
+        said = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        said = None
+    if isinstance(said, dict) and said.get("clip_model") == model and said.get("clip_pretrained") == pretrained:
+        return False
+    try:
+        partial = marker.with_name(f".{marker.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps(note), encoding="utf-8")
+        os.replace(partial, marker)
+    except OSError as err:  # a read-only store: the warning is then simply repeated
+        log.debug("could not record %s: %s", marker, err)
+    return True
+
+
+def load_store_clip(root: Path, settings):
+    """CLIP for the store at `root` (`clip_embedder.load_image_embedder`), warning once per store when it cannot
+    be loaded; a later successful load clears the note."""
+    from retrieval.clip_embedder import load_image_embedder
+
+    embedder = load_image_embedder(settings, first_time=lambda reason: first_unavailable_note(
+        root, str(settings.model), str(settings.pretrained), reason))
+    if embedder is not None:
+        try:
+            (Path(root) / UNAVAILABLE_MARKER).unlink(missing_ok=True)
+        except OSError:
+            pass
+    return embedder
+
+
+def image_search_state(root: Path, enabled: bool) -> dict[str, str]:
+    """Whether image search is on for the store at `root`, and why: {"state": "on" | "off", "reason": ...}.
+    Reads the store's notes only; loads no model."""
+    if not enabled:
+        return {"state": "off", "reason": "turned off by --no-images or image_search = false in the config file"}
+    unavailable = Path(root) / UNAVAILABLE_MARKER
+    try:
+        note = json.loads(unavailable.read_text(encoding="utf-8")) if unavailable.is_file() else None
+    except (OSError, ValueError):
+        note = None
+    if isinstance(note, dict):
+        return {"state": "off", "reason": f"CLIP {note.get('clip_model')}/{note.get('clip_pretrained')} could not "
+                                          f"be loaded: {note.get('reason')}"}
+    if store_has_images(root):
+        model = _read_marker(root).get("clip_model") or "CLIP"
+        return {"state": "on", "reason": f"figures, tables and pages indexed with {model}"}
+    return {"state": "on", "reason": "no images indexed yet; the next ingest indexes figures, tables and pages"}
+
+
 def _page_id_parts(element_id: str) -> tuple[str, int] | None:
     doc_id, marker, page = element_id.rpartition(":page:")
     return (doc_id, int(page)) if marker and page.isdigit() else None

@@ -43,7 +43,7 @@ from retrieval.search_filter import SearchFilter
 from retrieval.search_settings import SearchSettings
 from retrieval.server_binding import resolve_chroma_url
 from retrieval.store_check import check_on_open, check_vector_count
-from retrieval.store_guard import classify, rebuild_command, rebuild_hint
+from retrieval.store_guard import STORE_MARKER, classify, rebuild_command, rebuild_hint
 from retrieval.source_names import name_hits
 from retrieval.source_writes import SourceWrites
 from retrieval.text_embedder import TextEmbedder
@@ -52,7 +52,6 @@ from retrieval.tokenize import LexicalTokenizer, has_searchable_text
 log = logging.getLogger(__name__)
 
 STORE_FORMAT = 1
-STORE_MARKER = "docrag-store.json"
 LOCK_FILE = "ingest.lock"
 ASSETS_DIR = "assets"
 

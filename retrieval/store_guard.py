@@ -18,10 +18,15 @@ import tempfile
 import threading
 from pathlib import Path
 
-from retrieval.errors import (StoreDamagedError, StoreError, StoreFullError, StoreReadOnlyError,
-                              StoreUnreadableError)
+from retrieval.errors import (NoLibraryError, StoreDamagedError, StoreError, StoreFullError,
+                              StoreReadOnlyError, StoreUnreadableError)
 
 log = logging.getLogger(__name__)
+
+STORE_MARKER = "docrag-store.json"  # format, text model and dimension of the store's vectors
+# Files that only a library leaves in its folder: one of them present means the folder holds a library (a folder
+# with only crops from `docrag parse`, or only a docrag.toml, does not).
+_LIBRARY_FILES = ("catalog.sqlite", STORE_MARKER, "chroma/chroma.sqlite3", "chroma-server.json", "lexical/CURRENT")
 
 _FULL_WORDS = ("disk is full", "no space left", "disk full", "quota exceeded")
 _READ_ONLY_WORDS = ("readonly database", "read-only file system", "read only file system")
@@ -42,6 +47,33 @@ def rebuild_hint(root: Path, with_documents: bool = False) -> str:
                 "catalog is kept beside the new one, renamed)")
     return (f"rebuild it from the catalog and the files still present with `{rebuild_command(root)}` "
             "(no document is dropped)")
+
+
+def library_exists(root: Path) -> bool:
+    """Whether the folder `root` holds a library (looks only; creates nothing)."""
+    root = Path(root).expanduser()
+    try:
+        return root.is_dir() and any((root / name).exists() for name in _LIBRARY_FILES)
+    except PermissionError:  # a folder this user may not read: opening it says so (StoreUnreadableError)
+        return True
+
+
+def require_library(root: Path) -> None:
+    """Raise NoLibraryError, saying how to create one, when `root` holds no library (for commands that read)."""
+    if not library_exists(root):
+        where = shlex.quote(str(root))
+        raise NoLibraryError(f"no library at {root} (create one with docrag ingest PATH --store {where})")
+
+
+def recorded_text_model(root: Path) -> str | None:
+    """The text model the store at `root` records in its marker, or None (no marker, or one that cannot be read:
+    opening the index then reports it)."""
+    import json
+    try:
+        model = json.loads((Path(root).expanduser() / STORE_MARKER).read_text(encoding="utf-8"))["text_model"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return model if isinstance(model, str) and model else None
 
 
 def is_disk_full(err: BaseException) -> bool:

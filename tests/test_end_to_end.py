@@ -180,6 +180,9 @@ def test_changed_file_is_updated_and_remove_deletes(ingested, tmp_path, capsys):
 
 
 def test_ask_empty_library_is_a_clear_message(tmp_path, capsys):
+    (tmp_path / "nothing").mkdir()
+    assert run_cli(capsys, "ingest", str(tmp_path / "nothing"), "--store", str(tmp_path / "empty"), "--no-images",
+                   "--json")[0] == 0
     code, out, err = run_cli(capsys, "ask", "--store", str(tmp_path / "empty"), "--json", "anything?")
     assert code == 0
     answer = json.loads(out)

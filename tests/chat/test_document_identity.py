@@ -51,8 +51,9 @@ def _check_library(store: Path, folder: Path, gone: tuple[str, ...] = ()) -> Non
         hits = _hits(store, word, source=path.name)
         assert hits and hits[0]["source"] == path.name, (path.name, hits)
         assert path.name in hits[0].get("sources", ()), hits[0]
-    for name in gone:
-        assert _hits(store, "zorbulator quillfeather", source=name) == []
+    for name in gone:  # a name no longer stored is refused, naming it (exit 2), rather than matching nothing
+        code, _, err = cli("search", "--store", str(store), "--no-images", "--source", name, "zorbulator")
+        assert code == 2 and f"no stored document is named {name!r}" in err, err
     check_vectors_match_catalog(store)
 
 

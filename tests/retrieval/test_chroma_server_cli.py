@@ -68,6 +68,7 @@ def test_unreachable_server_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_bad_collection_name_is_refused(tmp_path: Path) -> None:
-    code, _, err = cli("docs", "--store", str(tmp_path / "lib"), "--chroma-url", "http://127.0.0.1:9",
-                       "--collection", "no spaces/allowed")
+    (tmp_path / "docs").mkdir()  # `docs` on a folder holding no library would stop at "no library" first
+    code, _, err = cli("ingest", str(tmp_path / "docs"), "--store", str(tmp_path / "lib"), "--chroma-url",
+                       "http://127.0.0.1:9", "--collection", "no spaces/allowed")
     assert code == 1 and "collection name" in err and "letters, digits" in err
