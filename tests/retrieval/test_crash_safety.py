@@ -210,5 +210,8 @@ def test_lock_of_a_killed_process_does_not_block(tmp_path: Path) -> None:
 
 
 def test_search_hits_helper_sees_empty_store(tmp_path: Path) -> None:
-    """An empty store answers a search with no hits (the baseline every kill check relies on)."""
+    """An empty library answers a search with no hits (the baseline every kill check relies on); a folder that
+    holds no library at all is a usage error, not an empty result (tests/chat/test_cli_speaks.py)."""
+    (tmp_path / "nothing").mkdir()
+    cli_json("ingest", str(tmp_path / "nothing"), "--store", str(tmp_path / "empty"), "--no-images")
     assert search_hits(tmp_path / "empty", "anything") == []
