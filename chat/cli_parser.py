@@ -173,7 +173,8 @@ def build_parser(commands: Mapping[str, Command], version: str) -> argparse.Argu
 
     p = add("search", [reading, _group(_rerank, _source)], "find evidence for a query")
     p.add_argument("query", nargs="?")
-    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--k", type=_positive_int, default=None,
+                   help="hits to return (default: the search_k setting, 10 unless configured)")
     p.add_argument("--image", help="find figures and pages similar to this image")
     p.add_argument("--kind", help="only these element kinds, comma-separated (text,title,table,figure,caption,page)")
     p.add_argument("--pages", help="only this page or page range of each document, e.g. 3 or 3-7")
@@ -181,7 +182,8 @@ def build_parser(commands: Mapping[str, Command], version: str) -> argparse.Argu
 
     p = add("ask", [reading, llm, _group(_rerank, _source)], "answer a question with citations")
     p.add_argument("question", nargs="?")
-    p.add_argument("--k", type=int, default=None, help="evidence items to retrieve (default 20)")
+    p.add_argument("--k", type=_positive_int, default=None,
+                   help="evidence items to retrieve (default: the answer_k setting, 20 unless configured)")
     p.add_argument("--image", help="attach an image to the question")
     p.add_argument("--show", action="store_true",
                    help="write the cited pages as PNGs with the cited boxes outlined, and print their paths")

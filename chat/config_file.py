@@ -32,6 +32,7 @@ _TYPES: dict[str, type] = {"llm": str, "base_url": str, "api_key": str, "text_mo
                            "rerank_model": str, "ocr": str, "ocr_languages": str, "image_search": bool,
                            "search_k": int, "answer_k": int, "send_images": bool}
 KEYS = tuple(sorted(_TYPES))
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}
 
 
 class ConfigFileError(ValueError):
@@ -76,7 +77,7 @@ def read_config(path: Path) -> dict[str, Any]:
             raise ConfigFileError(f"{path}: unknown setting {key!r}; valid settings: {', '.join(KEYS)}")
         wanted = _TYPES[key]
         if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
-            raise ConfigFileError(f"{path}: {key} must be a {wanted.__name__}, got {value!r}")
+            raise ConfigFileError(f"{path}: {key} must be {_TYPE_NAMES[wanted]}, got {value!r}")
     return data
 
 

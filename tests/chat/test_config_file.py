@@ -70,8 +70,8 @@ def test_text_backend_setting_picks_what_runs_the_text_model(tmp_path, monkeypat
 
 @pytest.mark.parametrize("text, message", [
     ('lm = "openai:x"\n', "unknown setting 'lm'; valid settings: answer_k, api_key"),
-    ("search_k = \"ten\"\n", "search_k must be a int"),
-    ("search_k = true\n", "search_k must be a int"),
+    ("search_k = \"ten\"\n", "search_k must be an integer"),
+    ("search_k = true\n", "search_k must be an integer"),
     ("llm = openai\n", "not valid TOML"),
 ])
 def test_bad_files_name_the_file_and_the_problem(tmp_path, text, message):
@@ -79,3 +79,27 @@ def test_bad_files_name_the_file_and_the_problem(tmp_path, text, message):
     with pytest.raises(ConfigFileError) as caught:
         read_config(path)
     assert str(caught.value).startswith(f"{path}: ") and message in str(caught.value)
+
+
+def test_search_k_from_the_store_file_sets_the_cli_default(tmp_path, monkeypatch):
+    import json
+
+    from chat.cli import main
+
+    monkeypatch.delenv("DOCRAG_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(6):
+        (folder / f"note{i}.md").write_text(f"# Note {i}\n\nThe harbour crane number {i} lifts containers.\n")
+    store = tmp_path / "store"
+    assert main(["ingest", str(folder), "--store", str(store), "--no-images", "--json"]) == 0
+    (store / "docrag.toml").write_text("search_k = 3\n")
+    monkeypatch.setattr("sys.argv", ["docrag"])
+    import io
+    import sys
+
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    assert main(["search", "harbour crane", "--store", str(store), "--no-images", "--json"]) == 0
+    assert len(json.loads(out.getvalue())["hits"]) == 3
