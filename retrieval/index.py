@@ -56,10 +56,6 @@ LOCK_FILE = "ingest.lock"
 ASSETS_DIR = "assets"
 
 
-def _absolute(path: str | Path) -> str:
-    return stored_path(path)
-
-
 _FEW_QUERIES = 8  # up to this many queries are embedded on one torch thread (see _one_torch_thread)
 
 
@@ -254,7 +250,7 @@ class LibraryIndex(SourceWrites):
         """What adding this file would do: "unchanged" (this path already holds these bytes), "updated" (this path
         holds other bytes), or "added" (a new path; its bytes may already be stored under another one, and are
         then not embedded again)."""
-        at_path = self.catalog.document_for_path(_absolute(path))
+        at_path = self.catalog.document_for_path(stored_path(path))
         if at_path is not None:
             return "unchanged" if at_path.doc_id == doc_id else "updated"
         return "added"
@@ -266,7 +262,7 @@ class LibraryIndex(SourceWrites):
         (under this path, or another: the path then becomes one more source of that content, see set_source)."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        path = _absolute(info.path)
+        path = stored_path(info.path)
         with self.write_lock():
             self._ensure_marker()
             self.sweep_orphans_once()

@@ -20,10 +20,6 @@ from retrieval.errors import StoreError
 log = logging.getLogger(__name__)
 
 
-def _absolute(path: str | Path) -> str:
-    return stored_path(path)  # a link keeps its own name, as in LibraryIndex
-
-
 def contents_left_unheld(records: Iterable[DocumentRecord], paths: Sequence[str]) -> bool:
     """Whether removing `paths` leaves some stored content at no path (so vectors have to be deleted)."""
     going = set(paths)
@@ -52,8 +48,8 @@ class SourceWrites:
                    ) -> DocumentRecord:
         """Record that `path` holds the stored content `doc_id`: an identical copy, or with `moved_from` a rename
         (the document keeps its elements and vectors and gets the new path and name). See set_sources."""
-        old = _absolute(moved_from) if moved_from is not None else None
-        return self.set_sources([SourceChange(_absolute(path), source, doc_id, old)])[0]
+        old = stored_path(moved_from) if moved_from is not None else None
+        return self.set_sources([SourceChange(stored_path(path), source, doc_id, old)])[0]
 
     def set_sources(self, changes: Sequence[SourceChange]) -> list[DocumentRecord]:
         """Apply copies and renames (retrieval.catalog.SourceChange, absolute paths) in one catalog transaction;
@@ -85,7 +81,7 @@ class SourceWrites:
         """Remove the documents stored at this path (absolute or relative to the working folder) or, for a bare
         file name, every document with that file name. Returns what was removed (empty if nothing matched).
         A content also stored at another path keeps its vectors; see remove_paths for what happens on errors."""
-        target = _absolute(name_or_path)
+        target = stored_path(name_or_path)
         bare_name = Path(name_or_path).name == name_or_path
         with self.write_lock():
             matches = [record for record in self.catalog.documents()

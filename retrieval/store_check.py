@@ -16,20 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.errors import StoreDamagedError, StoreError
-from retrieval.store_guard import rebuild_hint
+from retrieval.store_guard import CATALOG_FILE, STORED_PARTS, rebuild_hint
 
 log = logging.getLogger(__name__)
 
-CATALOG_FILE = "catalog.sqlite"  # retrieval.catalog.CATALOG_FILE (not imported: this runs before it is opened)
-_EVIDENCE = {"docrag-store.json": "a store marker", "chroma/chroma.sqlite3": "vectors",
-             "chroma-server.json": "a Chroma server binding", "lexical/CURRENT": "a lexical index"}
 _SHOWN = 8  # ids or pages named per finding; the count says how many there are
 
 
 def _stored_parts(root: Path) -> list[str]:
     """What else the folder holds that only a stored document leaves behind. Crops and page images do not
     count: `docrag parse` writes crops into a folder that has no catalog yet."""
-    return [what for name, what in _EVIDENCE.items() if (root / name).is_file()]
+    return [what for name, what in STORED_PARTS.items() if (root / name).is_file()]
 
 
 def check_on_open(root: Path) -> None:

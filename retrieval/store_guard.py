@@ -24,9 +24,11 @@ from retrieval.errors import (NoLibraryError, StoreDamagedError, StoreError, Sto
 log = logging.getLogger(__name__)
 
 STORE_MARKER = "docrag-store.json"  # format, text model and dimension of the store's vectors
-# Files that only a library leaves in its folder: one of them present means the folder holds a library (a folder
-# with only crops from `docrag parse`, or only a docrag.toml, does not).
-_LIBRARY_FILES = ("catalog.sqlite", STORE_MARKER, "chroma/chroma.sqlite3", "chroma-server.json", "lexical/CURRENT")
+CATALOG_FILE = "catalog.sqlite"  # retrieval.catalog.CATALOG_FILE (not imported: the catalog is not opened here)
+# What only a stored document leaves in a library folder besides the catalog, and what each is. With the catalog
+# they tell a library apart from a folder holding only crops from `docrag parse`, or only a docrag.toml.
+STORED_PARTS = {STORE_MARKER: "a store marker", "chroma/chroma.sqlite3": "vectors",
+                "chroma-server.json": "a Chroma server binding", "lexical/CURRENT": "a lexical index"}
 
 _FULL_WORDS = ("disk is full", "no space left", "disk full", "quota exceeded")
 _READ_ONLY_WORDS = ("readonly database", "read-only file system", "read only file system")
@@ -53,7 +55,7 @@ def library_exists(root: Path) -> bool:
     """Whether the folder `root` holds a library (looks only; creates nothing)."""
     root = Path(root).expanduser()
     try:
-        return root.is_dir() and any((root / name).exists() for name in _LIBRARY_FILES)
+        return root.is_dir() and any((root / name).exists() for name in (CATALOG_FILE, *STORED_PARTS))
     except PermissionError:  # a folder this user may not read: opening it says so (StoreUnreadableError)
         return True
 
