@@ -1,6 +1,7 @@
 """The `docrag` command: parses arguments, calls one `Library` method, formats the result.
 
-JSON goes to stdout, logs and progress to stderr (docs/design.md, CLI contract). Exit status: 0 on success; 1 with
+JSON goes to stdout, logs and progress to stderr (docs/design.md, CLI contract); `docrag mcp` speaks the Model
+Context Protocol on stdin/stdout instead (docs/design.md, MCP server). Exit status: 0 on success; 1 with
 a one-line reason on failure (also: an ingest in which files failed and none was added, updated, renamed or
 repaired; `doctor` finding something to repair); 2 for a usage error: bad options, a store that does not exist for
 a command that reads one (nothing is created), a `--source` that names no stored document; 130 when interrupted;

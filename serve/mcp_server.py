@@ -10,6 +10,7 @@ cannot corrupt it, and models are loaded only inside that window (a warm-up thre
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated, Any, AsyncIterator, Iterator
@@ -114,4 +115,7 @@ def _warm_up(tools: LibraryTools) -> None:
 
 def serve_stdio(library: Library, version: str = "") -> None:
     """Serve `library` over MCP on stdin/stdout until the client closes stdin."""
+    # Progress bars (a model export, a long load) would only clutter the client's log of the server's stderr.
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     build_server(library, version).run("stdio")
