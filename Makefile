@@ -16,7 +16,7 @@ $(PY):
 
 $(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,clip,bench,korean]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,clip,bench,korean,serve]"
 	touch $(STAMP)
 
 # Tesseract with English and Korean data (OCR); says once, plainly, when it cannot be installed here.

@@ -1,6 +1,7 @@
 """The `docrag` command: parses arguments, calls one `Library` method, formats the result.
 
-JSON goes to stdout, logs and progress to stderr (docs/design.md, CLI contract). Exit status: 0 on success; 1 with
+JSON goes to stdout, logs and progress to stderr (docs/design.md, CLI contract); `docrag mcp` speaks the Model
+Context Protocol on stdin/stdout instead (docs/design.md, MCP server). Exit status: 0 on success; 1 with
 a one-line reason on failure (also: an ingest in which files failed and none was added, updated, renamed or
 repaired; `doctor` finding something to repair); 2 for a usage error: bad options, a store that does not exist for
 a command that reads one (nothing is created), a `--source` that names no stored document; 130 when interrupted;
@@ -39,7 +40,7 @@ def _read_jsonl(path: str, field: str) -> Iterator[dict[str, Any]]:
 
 
 # Commands that only read a library: pointed at a folder that holds none, they say so (exit 2) and create nothing.
-_READERS = ("search", "ask", "chat", "docs", "doctor", "remove")
+_READERS = ("search", "ask", "chat", "docs", "doctor", "remove", "mcp")
 _OPTION_SETTINGS = {"chroma_url": "chroma_url", "collection": "chroma_collection", "text_model": "text_model",
                     "clip_model": "clip_model", "clip_pretrained": "clip_pretrained", "llm": "llm",
                     "base_url": "base_url", "rerank_model": "rerank_model", "ocr": "ocr"}
@@ -186,6 +187,22 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return run_chat(_library(args))
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    library = _library(args)
+    # The one import of serve from chat: the server layer sits above the CLI's other commands (docs/design.md).
+    try:
+        from serve.mcp_server import serve_stdio
+    except ModuleNotFoundError as err:
+        if not (err.name or "").startswith("mcp"):
+            raise
+        raise RuntimeError(f"docrag mcp needs the MCP SDK: pip install 'docrag[serve]' ({err})") from None
+    if sys.stdin.isatty():
+        print(f"docrag mcp: serving {library.config.root} over MCP on stdin/stdout; start it from an MCP client "
+              "(Claude Desktop, Cursor), not a terminal. Ctrl-C stops it.", file=sys.stderr)
+    serve_stdio(library, version())
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     library = _library(args)
     records, images = library.documents(), library.image_search_state()
@@ -244,7 +261,7 @@ def _pages(text: str | None) -> tuple[int, int] | None:
 
 
 COMMANDS = {"parse": cmd_parse, "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat,
-            "docs": cmd_docs, "doctor": cmd_doctor, "remove": cmd_remove}
+            "docs": cmd_docs, "doctor": cmd_doctor, "remove": cmd_remove, "mcp": cmd_mcp}
 
 
 def version() -> str:

@@ -45,6 +45,9 @@ EXAMPLES = {
     "doctor": "examples:\n  docrag doctor --store lib\n\nexit status: 0 when every part agrees, 1 when something "
               "needs repair",
     "remove": "examples:\n  docrag remove report.pdf --store lib\n  docrag remove /data/reports/report.pdf --store lib",
+    "mcp": "examples:\n  docrag mcp --store lib\n  docrag mcp --store lib --llm openai:gpt-4o-mini\n\nan MCP client "
+           "starts it, e.g. {\"mcpServers\": {\"docrag\": {\"command\": \"docrag\", \"args\": [\"mcp\", "
+           "\"--store\", \"/path/to/lib\"]}}}\n\nexit status: 2 when the store does not exist",
 }
 
 
@@ -108,6 +111,10 @@ def _clip(p: argparse.ArgumentParser) -> None:
 
 def _output(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON on stdout")
+    _verbosity(p)
+
+
+def _verbosity(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
     p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
 
@@ -149,8 +156,9 @@ def build_parser(commands: Mapping[str, Command], version: str) -> argparse.Argu
     parser.add_argument("--version", action="version", version=f"docrag {version}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def add(name: str, parents: list[argparse.ArgumentParser], help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[*parents, output], help=help, description=help[0].upper() + help[1:] + ".",
+    def add(name: str, parents: list[argparse.ArgumentParser], help: str,
+            shown: argparse.ArgumentParser = output) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[*parents, shown], help=help, description=help[0].upper() + help[1:] + ".",
                            epilog=EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter)
         p.set_defaults(run=commands[name])
         return p
@@ -196,4 +204,7 @@ def build_parser(commands: Mapping[str, Command], version: str) -> argparse.Argu
         "check that catalog, vectors, lexical index, page images and crops agree (exit 1 if not)")
     p = add("remove", [listing, _hidden(_text_model, _clip_weights)], "remove a document (file name or path)")
     p.add_argument("name")
+    # stdout carries the protocol, so no --json
+    add("mcp", [reading, llm, _group(_rerank)], "serve the library to MCP clients (agents) on stdin/stdout",
+        shown=_group(_verbosity))
     return parser
