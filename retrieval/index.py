@@ -36,7 +36,6 @@ from retrieval.source_names import name_hits
 from retrieval.source_writes import SourceWrites
 from retrieval.store_check import check_on_open, check_vector_count
 from retrieval.store_cleanup import StoreCleanup
-from retrieval.store_lock import LOCK_FILE  # noqa: F401 - the lock file's name, read by retrieval.store_repair
 from retrieval.store_lock import StoreLock
 from retrieval.store_marker import STORE_FORMAT  # noqa: F401 - re-exported: the format this docrag writes
 from retrieval.store_marker import StoreMarker

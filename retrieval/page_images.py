@@ -87,7 +87,10 @@ def delete_document_folders(root: Path, doc_ids: Iterable[str], crops: bool = Tr
                 shutil.rmtree(files, ignore_errors=True)
 
 
-def page_folder_names(root: Path) -> list[str]:
-    """The doc_ids that have a page-image folder."""
-    pages = Path(root) / PAGES_FOLDER
-    return [files.name for files in (pages.iterdir() if pages.is_dir() else ()) if files.is_dir()]
+def document_folder_names(root: Path, crops: bool = True) -> set[str]:
+    """The doc_ids that have a page-image folder (and with `crops`, a crops folder)."""
+    names: set[str] = set()
+    for folder in ((PAGES_FOLDER, ASSETS_FOLDER) if crops else (PAGES_FOLDER,)):
+        files = Path(root) / folder
+        names.update(entry.name for entry in (files.iterdir() if files.is_dir() else ()) if entry.is_dir())
+    return names

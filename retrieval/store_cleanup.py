@@ -9,7 +9,7 @@ from typing import Sequence
 
 from retrieval.catalog import Catalog, DocumentRecord
 from retrieval.chroma_store import ChromaStore
-from retrieval.page_images import delete_document_folders, page_folder_names
+from retrieval.page_images import delete_document_folders, document_folder_names
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,7 @@ class StoreCleanup:
         """Delete page folders of documents not held. Crops are not swept: worker processes write them for
         documents not yet committed (page images too, but only after this ran)."""
         held = set(self.held_doc_ids() if keep is None else keep)
-        delete_document_folders(self.root, [name for name in page_folder_names(self.root) if name not in held],
-                                crops=False)
+        delete_document_folders(self.root, document_folder_names(self.root, crops=False) - held, crops=False)
         self.pages_swept = True
 
     def sweep_once(self) -> None:
