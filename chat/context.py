@@ -159,11 +159,6 @@ def select_evidence(hits: Iterable[Hit], max_items: int = 8, token_budget: int =
     return items
 
 
-def evidence_header(item: EvidenceItem) -> str:
-    """The line outside the fence, written only from what docrag assigned: `[S1] page 3, table`."""
-    return _header(item.key, item.element)
-
-
 def _header(key: str, e: Element) -> str:
     return f"[{key}] {e.place}, {e.kind.value}"  # place: "page N" or "section S, paragraph P", both docrag-made
 
