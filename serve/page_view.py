@@ -160,6 +160,9 @@ def crop_path(library: Library, key: str) -> Path:
     root = Path(library.config.root).resolve()
     path = Path(element.image)
     path = (path if path.is_absolute() else root / path).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
+    if not path.is_relative_to(root):
+        # A store that was moved or copied records its old crop paths: the crop sits at the same place in this one.
+        path = (root / "assets" / path.parent.name / path.name).resolve()
+    if not path.is_relative_to(root / "assets") or not path.is_file():
         raise NotFound(f"the crop of element {key} is not in the store")
     return path

@@ -65,3 +65,7 @@ def wait_for_job(client, job_id: str, timeout: float = 120.0) -> dict:
             return shown
         time.sleep(0.1)
     raise AssertionError(f"job {job_id} did not finish in {timeout} s: {shown}")
+
+
+# The fake OpenAI-compatible server of the answer layer's tests, on 127.0.0.1.
+from tests.chat.conftest import fake_openai, offline_env  # noqa: E402,F401
