@@ -203,6 +203,21 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    token = args.token or os.environ.get("DOCRAG_TOKEN") or None
+    try:
+        from serve.http_server import loopback_refusal, run_server
+    except ModuleNotFoundError as err:
+        raise RuntimeError(f"docrag serve needs its web stack: pip install 'docrag[serve]' ({err})") from None
+    refusal = loopback_refusal(args.host, token)
+    if refusal:
+        print(f"docrag serve: {refusal}", file=sys.stderr)
+        return 2
+    run_server(_library(args), host=args.host, port=args.port, token=token,
+               max_upload_bytes=args.max_upload_mb * 1024 * 1024)
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     library = _library(args)
     records, images = library.documents(), library.image_search_state()
@@ -261,7 +276,8 @@ def _pages(text: str | None) -> tuple[int, int] | None:
 
 
 COMMANDS = {"parse": cmd_parse, "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat,
-            "docs": cmd_docs, "doctor": cmd_doctor, "remove": cmd_remove, "mcp": cmd_mcp}
+            "docs": cmd_docs, "doctor": cmd_doctor, "remove": cmd_remove, "mcp": cmd_mcp,
+            "serve": cmd_serve}
 
 
 def version() -> str:

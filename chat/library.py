@@ -144,6 +144,14 @@ class Library:
             merged["text_model"] = recorded_text_model(store)
         return cls(LibraryConfig(root=store, **merged))
 
+    def with_llm(self, llm: str, base_url: str | None = None) -> "Library":
+        """This library answering with another model: the same index (one copy of each retrieval model, built here
+        if not yet), its own answer backend. For servers whose requests choose the model."""
+        twin = Library(replace(self.config, llm=llm, base_url=base_url or self.config.base_url))
+        twin._index = self._open_index()
+        twin._images_requested = self._images_requested
+        return twin
+
     # -- components, built on first use -------------------------------------------------------------------
     @property
     def index(self):
