@@ -29,7 +29,7 @@ export class Search {
     const chosen = this.documentSelect.value;
     const names = [...new Set(documents.map((d) => d.source))].sort();
     clear(this.documentSelect).append(el('option', { value: '', text: t('search.allDocuments') }),
-      names.map((name) => el('option', { value: name, text: name })));
+      ...names.map((name) => el('option', { value: name, text: name })));
     if (names.includes(chosen)) this.documentSelect.value = chosen;
   }
 
