@@ -31,6 +31,8 @@ export async function send(path, init = {}, asked = false) {
   if (token) headers.set('Authorization', `Bearer ${token}`);
   const response = await fetch(path, { ...init, headers });
   if (response.status === 401 && !asked) {
+    // Requests refused together ask once: a later one finds the token the first one was given.
+    if (localStorage.getItem(TOKEN_KEY) !== token) return send(path, init, true);
     const entered = window.prompt(t('token.prompt'));
     if (entered && entered.trim()) {
       localStorage.setItem(TOKEN_KEY, entered.trim());
