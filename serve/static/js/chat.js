@@ -135,7 +135,9 @@ export class Chat {
         el('figcaption', {}, el('button', { type: 'button', class: 'link', onclick: () => this.show(c) },
           `${c.key} · ${t(`kind.${c.kind}`)} · `, docText(c.source), ` · ${t('chat.pageShort', { page: c.page })}`))))));
     }
-    const meta = [answer.mode === 'extractive' ? t('chat.extractive') : answer.model, answer.note].filter(Boolean);
+    // An extractive answer's note already says it is extractive (and why); the label is for when it says nothing.
+    const label = answer.mode === 'extractive' ? (answer.note ? null : t('chat.extractive')) : answer.model;
+    const meta = [label, answer.note].filter(Boolean);
     if (meta.length) message.append(docText(meta.join(' · '), 'p', 'meta'));
   }
 
