@@ -137,7 +137,7 @@ export class Chat {
     }
     // An extractive answer's note already says it is extractive (and why); the label is for when it says nothing.
     const label = answer.mode === 'extractive' ? (answer.note ? null : t('chat.extractive')) : answer.model;
-    const meta = [label, answer.note].filter(Boolean);
+    const meta = [label, answer.note !== answer.answer ? answer.note : null].filter(Boolean);
     if (meta.length) message.append(docText(meta.join(' · '), 'p', 'meta'));
   }
 
