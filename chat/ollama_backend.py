@@ -1,7 +1,7 @@
 """Answers from a model served by Ollama (`ollama:<model>`, e.g. `ollama:llava`, `ollama:qwen2.5vl:7b`).
 
 Built on langchain_ollama.ChatOllama, which speaks Ollama's native /api/chat (NDJSON streaming). The prompt is the
-one every generator backend gets (chat.openai_backend.build_messages); ChatOllama moves the base64 crops of the
+one every generator backend gets (chat.messages.build_messages); ChatOllama moves the base64 crops of the
 image parts into the message's `images` list, which Ollama's vision models read.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from chat.backends import BackendError
 from chat.messages import one_line, request_timeout
-from chat.openai_backend import ChatModelBackend, http_client_errors
+from chat.chat_model_backend import ChatModelBackend, http_client_errors
 from chat.token_budget import FixedImageCost, ImageCost
 
 log = logging.getLogger(__name__)

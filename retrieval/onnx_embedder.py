@@ -39,8 +39,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from retrieval.model_profiles import profile_prefix
-from retrieval.text_embedder import (DEFAULT_TEXT_MODEL, SentenceTransformerEmbedder, canonical_text_model,
-                                     own_prompt, quiet_progress_bars, resolve_text_model, tokenizer_folder)
+from retrieval.sentence_embedder import (DEFAULT_TEXT_MODEL, SentenceTransformerEmbedder, canonical_text_model,
+                                         own_prompt, quiet_progress_bars, resolve_text_model,
+                                         tokenizer_folder)
 
 log = logging.getLogger(__name__)
 
@@ -340,7 +341,7 @@ class OnnxTextEmbedder:
 
     def _lanes(self, n_texts: int) -> int:
         """How many texts to embed at once, each on one thread (see _embed)."""
-        from docparse.parallel import usable_cores
+        from docparse.cpu import usable_cores
 
         cores = self._threads or usable_cores()
         return max(1, min(cores, n_texts // LANE_MIN_TEXTS))

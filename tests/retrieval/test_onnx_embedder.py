@@ -181,14 +181,14 @@ def test_int8_failures_fall_back_to_float32_with_a_warning(tiny_model: Path, cac
 
 def test_many_texts_run_in_lanes_with_the_same_vectors(tiny_model: Path, cache: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from docparse import parallel
+    from docparse import cpu
 
     texts = [" ".join(WORDS[i:i + 3 + i % 7]) for i in range(len(WORDS) - 3)] * 2  # 50 texts of mixed length
-    monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
+    monkeypatch.setattr(cpu, "usable_cores", lambda: 1)
     embedder = OnnxTextEmbedder(str(tiny_model))
     sequential = embedder.embed_documents(texts)
     assert embedder._single_thread_session is None  # one core: the session that spreads calls ran them
-    monkeypatch.setattr(parallel, "usable_cores", lambda: 4)
+    monkeypatch.setattr(cpu, "usable_cores", lambda: 4)
     assert embedder._lanes(len(texts)) == 4 and embedder._lanes(3) == 1  # a query or two: one call
     np.testing.assert_allclose(embedder.embed_documents(texts), sequential, atol=1e-6)
     assert embedder._single_thread_session is not None
