@@ -236,7 +236,7 @@ def parse_in_workers(paths: Sequence[str | Path], options: ParseOptions | None =
     `on_idle`: called once, from another thread, when the workers have parsed everything (results may still be
     unread): the consumer may then take the cores the workers held."""
     from docparse.empty_parse import require_elements
-    from docparse.pdf_parser import _Sections
+    from docparse.heading_path import HeadingPath
     from docparse.registry import get_parser, parser_name_for
 
     options = options or ParseOptions()
@@ -265,7 +265,7 @@ def parse_in_workers(paths: Sequence[str | Path], options: ParseOptions | None =
             pending = deque(jobs)
 
             def stream(pending: deque = pending) -> Iterator[Element]:
-                sections = _Sections()
+                sections = HeadingPath()
                 while pending:
                     job = pending.popleft()
                     pairs = pool.next_result(job)
