@@ -14,10 +14,9 @@ with every model loaded once.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -26,6 +25,7 @@ from chat.attachments import validate_images
 from chat.file_discovery import expand_paths
 from chat.ingest_report import IngestReport, IngestTally
 from chat.ingest_run import IngestRun
+from chat.settings import LibraryConfig, Settings, default_store  # noqa: F401 (LibraryConfig: the older name)
 from docparse.base import ParseOptions
 from docparse.registry import ParsedDocument, parse_document
 from retrieval.hit import Hit
@@ -34,53 +34,6 @@ from retrieval.page_images import PAGES_FOLDER
 log = logging.getLogger(__name__)
 
 EMPTY_LIBRARY_MESSAGE = "The library is empty: add documents first (docrag ingest PATH)."
-
-
-def default_store() -> Path:
-    """The library folder: $DOCRAG_STORE, else ./.docrag."""
-    return Path(os.environ.get("DOCRAG_STORE") or ".docrag")
-
-
-@dataclass(frozen=True)
-class LibraryConfig:
-    """Settings of a library. llm: answer-model spec ("openai:<model>", "extractive", ...); None means
-    $DOCRAG_LLM, else extractive. base_url / api_key: for OpenAI-compatible servers (else from the
-    environment). chroma_url: a Chroma server instead of the embedded store."""
-
-    root: Path
-    text_model: str = "all-MiniLM-L6-v2"
-    # What runs the text model (retrieval.text_embedder.TEXT_EMBEDDERS): None = $DOCRAG_TEXT_BACKEND, else "onnx-int8"
-    # (ONNX Runtime on the CPU with int8 weights, ~4x torch's speed; "onnx" keeps float32, torch's vectors;
-    # sentence-transformers where ONNX cannot run).
-    text_backend: str | None = None
-    chroma_url: str | None = None
-    llm: str | None = None
-    base_url: str | None = None
-    api_key: str | None = None
-    search_k: int = 10
-    # Answering looks wider than a search list: the answerer re-scores its evidence (the extractive one row by
-    # row), and an LLM backend still packs only what fits its budget, best ranks first.
-    answer_k: int = 20
-    # The CLIP image route: loaded on ingest, and on search once the store holds images; None = the defaults
-    # (ViT-B-32 / laion2b_s34b_b79k, or $DOCRAG_CLIP_MODEL / $DOCRAG_CLIP_PRETRAINED).
-    image_search: bool = True
-    clip_model: str | None = None
-    clip_pretrained: str | None = None
-    # Optional CrossEncoder (hub id or local folder) re-ordering the top fused hits; None = $DOCRAG_RERANK, else off.
-    rerank_model: str | None = None
-    # The library's collection name on a Chroma server (None: derived from the store path, or the one it recorded).
-    chroma_collection: str | None = None
-    # OCR of image-only pages, figures without a text layer and images: "auto", "off" or an engine name
-    # (docparse.ocr.OCR_CHOICES); ocr_languages: Tesseract codes ("eng+kor").
-    ocr: str = "auto"
-    ocr_languages: str = "eng+kor"
-    # Table/figure crops and attached images sent to the answer model; None = $DOCRAG_SEND_IMAGES, else on.
-    # Off for text-only models (chat.image_input).
-    send_images: bool | None = None
-
-    @property
-    def llm_spec(self) -> str:
-        return self.llm or os.environ.get("DOCRAG_LLM") or "extractive"
 
 
 class Library:
@@ -94,22 +47,20 @@ class Library:
 
     @classmethod
     def open(cls, root: str | Path | None = None, *, must_exist: bool = False, **settings) -> "Library":
-        """Open (or create on first write) the library at `root` (default: `default_store()`).
+        """Open (or create on first write) the library at `root` (default: $DOCRAG_STORE, else ./.docrag).
 
-        settings: LibraryConfig fields; those not given (or None) come from the config file when one applies
-        (see chat.config_file: $DOCRAG_CONFIG, `<root>/docrag.toml`, ~/.config/docrag/config.toml). A text model
-        given nowhere is the one the store was built with. must_exist: raise `retrieval.errors.NoLibraryError`
-        (creating nothing) when `root` holds no library, for callers that only read."""
-        from chat.config_file import merged_settings
+        settings: fields of chat.settings.Settings; each one not given (or None) comes from its environment
+        variable, else the config file (chat.config_file: $DOCRAG_CONFIG, `<root>/docrag.toml`,
+        ~/.config/docrag/config.toml), else its default. A text model given nowhere is the one the store was built
+        with. must_exist: raise `retrieval.errors.NoLibraryError` (creating nothing) when `root` holds no library,
+        for callers that only read."""
+        from chat.settings import resolve_settings
         from retrieval.store_guard import recorded_text_model, require_library
 
         store = Path(root) if root is not None else default_store()
         if must_exist:
             require_library(store)
-        merged = merged_settings(store, settings)
-        if "text_model" not in merged and recorded_text_model(store):
-            merged["text_model"] = recorded_text_model(store)
-        return cls(LibraryConfig(root=store, **merged))
+        return cls(resolve_settings(store, settings, recorded_text_model=recorded_text_model(store)))
 
     # -- components, built on first use -------------------------------------------------------------------
     @property
@@ -124,11 +75,11 @@ class Library:
         rebuilding: for `rebuild` (the vectors being replaced may come from another text model)."""
         if self._index is None:
             from retrieval.index import LibraryIndex
-            from retrieval.text_embedder import DEFAULT_TEXT_BACKEND, make_text_embedder
+            from retrieval.text_embedder import make_text_embedder
             self.config.root.mkdir(parents=True, exist_ok=True)
             from retrieval.image_route import store_has_images
             from retrieval.rerank import reranker_from_config
-            backend = self.config.text_backend or os.environ.get("DOCRAG_TEXT_BACKEND") or DEFAULT_TEXT_BACKEND
+            backend = self.config.text_backend
             self._index = LibraryIndex(self.config.root, make_text_embedder(self.config.text_model, backend),
                                        chroma_url=self.config.chroma_url, collection=self.config.chroma_collection,
                                        reranker=reranker_from_config(self.config.rerank_model),
@@ -147,7 +98,7 @@ class Library:
         from retrieval.clip_embedder import ClipSettings
         from retrieval.image_route import load_store_clip
 
-        settings = ClipSettings.from_env(model=self.config.clip_model, pretrained=self.config.clip_pretrained)
+        settings = ClipSettings.with_overrides(model=self.config.clip_model, pretrained=self.config.clip_pretrained)
         loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-load")
         index.attach_image_embedder_when_ready(loader.submit(load_store_clip, index.root, settings))
         loader.shutdown(wait=False)
@@ -155,13 +106,13 @@ class Library:
 
     @property
     def backend(self):
-        """The answer backend chosen by `config.llm_spec`."""
+        """The answer backend chosen by the `llm` setting."""
         if self._backend is None:
-            from chat.backends import make_backend
-            from chat.image_input import backend_options
-            self._backend = make_backend(self.config.llm_spec, base_url=self.config.base_url,
-                                         api_key=self.config.api_key,
-                                         **backend_options(self.config.llm_spec, self.config.send_images))
+            from chat.backends import backend_options, make_backend
+            self._backend = make_backend(self.config.llm, base_url=self.config.base_url, api_key=self.config.api_key,
+                                         **backend_options(self.config.llm, self.config.send_images,
+                                                           timeout=self.config.llm_timeout,
+                                                           tokenizer=self.config.tokenizer))
         return self._backend
 
     def parse_options(self) -> ParseOptions:
@@ -171,7 +122,7 @@ class Library:
         folder = Path(resolve_text_model(self.config.text_model))
         tokenizer = str(folder) if (folder / "tokenizer.json").is_file() else None
         return ParseOptions(assets_dir=self.config.root / "assets", tokenizer=tokenizer, ocr=self.config.ocr,
-                            ocr_languages=self.config.ocr_languages)
+                            ocr_languages=self.config.ocr_languages, layout_features=self.config.layout_features)
 
     # -- documents ------------------------------------------------------------------------------------------
     def parse(self, path: str | Path) -> ParsedDocument:
@@ -351,8 +302,7 @@ class Library:
 
     def _model_images(self, images: Sequence[str]) -> Sequence[str]:
         """Attached images go to the model unless send_images is off (they are still searched by look)."""
-        from chat.image_input import send_images_setting
-        return images if send_images_setting(self.config.send_images) else ()
+        return images if self.config.send_images else ()
 
     def _finish(self, answer: Answer) -> Answer:
         from chat.answer_finish import finish_answer

@@ -40,7 +40,7 @@ def ollama_base_url(base_url: str | None = None) -> str:
 class OllamaBackend(ChatModelBackend):
     """A model served by Ollama as an answer backend (mode "llm", name "ollama:<model>").
 
-    timeout: seconds per HTTP read (a loading model may take a while; default $DOCRAG_LLM_TIMEOUT, else 300); num_ctx: the context window asked of
+    timeout: seconds per HTTP read (a loading model may take a while; default 300); num_ctx: the context window asked of
     Ollama; max_tokens: cap on generated tokens (None: the model's default); api_key: sent as a bearer token
     for Ollama behind an authenticating proxy; tokenizer: what counts the token budget (see chat.token_budget).
     Images are budgeted at a fixed cost each (FixedImageCost). Nothing is contacted until the first answer.

@@ -33,10 +33,10 @@ class OpenAIBackend(ChatModelBackend):
     """An OpenAI-compatible chat model as an answer backend (mode "llm", name "openai:<model>").
 
     base_url defaults to $OPENAI_BASE_URL, else OpenAI's API; api_key to $OPENAI_API_KEY, else a placeholder
-    so keyless local servers work; timeout: seconds per request (default $DOCRAG_LLM_TIMEOUT, else 120).
+    so keyless local servers work; timeout: seconds per request (default 120).
     max_images caps the evidence crops sent per question (0: text only);
-    tokenizer: what counts the token budget (see chat.token_budget; default $DOCRAG_TOKENIZER, else tiktoken
-    when cached, else an estimate).
+    tokenizer: what counts the token budget (see chat.token_budget; default tiktoken when cached, else an
+    estimate).
     """
 
     _finish_keys = ("finish_reason",)

@@ -6,7 +6,7 @@
   sign is ignored, so "82,959", "82959" and "(82,959)" are one term and "12.5%" meets "12.5". A leading currency
   sign or minus is dropped too: people ask "how much was revenue" with the number, not with its sign. Letters
   and digits split ("FY2019" -> "fy", "2019"), so "FY 2019" and "FY2019" match.
-- Korean (Hangul runs): an analyzer from KOREAN_ANALYZERS ($DOCRAG_KOREAN_ANALYZER). The default is kiwipiepy's
+- Korean (Hangul runs): an analyzer from KOREAN_ANALYZERS (the korean_analyzer setting, chat.settings). The default is kiwipiepy's
   morphemes, so particles and endings fall away ("매출액이" -> "매출액"); character bigrams are the alternative. On
   the Korean dev questions morphemes beat bigrams as the lexical route (recall@5 0.957 against 0.946 within
   documents, 0.946 against 0.924 across the collection, recall@1 0.804 against 0.761;
@@ -19,7 +19,6 @@ Documents and queries go through the same function, so any normalisation applies
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import unicodedata
@@ -98,7 +97,7 @@ class KiwiKorean:
                     from kiwipiepy import Kiwi
                 except ImportError as err:
                     raise RuntimeError("the 'kiwi' Korean analyzer needs kiwipiepy (pip install kiwipiepy); or set "
-                                       f"${KOREAN_ANALYZER_ENV} to one of {sorted(KOREAN_ANALYZERS)}") from err
+                                       f"korean_analyzer to one of {sorted(KOREAN_ANALYZERS)}") from err
                 log.info("loading the Kiwi Korean morpheme analyzer (once per process)")
                 self._kiwi = Kiwi()
         return [token.form for token in self._kiwi.tokenize(" ".join(runs))
@@ -107,18 +106,16 @@ class KiwiKorean:
 
 KOREAN_ANALYZERS: dict[str, Callable[[], KoreanAnalyzer]] = {"bigram": BigramKorean, "kiwi": KiwiKorean}
 DEFAULT_KOREAN = "kiwi"
-KOREAN_ANALYZER_ENV = "DOCRAG_KOREAN_ANALYZER"
 
 
 class LexicalTokenizer:
     """text -> BM25 terms (see the module docstring). name identifies the tokens it makes: an index built with
-    another name is stale (rebuilt on its next use). korean: a key of KOREAN_ANALYZERS; None = $DOCRAG_KOREAN_ANALYZER,
-    else DEFAULT_KOREAN."""
+    another name is stale (rebuilt on its next use). korean: a key of KOREAN_ANALYZERS; None = DEFAULT_KOREAN."""
 
     def __init__(self, korean: str | None = None) -> None:
-        korean = korean or os.environ.get(KOREAN_ANALYZER_ENV, "").strip() or DEFAULT_KOREAN
+        korean = korean or DEFAULT_KOREAN
         if korean not in KOREAN_ANALYZERS:
-            raise ValueError(f"unknown Korean analyzer {korean!r} (argument or ${KOREAN_ANALYZER_ENV}); choose one "
+            raise ValueError(f"unknown Korean analyzer {korean!r} (the korean_analyzer setting); choose one "
                              f"of {sorted(KOREAN_ANALYZERS)}")
         self.korean = KOREAN_ANALYZERS[korean]()
         stem = "snowball" if snowball_stemmer() is not None else "nostem"
