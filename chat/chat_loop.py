@@ -48,7 +48,7 @@ def run_chat(library, read_line: Callable[[str], str] | None = None, out: TextIO
     session = ChatSession(library)
     attached: list[str] = []
     count = len(library.documents())
-    view.info(f"docrag chat: {count} documents in {library.config.root}; answers by {library.config.llm}. "
+    view.info(f"docrag chat: {count} documents in {library.config.root}; answers by {library.config.llm_spec}. "
               "/help for commands.")
     while True:
         try:
