@@ -80,7 +80,7 @@ def grow(library: Library, start_doc: int, end_doc: int, rng: np.random.Generato
     index = library.index
     dimension = int(index.embedder.dimension)
     with index.write_lock():
-        index._ensure_marker()  # noqa: SLF001 - the bench writes vectors directly, as an ingest would
+        index.marker.ensure()  # the bench writes vectors directly, as an ingest would
         for d in range(start_doc, end_doc):
             record, elements = synthetic_elements(d, random.Random(seed * 1_000_003 + d))
             pairs = [(view_id(e.id, n), e) for e in elements for n, _ in enumerate(embedding_views(e))]
@@ -90,7 +90,7 @@ def grow(library: Library, start_doc: int, end_doc: int, rng: np.random.Generato
                                [{"doc_id": record.doc_id, "source": record.source, "page": e.page,
                                  "kind": e.kind.value} for _, e in pairs])
             index.catalog.put_document(record, elements)
-        index._vectors_stamp = index.catalog.stamp()  # noqa: SLF001 - our own write
+        index.freshness.own_write()  # the open stores already hold our own write
 
 
 def queries_for(n: int, seed: int) -> list[str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from chat.ingest_report import FileFailure
+from retrieval.ingest_report import FileFailure
 from docparse.base import stored_path
 from docparse.registry import supported_extensions
 

@@ -14,34 +14,69 @@ with every model loaded once.
 from __future__ import annotations
 
 import logging
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from chat.answer import Answer
 from chat.attachments import validate_images
 from chat.file_discovery import expand_paths
-from chat.ingest_report import IngestReport, IngestTally
-from chat.ingest_run import IngestRun
 from chat.settings import LibraryConfig, Settings, default_store  # noqa: F401 (LibraryConfig: the older name)
+from retrieval.ingest_events import IngestEvent
+from retrieval.ingest_report import IngestReport
 from docparse.base import ParseOptions
 from docparse.registry import ParsedDocument, parse_document
 from retrieval.hit import Hit
 from retrieval.page_images import PAGES_FOLDER
+
+if TYPE_CHECKING:
+    from retrieval.index import LibraryIndex
 
 log = logging.getLogger(__name__)
 
 EMPTY_LIBRARY_MESSAGE = "The library is empty: add documents first (docrag ingest PATH)."
 
 
+def open_index(config: LibraryConfig, *, rebuilding: bool = False) -> "LibraryIndex":
+    """The retrieval index of the library `config` describes (text embedder, Chroma store, catalog; CLIP is
+    attached by the Library). The default `Library(index_factory=...)`."""
+    from retrieval.index import LibraryIndex
+    from retrieval.rerank import reranker_from_config
+    from retrieval.text_embedder import make_text_embedder
+    from retrieval.tokenize import LexicalTokenizer
+
+    return LibraryIndex(config.root, make_text_embedder(config.text_model, config.text_backend,
+                                                        cache_dir=config.cache_dir),
+                        chroma_url=config.chroma_url, collection=config.chroma_collection,
+                        search_settings=config.search_settings(), tokenizer=LexicalTokenizer(config.korean_analyzer),
+                        reranker=reranker_from_config(config.rerank_model), rebuilding=rebuilding)
+
+
+def _with_on_file(progress: Callable[[IngestEvent], None] | None,
+                  on_file: Callable[[str, int, int, int], None] | None) -> Callable[[IngestEvent], None] | None:
+    """One progress callback that also calls `on_file(source, pages, done, total)` for each file event."""
+    if on_file is None:
+        return progress
+
+    def both(event: IngestEvent) -> None:
+        if progress is not None:
+            progress(event)
+        if event.kind == "file":
+            on_file(event.source, event.pages, event.files_done, event.files_total)
+
+    return both
+
+
 class Library:
     """A document collection on disk: ingest files, search them, ask questions about them."""
 
-    def __init__(self, config: LibraryConfig):
+    def __init__(self, config: LibraryConfig, *, index=None,
+                 index_factory: Callable[..., "LibraryIndex"] | None = None):
+        """index: an index to use (tests); index_factory(config, rebuilding=False): builds one on first use
+        (default: `open_index`)."""
         self.config = config
-        self._index = None
+        self._index = index
+        self._index_factory = index_factory or open_index
         self._backend = None
         self._images_requested = False  # CLIP is tried once per library: a failed load is not retried per call
 
@@ -62,6 +97,14 @@ class Library:
             require_library(store)
         return cls(resolve_settings(store, settings, recorded_text_model=recorded_text_model(store)))
 
+    def with_llm(self, llm: str, base_url: str | None = None) -> "Library":
+        """This library answering with another model: the same index (one copy of each retrieval model, built here
+        if not yet), its own answer backend. For servers whose requests choose the model."""
+        twin = Library(replace(self.config, llm=llm, base_url=base_url or self.config.base_url))
+        twin._index = self._open_index()
+        twin._images_requested = self._images_requested
+        return twin
+
     # -- components, built on first use -------------------------------------------------------------------
     @property
     def index(self):
@@ -70,38 +113,28 @@ class Library:
         index.settle_images()  # a search needs CLIP in place
         return index
 
-    def _open_index(self, rebuilding: bool = False):
-        """The index, built on first use; when the store holds images, CLIP starts loading in the background.
-        rebuilding: for `rebuild` (the vectors being replaced may come from another text model)."""
+    def _open_index(self, rebuilding: bool = False, images: bool = True):
+        """The index, built on first use; when the store holds images, CLIP starts loading in the background
+        (unless `images` is False: listing and removing documents need no model). rebuilding: for `rebuild`
+        (the vectors being replaced may come from another text model)."""
         if self._index is None:
-            from retrieval.index import LibraryIndex
-            from retrieval.text_embedder import make_text_embedder
             self.config.root.mkdir(parents=True, exist_ok=True)
+            self._index = self._index_factory(self.config, rebuilding=rebuilding)
+        if images:
             from retrieval.image_route import store_has_images
-            from retrieval.rerank import reranker_from_config
-            backend = self.config.text_backend
-            self._index = LibraryIndex(self.config.root, make_text_embedder(self.config.text_model, backend),
-                                       chroma_url=self.config.chroma_url, collection=self.config.chroma_collection,
-                                       reranker=reranker_from_config(self.config.rerank_model),
-                                       rebuilding=rebuilding)
             if store_has_images(self.config.root):
                 self._start_loading_images(self._index)
         return self._index
 
     def _start_loading_images(self, index) -> None:
-        """Load CLIP for the index in a background thread, once per library, unless image search is off.
-        Importing open_clip and torch alone takes seconds; an ingest parses and stores text meanwhile, and the
-        index waits for CLIP at its first image step (LibraryIndex.attach_image_embedder_when_ready). When the
-        weights cannot be had, CLIP's loader says once why image search is off, and the text routes carry on."""
-        if not self.config.image_search or self._images_requested or index.images_requested:
+        """Load CLIP for the index in a background thread (retrieval.clip_route), once per library, unless image
+        search is off. An ingest parses and stores text meanwhile, and waits for CLIP at its first image step."""
+        if not self.config.image_search or self._images_requested:
             return
         from retrieval.clip_embedder import ClipSettings
-        from retrieval.image_route import load_store_clip
 
-        settings = ClipSettings.with_overrides(model=self.config.clip_model, pretrained=self.config.clip_pretrained)
-        loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-load")
-        index.attach_image_embedder_when_ready(loader.submit(load_store_clip, index.root, settings))
-        loader.shutdown(wait=False)
+        index.clip.load_in_background(ClipSettings.with_overrides(model=self.config.clip_model,
+                                                                  pretrained=self.config.clip_pretrained))
         self._images_requested = True
 
     @property
@@ -131,48 +164,31 @@ class Library:
 
     def add(self, paths: Iterable[str | Path], sync: bool = False,
             on_file: Callable[[str, int, int, int], None] | None = None, workers: int = 1,
-            follow_links: bool = False) -> IngestReport:
+            follow_links: bool = False, *, progress: Callable[[IngestEvent], None] | None = None,
+            cancel: Any = None) -> IngestReport:
         """Ingest files and folders. Unchanged files are skipped, changed files replace their old version, a
         renamed or moved file keeps its stored document under its new name (`renamed`), an identical copy is one
         more source of the stored document (`added`, nothing embedded again), and each bad file lands in `failed`
         with a one-line reason while the rest go on. With `sync`, paths under the given ones whose files are gone
         are removed (`removed`); a document goes only when no path holds its bytes any more.
-        `on_file(source, pages, done, total)` is called as each file ends (for progress bars). `workers` > 1
-        parses in that many processes (docparse.parallel); embedding and storing stay in this process, one
-        document at a time. Links inside a folder that lead out of it are skipped (and reported) unless
-        `follow_links` (chat.file_discovery)."""
+        `progress(retrieval.ingest_events.IngestEvent)` hears each step; `on_file(source, pages, done, total)` is
+        called as each file ends (for progress bars). `cancel` (a threading.Event) stops the ingest between
+        documents (the report then says `cancelled`). `workers` > 1 parses in that many processes
+        (docparse.parallel); embedding and storing stay in this process, one document at a time. Links inside a
+        folder that lead out of it are skipped (and reported) unless `follow_links` (chat.file_discovery)."""
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
-        started = time.monotonic()
         paths = list(paths)  # read twice: expanded here, and as the roots that sync removes under
         files, skipped = expand_paths(paths, follow_links=follow_links)
-        tally = IngestTally(skipped=list(skipped))
         index = self._open_index()
         self._start_loading_images(index)
         # PDF page images are written by the parser while it holds each page (in the workers), not by this
         # process reopening every document after storing it.
         options = replace(self.parse_options(), page_images_dir=index.root / PAGES_FOLDER)
-        with index.write_lock():
-            index.sweep_orphan_pages_once()  # before the parser writes page images of documents not yet stored
-            images_were_complete = index.open_image_changes()
-            preloading = index.preload_lexical() if files else None
-            try:
-                IngestRun(index, options, tally, on_file).run(files, workers, sync_roots=paths if sync else None)
-                from retrieval.store_repair import repair_missing_vectors  # after the adds: Chroma is open then
-                tally.repaired = [record.source for record in repair_missing_vectors(index)]
-                if tally.added or tally.updated or tally.removed or tally.renamed:
-                    index.refresh_lexical()  # rebuild BM25 now, so the first search after an ingest does not pay
-            finally:
-                if preloading is not None:
-                    preloading.join()  # an import cut off by the interpreter's exit would print errors
-        index.settle_images()  # CLIP in place before returning, also when no document reached an image step
-        from retrieval.store_repair import images_short
-        index.close_image_changes(images_were_complete and not tally.repaired and not images_short(index))
-        report = tally.freeze(time.monotonic() - started)
-        if report.failed:
-            log.warning("%d of %d files failed: %s", len(report.failed), len(files),
-                        "; ".join(f.error for f in report.failed))
-        return report
+        with index.ingest(options, workers=workers, progress=_with_on_file(progress, on_file),
+                          cancel=cancel) as session:
+            session.add(files, sync_roots=paths if sync else None, skipped=skipped)
+        return session.report
 
     def rebuild(self, paths: Iterable[str | Path] = (), **add_options) -> IngestReport:
         """Re-make the store's vectors, lexical index and page images from its catalog (documents whose files are
@@ -187,13 +203,14 @@ class Library:
         return check_store(self.config.root, self.config.chroma_url, self.config.chroma_collection)
 
     def remove(self, name_or_path: str) -> list:
-        """Remove a document (by file name or path): its vectors, catalog entries and crops."""
-        with self.index.write_lock():
-            return self.index.remove(name_or_path)
+        """Remove a document (by file name or path): its vectors, catalog entries and crops (loads no model)."""
+        index = self._open_index(images=False)
+        with index.write_lock():
+            return index.remove(name_or_path)
 
     def documents(self) -> list:
-        """The stored documents (`retrieval.catalog.DocumentRecord`)."""
-        return self.index.documents()
+        """The stored documents (`retrieval.catalog.DocumentRecord`; loads no model)."""
+        return self._open_index(images=False).documents()
 
     def image_search_state(self) -> dict[str, str]:
         """{"state": "on" | "off", "reason": ...} for this library's image search (loads no model)."""

@@ -109,6 +109,10 @@ class Settings:
     send_images: bool = _setting(True, "DOCRAG_SEND_IMAGES",
                                  "send table/figure crops and attached images to the answer model",
                                  option="--no-send-images")
+    # -- serving ----------------------------------------------------------------------------------------------
+    serve_token: str | None = _setting(None, "DOCRAG_TOKEN",
+                                       "bearer token `docrag serve` requires of every request (unset: none, loopback "
+                                       "only)", option="--token")
 
     @property
     def llm_spec(self) -> str:
@@ -118,32 +122,19 @@ class Settings:
     def search_settings(self):
         """How searches fuse their routes (retrieval.search_settings.SearchSettings), from the search_* settings.
         ValueError naming the setting when a route or weight is not valid."""
-        from retrieval.search_settings import SearchSettings
+        from retrieval.search_settings import SearchSettings, parse_routes
 
         values: dict[str, Any] = {"rrf_k": self.search_rrf_k, "visual_every": self.search_visual_every,
                                   "per_page": self.search_per_page, "script_check": self.search_script_check}
-        if self.search_routes:
-            values["routes"] = parse_routes(self.search_routes)
         try:
+            if self.search_routes:
+                values["routes"] = parse_routes(self.search_routes)
             return SearchSettings(**values)
         except ValueError as err:
             raise ValueError(f"search settings: {err}") from None
 
 
 LibraryConfig = Settings  # the name the Library API has used
-
-
-def parse_routes(spec: str) -> tuple[tuple[str, float], ...]:
-    """"dense:1,lexical:0.5" -> (("dense", 1.0), ("lexical", 0.5)); a route without a weight weighs 1."""
-    routes = []
-    for part in spec.split(","):
-        name, _, weight = part.strip().partition(":")
-        try:
-            routes.append((name.strip(), float(weight) if weight else 1.0))
-        except ValueError:
-            raise ValueError(f"search_routes {spec!r}: weight {weight!r} is not a number; write e.g. "
-                             "'dense:1,lexical:0.5'") from None
-    return tuple(routes)
 
 
 class SettingError(ConfigFileError):

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from chat.ingest_report import IngestReport
+from retrieval.ingest_report import IngestReport
 
 if TYPE_CHECKING:
     from chat.library import Library

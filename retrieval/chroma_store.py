@@ -161,13 +161,6 @@ class ChromaStore:
         with self._reported():
             self.collection.delete(where=dict(where))
 
-    def delete_ids(self, ids: Sequence[str]) -> None:
-        """Delete vectors by id (unknown ids are ignored)."""
-        if ids:
-            self._count = None
-            with self._reported():
-                self.collection.delete(ids=list(ids))
-
     def holds(self, where: Mapping[str, Any]) -> bool:
         """Whether any vector's metadata matches `where` (a Chroma filter such as {"doc_id": "..."})."""
         with self._reported():

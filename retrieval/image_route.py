@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -15,7 +14,7 @@ from docparse.element import Element, ElementKind, Provenance
 from retrieval.catalog import Catalog, DocumentRecord
 from retrieval.clip_embedder import ImageEmbedder
 from retrieval.image_index import ImageIndex, ImageItem, page_element_id
-from retrieval.page_images import PAGES_FOLDER, existing_page_image, render_page_images
+from retrieval.page_images import existing_page_image, render_page_images
 from retrieval.search_filter import SearchFilter
 
 log = logging.getLogger(__name__)
@@ -157,11 +156,6 @@ class ImageRoute:
             kept = [(page, path) for page, path in found if path is not None]
             log.warning("%s: %s; indexing the %d page images already stored", record.source, err, len(kept))
             return kept
-
-    def remove_document(self, doc_id: str) -> None:
-        """Delete the document's image vectors and page images."""
-        self.images.remove(doc_id)
-        shutil.rmtree(self.root / PAGES_FOLDER / doc_id, ignore_errors=True)
 
     def ranked_for_texts(self, texts: Sequence[str], filters: Sequence[SearchFilter], depth: int) -> list[list[str]]:
         """Per query, ids of the nearest images (elements and pages), nearest first."""

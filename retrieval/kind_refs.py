@@ -1,6 +1,6 @@
 """Element kinds a question names: "the revenue table", "which chart shows", "Figure 3", "[표 1]", "그림 2".
 
-When a question names a kind, that kind should speak for its page: page crowding (retrieval.fusion) keeps one
+When a question names a kind, that kind should speak for its page: page crowding (retrieval.page_crowding) keeps one
 element per page near the top, and without this the page's prose paragraph would often stand in for the table
 that was asked about. Nothing is filtered out; only the order of one page's elements changes.
 """

@@ -15,7 +15,7 @@ so only MatMuls are quantised. A store may be built and searched with either pre
 (the store records the model's name, not the backend).
 
 How: the first use exports the model's transformer to ONNX with torch (`torch.onnx.export`, TorchScript
-exporter) into a cache folder keyed by the model's files (DOCRAG_CACHE_DIR, else ~/.cache/docrag); later runs load
+exporter) into a cache folder keyed by the model's files (the cache_dir setting, else ~/.cache/docrag); later runs load
 only ONNX Runtime and the `tokenizers` library, not torch. Tokenisation (tokenizer.json, the model's
 max_seq_length), prompts, pooling (mean, CLS or max) and L2 normalisation follow the model's sentence-transformers
 configuration.
@@ -65,9 +65,9 @@ class UnsupportedModel(Exception):
     """The model cannot run through this ONNX path; the message says why."""
 
 
-def cache_root() -> Path:
-    """Where exported models are kept: $DOCRAG_CACHE_DIR, else $XDG_CACHE_HOME/docrag, else ~/.cache/docrag."""
-    explicit = os.environ.get("DOCRAG_CACHE_DIR")
+def cache_root(explicit: str | Path | None = None) -> Path:
+    """Where exported models are kept: `explicit` (the cache_dir setting, chat.settings), else
+    $XDG_CACHE_HOME/docrag, else ~/.cache/docrag."""
     if explicit:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
@@ -211,7 +211,9 @@ class OnnxTextEmbedder:
     """A sentence-transformers model run by ONNX Runtime on the CPU (see the module docstring); falls back to
     SentenceTransformerEmbedder, saying once why, where this path does not apply. Loads on first use."""
 
-    def __init__(self, model: str = DEFAULT_TEXT_MODEL, batch_size: int = ONNX_BATCH, int8: bool = False) -> None:
+    def __init__(self, model: str = DEFAULT_TEXT_MODEL, batch_size: int = ONNX_BATCH, int8: bool = False,
+                 cache_dir: str | Path | None = None) -> None:
+        self.cache_dir = cache_dir
         self.name = canonical_text_model(model)
         self.location = resolve_text_model(model)
         self.batch_size = batch_size
@@ -248,7 +250,7 @@ class OnnxTextEmbedder:
     def onnx_path(self) -> Path:
         """Where this model's exported float32 graph is cached."""
         folder = Path(self.location)
-        return cache_root() / "onnx" / f"{folder.name}-{_fingerprint(folder)}" / "model.onnx"
+        return cache_root(self.cache_dir) / "onnx" / f"{folder.name}-{_fingerprint(folder)}" / "model.onnx"
 
     def int8_path(self) -> Path:
         """Where this model's int8 graph is cached (beside the float32 one it is made from)."""

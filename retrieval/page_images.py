@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from docparse.page_image import DEFAULT_DPI, DEFAULT_MAX_SIDE, page_image_file, render_page_image
 
 log = logging.getLogger(__name__)
 
 PAGES_FOLDER = "pages"
+ASSETS_FOLDER = "assets"  # crops of tables and figures, per document (ParseOptions.assets_dir)
 _LEGACY_SUFFIX = ".png"  # page images written before 2026-11-29 (fourth sitting)
 
 
@@ -75,6 +76,21 @@ def render_page_images(pdf_path: str | Path, doc_id: str, root: Path, dpi: int =
             yield number, target
 
 
-def remove_page_images(root: Path, doc_id: str) -> None:
-    """Delete the page images of document `doc_id` (nothing happens when there are none)."""
-    shutil.rmtree(Path(root) / PAGES_FOLDER / doc_id, ignore_errors=True)
+def delete_document_folders(root: Path, doc_ids: Iterable[str], crops: bool = True) -> None:
+    """Delete the page images (and with `crops`, the crops under `assets/`) of these documents. The one place
+    that deletes a document's folders; a doc_id that would leave its folder (a path) is ignored."""
+    root = Path(root)
+    for folder in ((PAGES_FOLDER, ASSETS_FOLDER) if crops else (PAGES_FOLDER,)):
+        for doc_id in doc_ids:
+            files = root / folder / doc_id
+            if files.parent == root / folder and files.is_dir():
+                shutil.rmtree(files, ignore_errors=True)
+
+
+def document_folder_names(root: Path, crops: bool = True) -> set[str]:
+    """The doc_ids that have a page-image folder (and with `crops`, a crops folder)."""
+    names: set[str] = set()
+    for folder in ((PAGES_FOLDER, ASSETS_FOLDER) if crops else (PAGES_FOLDER,)):
+        files = Path(root) / folder
+        names.update(entry.name for entry in (files.iterdir() if files.is_dir() else ()) if entry.is_dir())
+    return names

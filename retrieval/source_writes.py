@@ -41,8 +41,8 @@ def check_stores_answer(stores: Sequence, paths: Sequence[str]) -> None:
 
 
 class SourceWrites:
-    """LibraryIndex's path writes (mixed into it: uses its catalog, write_lock, _vector_stores, _sweep_vectors,
-    _held_doc_ids and _drop_vectors_and_assets)."""
+    """LibraryIndex's path writes (mixed into it: uses its catalog, write_lock, _vector_stores, cleanup
+    (retrieval.store_cleanup) and freshness (retrieval.vector_freshness))."""
 
     def set_source(self, path: str | Path, source: str, doc_id: str, moved_from: str | Path | None = None
                    ) -> DocumentRecord:
@@ -61,21 +61,20 @@ class SourceWrites:
             self.sweep_if_unswept()
             stored, dropped = self.catalog.set_sources(changes)
             crash_point("rename")
-            self._drop_vectors_and_assets(dropped)
+            self.cleanup.drop_documents(dropped)
             if dropped:
                 self.catalog.mark_swept()
-            if self._vectors_stamp is not None:
-                self._vectors_stamp = self.catalog.stamp()
+            self.freshness.own_write(only_if_open=True)
             return stored
 
     def sweep_if_unswept(self) -> None:
         """Delete orphan vectors when the catalog says a writer was killed between deleting contents and deleting
         their vectors (Catalog.unswept), which clears that mark. Page folders are left to the ingest's own sweep
-        (sweep_orphan_pages_once): parse workers may be writing those of documents not committed yet."""
+        (StoreCleanup.sweep_pages_once): parse workers may be writing those of documents not committed yet."""
         with self.write_lock():
             if self.catalog.unswept():
                 log.info("a run ended before deleting the vectors of removed documents; deleting them now")
-                self._sweep_vectors(self._held_doc_ids())
+                self.cleanup.sweep_vectors()
 
     def remove(self, name_or_path: str) -> list[DocumentRecord]:
         """Remove the documents stored at this path (absolute or relative to the working folder) or, for a bare
@@ -102,15 +101,14 @@ class SourceWrites:
             removed, dropped = self.catalog.delete_sources(paths)
             crash_point("remove")
             try:
-                self._drop_vectors_and_assets(dropped)
+                self.cleanup.drop_documents(dropped)
                 if dropped:
                     self.catalog.mark_swept()
             except StoreError as err:
                 log.warning("removed %s from the catalog, but its vectors could not be deleted now (%s); search "
                             "ignores them and the next ingest deletes them", ", ".join(r.source for r in dropped),
                             err)
-            if self._vectors_stamp is not None:
-                self._vectors_stamp = self.catalog.stamp()
+            self.freshness.own_write(only_if_open=True)
         for record in removed:
             log.info("removed %s (%s)", record.source, record.path)
         return removed

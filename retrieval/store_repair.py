@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Iterator
 from retrieval.catalog import CATALOG_FILE, DocumentRecord
 from retrieval.element_text import embedding_views, view_id
 from retrieval.errors import StoreDamagedError, StoreError, StoreLockedError
-from retrieval.page_images import PAGES_FOLDER
+from retrieval.page_images import delete_document_folders, document_folder_names
 from retrieval.store_guard import classify
+from retrieval.store_lock import LOCK_FILE
 
 if TYPE_CHECKING:
     from retrieval.index import LibraryIndex
@@ -64,8 +65,6 @@ def set_aside_catalog(root: Path) -> Path:
 def _ingest_lock(root: Path, wait: float = 5.0) -> Iterator[None]:
     """The store's ingest lock (the flock LibraryIndex.write_lock takes), for work done before an index can be
     opened. Not re-entrant: release it before opening a LibraryIndex on the same folder."""
-    from retrieval.index import LOCK_FILE
-
     try:
         fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as err:
@@ -153,11 +152,7 @@ def rebuild_store(index: "LibraryIndex") -> list[DocumentRecord]:
         if record.format == "pdf":
             _render_missing_pages(root, record)
         log.info("rebuilt %s: %d elements", record.source, len(elements))
-    held = {r.doc_id for r in records}
-    for folder in (PAGES_FOLDER, "assets"):
-        for files in ((root / folder).iterdir() if (root / folder).is_dir() else ()):
-            if files.is_dir() and files.name not in held:
-                shutil.rmtree(files, ignore_errors=True)
+    delete_document_folders(root, document_folder_names(root) - {r.doc_id for r in records})
     index.refresh_lexical()
     return records
 

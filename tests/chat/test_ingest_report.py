@@ -4,7 +4,7 @@ import socket
 import pytest
 
 from chat.file_discovery import expand_paths
-from chat.ingest_report import FileFailure, IngestTally
+from retrieval.ingest_report import FileFailure, IngestTally
 
 
 def test_expand_paths_walks_folders_and_skips_unsupported(tmp_path):

@@ -12,7 +12,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 from retrieval import page_images  # noqa: E402
 from retrieval.clip_embedder import ImageEmbedder  # noqa: E402
 from retrieval.image_index import CLIP_COLLECTION, ImageIndex, ImageItem, page_element_id  # noqa: E402
-from retrieval.page_images import (existing_page_image, page_image_path, remove_page_images,  # noqa: E402
+from retrieval.page_images import (existing_page_image, page_image_path, delete_document_folders,  # noqa: E402
                                     render_page_images)
 from tests.retrieval.clip_fixtures import (TinyClip, tiny_clip, tiny_embedder,  # noqa: E402,F401
                                            write_pattern_image)
@@ -48,7 +48,7 @@ def test_page_images_are_small_jpegs(tmp_path: Path) -> None:
     with Image.open(written[0][1]) as image:
         assert image.size == (595, 842)  # 72 dpi: one pixel per point
     assert not list((tmp_path / "lib/pages/doc1").glob(".*partial"))
-    remove_page_images(tmp_path / "lib", "doc1")
+    delete_document_folders(tmp_path / "lib", ["doc1", "../lib"])  # a doc_id that is a path deletes nothing
     assert not (tmp_path / "lib/pages/doc1").exists()
     with pytest.raises(ValueError, match="missing.pdf"):
         list(render_page_images(tmp_path / "missing.pdf", "doc2", tmp_path / "lib"))

@@ -76,8 +76,8 @@ def test_an_embedder_still_loading_holds_back_only_the_image_step(tmp_path: Path
 
     index = LibraryIndex(tmp_path / "store", HashingEmbedder())
     pending: Future = Future()
-    index.attach_image_embedder_when_ready(pending)
-    assert index.images_requested
+    index.clip.attach_when_ready(pending)
+    assert index.clip.requested
     info, elements, _ = _pdf_with_crops(tmp_path / "docs")
     seen_text_at_image_step = []
 
@@ -97,8 +97,8 @@ def test_an_embedder_that_failed_to_load_leaves_image_search_off(tmp_path: Path)
     index = LibraryIndex(tmp_path / "store", HashingEmbedder())
     failed: Future = Future()
     failed.set_result(None)  # load_image_embedder's answer when the weights cannot be had
-    index.attach_image_embedder_when_ready(failed)
-    assert index.images is None and not index.images_requested
+    index.clip.attach_when_ready(failed)
+    assert index.images is None and not index.clip.requested
 
 
 def test_orphan_image_vectors_are_swept_when_a_late_route_arrives(tmp_path: Path, tiny_embedder) -> None:  # noqa: F811
@@ -117,8 +117,9 @@ def test_orphan_image_vectors_are_swept_when_a_late_route_arrives(tmp_path: Path
 
     later = LibraryIndex(tmp_path / "store", HashingEmbedder())
     pending: Future = Future()
-    later.attach_image_embedder_when_ready(pending)
-    later.sweep_orphans()  # the text store now; the image store is not open yet
+    later.clip.attach_when_ready(pending)
+    with later.write_lock():
+        later.cleanup.sweep_all()  # the text store now; the image store is not open yet
     pending.set_result(tiny_embedder)
     info2, elements2, _ = _pdf_with_crops(tmp_path / "docs", "site.pdf")
     later.add(info2, elements2)

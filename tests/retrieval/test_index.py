@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 import pytest
 
-from docparse.base import DocumentInfo, file_doc_id
+from docparse.base import DocumentInfo, file_doc_id, stored_path
 from docparse.element import Element, ElementKind, Provenance, element_id
 from retrieval import DocumentRecord, LibraryIndex, StoreError, StoreLockedError
 from retrieval.text_embedder import TextEmbedder
@@ -46,6 +46,14 @@ class HashingEmbedder:
 
     embed_documents = _embed
     embed_queries = _embed
+
+
+def status_of(index: LibraryIndex, info) -> str:
+    """What adding `info` would do, as the ingest plan reads it from the catalog."""
+    at_path = index.catalog.document_for_path(stored_path(info.path))
+    if at_path is not None:
+        return "unchanged" if at_path.doc_id == info.doc_id else "updated"
+    return "added"
 
 
 def make_doc(folder: Path, name: str, texts: Sequence[str], kinds: Sequence[ElementKind] | None = None,
@@ -82,9 +90,9 @@ def test_fake_embedder_satisfies_protocol(embedder: HashingEmbedder) -> None:
 
 def test_add_then_status_and_search(index: LibraryIndex, tmp_path: Path) -> None:
     info, elements = make_doc(tmp_path / "docs", "report.txt", SALES)
-    assert index.status_of(Path(info.path), info.doc_id) == "added"
+    assert status_of(index, info) == "added"
     assert index.add(info, iter(elements), batch_size=2) == 3
-    assert index.status_of(Path(info.path), info.doc_id) == "unchanged"
+    assert status_of(index, info) == "unchanged"
     [record] = index.documents()
     assert isinstance(record, DocumentRecord)
     assert (record.source, record.n_elements, record.pages, record.path) == ("report.txt", 3, 3, info.path)
@@ -114,7 +122,7 @@ def test_update_replaces_previous_version(index: LibraryIndex, tmp_path: Path) -
     (crops / "table-1.png").write_bytes(b"png")
     new_info, new_elements = make_doc(tmp_path, "a.txt", ["quarterly revenue by segment", "risk factors"])
     assert new_info.doc_id != info.doc_id
-    assert index.status_of(Path(new_info.path), new_info.doc_id) == "updated"
+    assert status_of(index, new_info) == "updated"
     assert index.add(new_info, new_elements) == 2
     assert [d.doc_id for d in index.documents()] == [new_info.doc_id]
     assert index.element_count() == 2
@@ -128,9 +136,9 @@ def test_identical_bytes_under_two_paths_stored_once_listed_twice(index: Library
     index.add(info, elements)
     copy, copy_elements = make_doc(tmp_path / "two", "b.txt", SALES)
     assert copy.doc_id == info.doc_id
-    assert index.status_of(Path(copy.path), copy.doc_id) == "added"
+    assert status_of(index, copy) == "added"
     assert index.add(copy, copy_elements) == 0  # nothing embedded again
-    assert index.status_of(Path(copy.path), copy.doc_id) == "unchanged"
+    assert status_of(index, copy) == "unchanged"
     assert [d.path for d in index.documents()] == [info.path, copy.path]
     assert index.element_count() == 3 and index.store.count() == 3
     assert [h.element.source for h in index.search("net sales", k=1, sources=["b.txt"])] == ["b.txt"]
@@ -144,7 +152,7 @@ def test_path_updated_to_bytes_stored_elsewhere_drops_stale_version(index: Libra
     index.add(a, a_elements)
     index.add(b, b_elements)
     b2, b2_elements = make_doc(tmp_path / "two", "b.txt", SALES)  # b now has a's bytes
-    assert index.status_of(Path(b2.path), b2.doc_id) == "updated"
+    assert status_of(index, b2) == "updated"
     assert index.add(b2, b2_elements) == 0
     assert [(d.path, d.doc_id) for d in index.documents()] == [(a.path, a.doc_id), (b.path, a.doc_id)]
     assert index.store.count() == 3 and index.element_count() == 3  # b's old content is gone
@@ -238,16 +246,6 @@ def test_empty_query_and_empty_library(index: LibraryIndex) -> None:
     assert index.search_many([("a", None), ("b", ["x.pdf"])]) == [[], []]
 
 
-def test_neighbours_and_get_elements(index: LibraryIndex, tmp_path: Path) -> None:
-    info, elements = make_doc(tmp_path, "a.txt", [f"paragraph {i}" for i in range(5)])
-    index.add(info, elements)
-    assert index.neighbours(elements[2].id) == [elements[1], elements[3]]
-    assert index.neighbours(elements[0].id, window=2) == elements[1:3]
-    assert index.neighbours("missing") == []
-    got = index.get_elements([elements[4].id, "missing"])
-    assert got == {elements[4].id: elements[4]}
-
-
 def test_lock_contention_in_thread(tmp_path: Path, embedder: HashingEmbedder) -> None:
     first = LibraryIndex(tmp_path / "store", embedder, lock_timeout=0.3)
     second = LibraryIndex(tmp_path / "store", embedder, lock_timeout=0.3)
@@ -338,7 +336,8 @@ def test_pdf_page_images_kept_without_clip_and_removed_with_the_document(index: 
     orphan = page_image_path(index.root, "not-a-stored-doc", 1)
     orphan.parent.mkdir(parents=True)
     orphan.write_bytes(b"left by a killed run")
-    index.sweep_orphans()
+    with index.write_lock():
+        index.cleanup.sweep_all()
     assert not orphan.parent.exists() and pages[0].is_file()
     index.remove("report.pdf")
     assert not pages[0].parent.exists()
@@ -348,7 +347,7 @@ def test_parallel_ingest_gives_the_embedder_the_cores_the_workers_leave(tmp_path
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     import retrieval.text_embedder as text_embedder
     from chat.library import Library
-    from docparse import parallel
+    from docparse import cpu, parallel
     from retrieval import page_images
     from retrieval.page_images import page_image_path
     from tests.pdf_builders import make_report_pdf
@@ -369,6 +368,7 @@ def test_parallel_ingest_gives_the_embedder_the_cores_the_workers_leave(tmp_path
     embedder = ThreadAwareEmbedder()
     monkeypatch.setattr(text_embedder, "make_text_embedder", lambda *a, **k: embedder)
     monkeypatch.setattr(parallel, "usable_cores", lambda: 6)
+    monkeypatch.setattr(cpu, "usable_cores", lambda: 6)
     monkeypatch.setattr(page_images, "render_page_image", not_here)
     files = [make_report_pdf(tmp_path / f"r{i}.pdf") for i in range(2)]
     orphan = page_image_path(tmp_path / "lib", "left-by-a-killed-run", 1)

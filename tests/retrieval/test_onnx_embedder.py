@@ -50,7 +50,10 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DOCRAG_CACHE_DIR", str(tmp_path / "cache"))
+    """A cache folder of this test's own for embedders made without a cache_dir."""
+    from retrieval import onnx_embedder
+
+    monkeypatch.setattr(onnx_embedder, "cache_root", lambda explicit=None: Path(explicit or tmp_path / "cache"))
     return tmp_path / "cache"
 
 
@@ -219,9 +222,8 @@ def test_unwritable_cache_falls_back_to_torch_with_a_warning(tiny_model: Path, t
                                                              caplog: pytest.LogCaptureFixture) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder should be")
-    monkeypatch.setenv("DOCRAG_CACHE_DIR", str(blocker))
     with caplog.at_level(logging.WARNING, logger="retrieval.onnx_embedder"):
-        embedder = OnnxTextEmbedder(str(tiny_model))
+        embedder = OnnxTextEmbedder(str(tiny_model), cache_dir=blocker)  # the cache_dir setting
         vectors = embedder.embed_documents(TEXTS)
     assert embedder.backend == "sentence-transformers"
     assert "runs on sentence-transformers, not ONNX Runtime" in caplog.text and "not-a-folder" in caplog.text

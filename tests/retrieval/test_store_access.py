@@ -134,7 +134,7 @@ def test_full_disk_while_writing_vectors(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_full_disk_while_parsing_is_not_a_bad_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import chat.ingest_run
+    import retrieval.ingest_run
     import retrieval.text_embedder as text_embedder
 
     monkeypatch.setattr(text_embedder, "make_text_embedder", lambda *a, **k: HashingEmbedder())
@@ -142,7 +142,7 @@ def test_full_disk_while_parsing_is_not_a_bad_file(tmp_path: Path, monkeypatch: 
     def crops_do_not_fit(path, options):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "store" / "assets" / "crop.png"))
 
-    monkeypatch.setattr(chat.ingest_run, "open_document", crops_do_not_fit)
+    monkeypatch.setattr(retrieval.ingest_run, "open_document", crops_do_not_fit)
     docs = tmp_path / "docs"
     make_doc(docs, "a.txt", SALES)
     code, out, err = cli("ingest", str(docs), "--store", str(tmp_path / "store"), "--no-images", "--json", "-q")

@@ -21,7 +21,8 @@ class IngestReport:
     """Outcome of `Library.add`: file names per outcome, and the number of elements stored by this run.
     renamed: (old file name, new file name) per stored document that moved (its elements and vectors kept);
     repaired: stored documents whose missing vectors this run re-embedded from the catalog; rebuilt: documents
-    whose vectors and indexes `Library.rebuild` re-made."""
+    whose vectors and indexes `Library.rebuild` re-made; cancelled: the ingest was stopped between documents (the
+files not reached are in no list)."""
 
     added: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
@@ -35,6 +36,7 @@ class IngestReport:
     renamed: tuple[tuple[str, str], ...] = ()
     repaired: tuple[str, ...] = ()
     rebuilt: tuple[str, ...] = ()
+    cancelled: bool = False
 
     def to_contract(self) -> dict[str, Any]:
         return {"added": list(self.added), "updated": list(self.updated), "unchanged": list(self.unchanged),
@@ -42,7 +44,7 @@ class IngestReport:
                 "failed": [f.to_dict() for f in self.failed],
                 "skipped": [s.to_dict() for s in self.skipped], "elements": self.elements,
                 "pages": self.pages, "seconds": round(self.seconds, 3), "repaired": list(self.repaired),
-                "rebuilt": list(self.rebuilt)}
+                "rebuilt": list(self.rebuilt), "cancelled": self.cancelled}
 
 
 @dataclass
@@ -59,10 +61,12 @@ class IngestTally:
     pages: int = 0
     renamed: list[tuple[str, str]] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
+    cancelled: bool = False
 
     def freeze(self, seconds: float) -> IngestReport:
         unchanged = tuple(name for name in self.unchanged if name not in self.repaired)  # repaired, not unchanged
         return IngestReport(tuple(self.added), tuple(self.updated), unchanged, tuple(self.removed),
                             tuple(self.failed), tuple(self.skipped), self.elements, self.pages, seconds,
-                            renamed=tuple(self.renamed), repaired=tuple(self.repaired))
+                            renamed=tuple(self.renamed), repaired=tuple(self.repaired),
+                            cancelled=self.cancelled)
 
