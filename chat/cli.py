@@ -43,7 +43,7 @@ def _read_jsonl(path: str, field: str) -> Iterator[dict[str, Any]]:
 _READERS = ("search", "ask", "chat", "docs", "doctor", "remove", "mcp")
 _OPTION_SETTINGS = {"chroma_url": "chroma_url", "collection": "chroma_collection", "text_model": "text_model",
                     "clip_model": "clip_model", "clip_pretrained": "clip_pretrained", "llm": "llm",
-                    "base_url": "base_url", "rerank_model": "rerank_model", "ocr": "ocr"}
+                    "base_url": "base_url", "rerank_model": "rerank_model", "ocr": "ocr", "token": "serve_token"}
 
 
 def _library(args: argparse.Namespace):
@@ -204,16 +204,17 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    token = args.token or os.environ.get("DOCRAG_TOKEN") or None
     try:
         from serve.http_server import loopback_refusal, run_server
     except ModuleNotFoundError as err:
         raise RuntimeError(f"docrag serve needs its web stack: pip install 'docrag[serve]' ({err})") from None
+    library = _library(args)  # creates nothing until the first write
+    token = library.config.serve_token  # --token, else $DOCRAG_TOKEN, else the config file (chat.settings)
     refusal = loopback_refusal(args.host, token)
     if refusal:
         print(f"docrag serve: {refusal}", file=sys.stderr)
         return 2
-    run_server(_library(args), host=args.host, port=args.port, token=token,
+    run_server(library, host=args.host, port=args.port, token=token,
                max_upload_bytes=args.max_upload_mb * 1024 * 1024)
     return 0
 

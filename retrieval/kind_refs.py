@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-_HANGUL = "\uac00-\ud7a3"
+from docparse.scripts import HANGUL_SYLLABLES as _HANGUL
+
 # Korean particles that may follow a noun ("표에서", "그림의"); anything longer is another word ("대표", "표준").
 _PARTICLE = "(?:에서|에는|에|의|를|은|는|이|가|과|와|로|으로|을)?"
 _WORDS = {
