@@ -179,9 +179,20 @@ def test_korean_browser_gets_korean_ui_and_korean_input(browser, server):
     assert not errors, errors
 
 
+def drop_file(page, name: str, text: str, mime: str = "application/pdf") -> None:
+    """Drop a file on the library's drop zone as a person dragging it from their desktop would."""
+    page.evaluate("""([name, text, mime]) => {
+        const files = new DataTransfer();
+        files.items.add(new File([text], name, {type: mime}));
+        const zone = document.querySelector('#library .dropzone');
+        zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: files, bubbles: true, cancelable: true}));
+        zone.dispatchEvent(new DragEvent('drop', {dataTransfer: files, bubbles: true, cancelable: true}));
+    }""", [name, text, mime])
+
+
 def test_failed_uploads_show_their_reason(browser, server):
     page, errors = open_app(browser, server)
-    upload(page, "broken.pdf", b"%PDF-1.4\nthis is not really a PDF\n")
+    drop_file(page, "broken.pdf", "%PDF-1.4\nthis is not really a PDF\n")
     notice = page.locator(".notices .notice", has_text="broken.pdf")
     notice.wait_for(timeout=INGEST_TIMEOUT_MS)
     reason = notice.locator(".notice-reason").inner_text()

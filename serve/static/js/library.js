@@ -26,6 +26,12 @@ export class Library {
     for (const name of ['dragenter', 'dragover']) {
       zone.addEventListener(name, (event) => { event.preventDefault(); zone.classList.add('dragging'); });
     }
+    zone.addEventListener('keydown', (event) => {
+      if (event.target === zone && (event.key === 'Enter' || event.key === ' ')) {
+        event.preventDefault();
+        this.input.click();
+      }
+    });
     zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
     zone.addEventListener('drop', (event) => {
       event.preventDefault();
