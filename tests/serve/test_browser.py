@@ -148,6 +148,22 @@ def test_upload_ask_and_see_the_cited_box_highlighted(browser, server):
     assert page.locator("#viewer .hl-box").count() == 0
     page.click("#viewer .prev-page")
     page.wait_for_selector(f"#viewer[data-loaded='{cited['page']}'] .hl-box")
+
+    # A follow-up goes in the same session; "New chat" starts another.
+    session = asked.value.request.post_data_json["session"]
+    assert session and answer.get("session") == session
+    page.fill("#chat-pane textarea", "And for the nine months ended June 25, 2022?")
+    with page.expect_request(lambda r: r.url.endswith("/api/ask")) as followed:
+        page.press("#chat-pane textarea", "Enter")
+    assert followed.value.post_data_json["session"] == session
+    page.wait_for_selector(".message.assistant:nth-of-type(4):not([aria-busy])", timeout=120_000)
+    page.click("#chat-pane .new-chat")
+    assert page.locator(".message").count() == 0
+    page.fill("#chat-pane textarea", QUESTION)
+    with page.expect_request(lambda r: r.url.endswith("/api/ask")) as fresh:
+        page.press("#chat-pane textarea", "Enter")
+    assert fresh.value.post_data_json["session"] not in (None, session)
+    page.wait_for_selector(".message.assistant:not([aria-busy]) .cite-chip", timeout=120_000)
     assert not errors, errors
 
 
