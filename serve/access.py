@@ -1,9 +1,10 @@
 """The server's one Library and the rules for using it from many request threads at once.
 
-Reads (search, ask, page images, the document list) share a readers-writer lock; store writes (one ingest step,
-a delete) hold it alone, so a delete never runs in the middle of a search. Components are built once, before the
-first request, because two threads must not race to build them. A request's `llm` choice gets its own answer
-backend over the same index (`Library.with_llm`): no retrieval model is loaded twice.
+Reads (search, ask, page images, the document list) share a readers-writer lock; a delete holds it alone, so it
+never runs in the middle of a search. Ingests exclude other writes but not searches (see `ingesting`).
+Components are built once, before the first request, because two threads must not race to build them. A request's
+`llm` choice gets its own answer backend over the same index (`Library.with_llm`): no retrieval model is loaded
+twice.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class LibraryAccess:
         self.lock_timeout = lock_timeout
         self.lock = ReadWriteLock()
         self._built = threading.Lock()
+        self._writer = threading.Lock()  # one store write at a time in this process
         self._ready = False
         self._twins: OrderedDict[str, Library] = OrderedDict()
         self._twins_lock = threading.Lock()
@@ -62,8 +64,19 @@ class LibraryAccess:
 
     @contextmanager
     def writing(self) -> Iterator[Library]:
+        """The library alone: no search or answer runs meanwhile (a delete)."""
         self.warm_up()
-        with self.lock.writing():
+        with self._writer, self.lock.writing():
+            yield self.library
+
+    @contextmanager
+    def ingesting(self) -> Iterator[Library]:
+        """The library for adding files: no other write runs meanwhile, but searches do. An ingest stores each
+        document's catalog rows before its vectors and a hit is resolved through the catalog, so a search never
+        sees half a document; this is what lets searches from other processes run during an ingest, too.
+        Holding readers off instead would stall every search for the whole parse of a file."""
+        self.warm_up()
+        with self._writer:
             yield self.library
 
     def _check_store(self) -> None:

@@ -145,7 +145,7 @@ class JobQueue:
         """Move the upload to its place under `uploads` and add it: a file of the same name is replaced, so
         uploading a new version of report.pdf updates the stored report.pdf."""
         target = self.uploads / name
-        with self.access.writing() as library:
+        with self.access.ingesting() as library:
             self.uploads.mkdir(parents=True, exist_ok=True)
             incoming.replace(target)
             report = library.add([target])

@@ -33,7 +33,7 @@ class ServerState:
         (or this server's own writer holds it: its jobs queue)."""
         if self.jobs.busy():
             return None
-        from retrieval.index import LOCK_FILE
+        from retrieval.store_lock import LOCK_FILE
         path = self.root / LOCK_FILE
         try:
             fd = os.open(path, os.O_RDONLY)

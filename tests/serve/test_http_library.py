@@ -157,3 +157,25 @@ def test_static_web_app_is_served_at_the_root(served_store, tmp_path):
         assert "docrag web" in client.get("/").text
         assert client.get("/app.js").headers["content-type"].startswith("text/javascript")
         assert client.get("/api/health").status_code == 200
+
+
+def test_searches_run_while_a_file_is_being_ingested(api):
+    library = api.app.state.docrag.access.library
+    real_add = library.add
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_add(paths, **options):
+        inside.set()
+        release.wait(30)
+        return real_add(paths, **options)
+
+    library.add = slow_add
+    job_id = _upload(api, ("notes.md", NOTES)).json()["job"]
+    try:
+        assert inside.wait(30)
+        response = api.post("/api/search", json={"query": "net sales", "k": 3})  # not held up by the ingest
+        assert response.status_code == 200 and response.json()["hits"]
+        assert api.get(f"/api/jobs/{job_id}").json()["state"] == "running"
+    finally:
+        release.set()
+    assert wait_for_job(api, job_id)["added"] == ["notes.md"]
