@@ -197,8 +197,8 @@ def summarise(rows: list[dict], budgets: list[tuple[int, int]]) -> dict:
                     "median_text_tokens": statistics.median(p["text_tokens"] for p in per) if per else None,
                     "median_items": statistics.median(p["items"] for p in per) if per else None,
                     "median_images": statistics.median(p["images"] for p in per) if per else None,
-                    "by_type": {t: {"n": len(v), "docrag": _share([a for a, _ in v]), "naive": _share([b for _, b in v])}
-                                for t, v in sorted(by_type.items())}}
+                    "by_type": {t: {"n": len(v), "docrag": _share([a for a, _ in v]),
+                                    "naive": _share([b for _, b in v])} for t, v in sorted(by_type.items())}}
     return out
 
 
