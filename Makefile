@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,clip,bench,korean,serve]"
 	touch $(STAMP)
 
-# Tesseract with English and Korean data (OCR); says once, plainly, when it cannot be installed here.
+# Tesseract with English and Korean data (OCR) and Chromium (the browser tests); says once, plainly, when they
+# cannot be installed here.
 system-deps:
 	@bash scripts/system-deps.sh
 

@@ -53,7 +53,8 @@ class Citation:
         e = self.element
         return {"key": self.key, "source": e.source, "page": e.page,
                 "bbox": list(e.bbox) if e.bbox is not None else None, "kind": e.kind.value, "image": e.image,
-                "span_bbox": list(self.span_bbox) if self.span_bbox is not None else None}
+                "span_bbox": list(self.span_bbox) if self.span_bbox is not None else None,
+                "doc_id": e.provenance.doc_id, "id": e.id}
 
 
 @dataclass(frozen=True)

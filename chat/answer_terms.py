@@ -9,29 +9,17 @@ from __future__ import annotations
 
 import re
 
-_STOP_WORDS = frozenset("""
-a an the and or but if of to in on at by for from with without into onto over under about as is are was were be
-been being am do does did done has have had having it its this that these those there here what which who whom whose
-when where why how much many than then so such not no nor can could would should will shall may might must i you he
-she we they me him her us them my your his our their tell show give find please list describe explain according
-document documents report page pages table figure also any all each some per vs via
-write answer format integer float enumerate mentioned according slide slides
-""".split())
+from docparse.scripts import CJK
+from retrieval.english_words import QUESTION_STOPWORDS, fold_plural
+from retrieval.tokenize import char_bigrams
+
 # Question-word bigrams that carry no content (얼마인가 "how much is", 무엇 "what", 입니까 "is it?").
 _CJK_STOP = frozenset({"무엇", "얼마", "인가", "입니", "니까", "습니", "나요", "어떻", "떻게", "엇인", "었나", "는가"})
-CJK_CHAR = r"\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
-_CJK_RUN = re.compile(f"[{CJK_CHAR}]+")
+_CJK_RUN = re.compile(f"[{CJK}]+")
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-_WORD = re.compile(rf"[^\W\d_{CJK_CHAR}]+")
+_WORD = re.compile(rf"[^\W\d_{CJK}]+")
 
 NUMBER_WEIGHT = 3.0
-
-
-def stem(word: str) -> str:
-    """Crude plural folding so "sales" matches "sale"; enough for overlap scoring, not linguistics."""
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
 
 
 def terms(text: str) -> dict[str, float]:
@@ -41,11 +29,10 @@ def terms(text: str) -> dict[str, float]:
     for number in NUMBER.findall(lowered):
         out[number.replace(",", "")] = NUMBER_WEIGHT
     for word in _WORD.findall(lowered):
-        if word not in _STOP_WORDS and len(word) > 1:
-            out.setdefault(stem(word), 1.0)
+        if word not in QUESTION_STOPWORDS and len(word) > 1:
+            out.setdefault(fold_plural(word), 1.0)
     for run in _CJK_RUN.findall(lowered):
-        grams = [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
-        for gram in grams:
+        for gram in char_bigrams(run):
             if gram not in _CJK_STOP:
                 out.setdefault(gram, 1.0)
     return out

@@ -19,6 +19,8 @@ BACKENDS: dict[str, str] = {
     "extractive": "chat.extractive:ExtractiveBackend",
 }
 
+# Prefixes whose backends talk to a model server over HTTP (and so take a `timeout`).
+_HTTP = frozenset({"openai", "ollama"})
 # Prefixes whose backends need a model after the colon.
 _NEEDS_MODEL = frozenset({"openai", "ollama", "hf"})
 # An example model per prefix, for the "needs a model name" message.
@@ -75,3 +77,20 @@ def make_backend(spec: str, base_url: str | None = None, api_key: str | None = N
     module_name, class_name = BACKENDS[prefix].split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls.from_spec(model, base_url=base_url, api_key=api_key, **options)
+
+
+def backend_options(spec: str, send_images: bool = True, timeout: float | None = None,
+                    tokenizer: str | None = None) -> dict[str, object]:
+    """Constructor options for the backend of `spec` from the library's settings (chat.settings): no crops
+    (max_images 0) for a generator backend when images are not to be sent (the extractive backend sends none
+    anyway); the request timeout for backends that reach a server over HTTP; the tokenizer that counts the
+    evidence budget. Settings left unset are left to the backend's own defaults."""
+    prefix = spec.partition(":")[0].strip().lower()
+    options: dict[str, object] = {}
+    if prefix != "extractive" and not send_images:
+        options["max_images"] = 0
+    if timeout is not None and prefix in _HTTP:
+        options["timeout"] = timeout
+    if tokenizer:
+        options["tokenizer"] = tokenizer
+    return options

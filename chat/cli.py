@@ -43,7 +43,7 @@ def _read_jsonl(path: str, field: str) -> Iterator[dict[str, Any]]:
 _READERS = ("search", "ask", "chat", "docs", "doctor", "remove", "mcp")
 _OPTION_SETTINGS = {"chroma_url": "chroma_url", "collection": "chroma_collection", "text_model": "text_model",
                     "clip_model": "clip_model", "clip_pretrained": "clip_pretrained", "llm": "llm",
-                    "base_url": "base_url", "rerank_model": "rerank_model", "ocr": "ocr"}
+                    "base_url": "base_url", "rerank_model": "rerank_model", "ocr": "ocr", "token": "serve_token"}
 
 
 def _library(args: argparse.Namespace):
@@ -203,6 +203,22 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from serve.http_server import loopback_refusal, run_server
+    except ModuleNotFoundError as err:
+        raise RuntimeError(f"docrag serve needs its web stack: pip install 'docrag[serve]' ({err})") from None
+    library = _library(args)  # creates nothing until the first write
+    token = library.config.serve_token  # --token, else $DOCRAG_TOKEN, else the config file (chat.settings)
+    refusal = loopback_refusal(args.host, token)
+    if refusal:
+        print(f"docrag serve: {refusal}", file=sys.stderr)
+        return 2
+    run_server(library, host=args.host, port=args.port, token=token,
+               max_upload_bytes=args.max_upload_mb * 1024 * 1024)
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     library = _library(args)
     records, images = library.documents(), library.image_search_state()
@@ -261,7 +277,8 @@ def _pages(text: str | None) -> tuple[int, int] | None:
 
 
 COMMANDS = {"parse": cmd_parse, "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat,
-            "docs": cmd_docs, "doctor": cmd_doctor, "remove": cmd_remove, "mcp": cmd_mcp}
+            "docs": cmd_docs, "doctor": cmd_doctor, "remove": cmd_remove, "mcp": cmd_mcp,
+            "serve": cmd_serve}
 
 
 def version() -> str:

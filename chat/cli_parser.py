@@ -48,6 +48,9 @@ EXAMPLES = {
     "mcp": "examples:\n  docrag mcp --store lib\n  docrag mcp --store lib --llm openai:gpt-4o-mini\n\nan MCP client "
            "starts it, e.g. {\"mcpServers\": {\"docrag\": {\"command\": \"docrag\", \"args\": [\"mcp\", "
            "\"--store\", \"/path/to/lib\"]}}}\n\nexit status: 2 when the store does not exist",
+    "serve": "examples:\n  docrag serve --store lib            (then open http://127.0.0.1:8000)\n"
+             "  docrag serve --store lib --host 0.0.0.0 --token SECRET\n\nan empty or new folder starts an empty "
+             "library. exit status: 2 for a non-loopback --host without --token",
 }
 
 
@@ -204,6 +207,15 @@ def build_parser(commands: Mapping[str, Command], version: str) -> argparse.Argu
         "check that catalog, vectors, lexical index, page images and crops agree (exit 1 if not)")
     p = add("remove", [listing, _hidden(_text_model, _clip_weights)], "remove a document (file name or path)")
     p.add_argument("name")
+    p = add("serve", [reading, llm, _group(_rerank, _ocr)],
+            "serve the web app and HTTP API (OpenAPI docs at /docs)", shown=_group(_verbosity))
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--token", default=None,
+                   help="require Authorization: Bearer TOKEN on every API call (default: $DOCRAG_TOKEN); needed "
+                        "for a --host other than a loopback address")
+    p.add_argument("--max-upload-mb", type=_positive_int, default=200,
+                   help="largest upload request in MB (default 200; larger ones get 413)")
     # stdout carries the protocol, so no --json
     add("mcp", [reading, llm, _group(_rerank)], "serve the library to MCP clients (agents) on stdin/stdout",
         shown=_group(_verbosity))

@@ -1,8 +1,8 @@
-"""Library settings from a TOML file, below command-line options and environment variables.
+"""Where a library's TOML settings file is, and reading it.
 
 Looked up in order: `$DOCRAG_CONFIG`; `docrag.toml` inside the store folder (settings of one library); the user's
 `$XDG_CONFIG_HOME/docrag/config.toml` (default `~/.config/docrag/config.toml`). The first file found is used.
-Keys are top-level and named like `LibraryConfig` fields, e.g.::
+Keys are top-level and named like the fields of `chat.settings.Settings`, e.g.::
 
     llm = "openai:qwen2.5-vl"
     base_url = "http://gpu-box:8000/v1"
@@ -10,8 +10,8 @@ Keys are top-level and named like `LibraryConfig` fields, e.g.::
     ocr = "off"
     send_images = false   # a text-only answer model: no table/figure crops
 
-A setting given explicitly (a CLI option, a `Library.open` argument) wins; then its environment variable
-(`DOCRAG_LLM`, `OPENAI_BASE_URL`, ...), read where the setting is used; then the file.
+An option given explicitly wins over its environment variable, which wins over the file (chat.settings, which
+also checks each value's type).
 """
 from __future__ import annotations
 
@@ -21,22 +21,10 @@ from typing import Any, Mapping
 
 CONFIG_ENV = "DOCRAG_CONFIG"
 STORE_FILE = "docrag.toml"
-# Setting -> the environment variable that overrides the file (read downstream, where the setting is used).
-ENV_OVERRIDES = {"llm": "DOCRAG_LLM", "base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY",
-                 "clip_model": "DOCRAG_CLIP_MODEL", "clip_pretrained": "DOCRAG_CLIP_PRETRAINED",
-                 "rerank_model": "DOCRAG_RERANK", "text_backend": "DOCRAG_TEXT_BACKEND",
-                 "send_images": "DOCRAG_SEND_IMAGES"}
-_TYPES: dict[str, type] = {"llm": str, "base_url": str, "api_key": str, "text_model": str, "text_backend": str,
-                           "chroma_url": str,
-                           "chroma_collection": str, "clip_model": str, "clip_pretrained": str,
-                           "rerank_model": str, "ocr": str, "ocr_languages": str, "image_search": bool,
-                           "search_k": int, "answer_k": int, "send_images": bool}
-KEYS = tuple(sorted(_TYPES))
-_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}
 
 
 class ConfigFileError(ValueError):
-    """A config file that cannot be read, is not TOML, or holds an unknown key or a value of the wrong type."""
+    """A config file that cannot be read, is not TOML, or holds an unknown key."""
 
 
 def config_path(store: Path, environ: Mapping[str, str] = os.environ) -> Path | None:
@@ -59,8 +47,9 @@ def config_path(store: Path, environ: Mapping[str, str] = os.environ) -> Path | 
     return None
 
 
-def read_config(path: Path) -> dict[str, Any]:
-    """The settings in `path`, checked against KEYS and their types."""
+def read_config(path: Path, keys: frozenset[str]) -> dict[str, Any]:
+    """The settings in `path` (values as TOML typed them; chat.settings checks them); ConfigFileError names a key
+    that is not in `keys`."""
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
@@ -72,25 +61,7 @@ def read_config(path: Path) -> dict[str, Any]:
         raise ConfigFileError(f"{path}: cannot read ({err.strerror})") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigFileError(f"{path}: not valid TOML ({err})") from None
-    for key, value in data.items():
-        if key not in _TYPES:
-            raise ConfigFileError(f"{path}: unknown setting {key!r}; valid settings: {', '.join(KEYS)}")
-        wanted = _TYPES[key]
-        if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
-            raise ConfigFileError(f"{path}: {key} must be {_TYPE_NAMES[wanted]}, got {value!r}")
+    for key in data:
+        if key not in keys:
+            raise ConfigFileError(f"{path}: unknown setting {key!r}; valid settings: {', '.join(sorted(keys))}")
     return data
-
-
-def merged_settings(store: Path, explicit: Mapping[str, Any],
-                    environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    """`explicit` (None values count as not given) completed from the config file, except where an environment
-    variable overrides the file."""
-    settings = {key: value for key, value in explicit.items() if value is not None}
-    path = config_path(store, environ)
-    if path is None:
-        return settings
-    for key, value in read_config(path).items():
-        if key in settings or environ.get(ENV_OVERRIDES.get(key, "")):
-            continue
-        settings[key] = value
-    return settings

@@ -55,9 +55,10 @@ _MIN_FRAGMENT_TOKENS = 16
 class EvidenceItem:
     """One numbered piece of evidence: its key ("S1"), the hit, and the text shown (None = the element's text).
 
-    `text` is set only when the element's text was cut to fit the budget; citations still point to the whole
-    element through `hit`. crop_size: the (width, height) its table/figure crop is sent at, None when no image
-    is sent for it; text_tokens / image_tokens: what the item cost the budget.
+    `text` is set only when the element's text was cut to fit the budget or replaced by an excerpt (a long
+    table's matching rows); citations still point to the whole element through `hit`. crop_size: the
+    (width, height) its table/figure crop is sent at, None when no image is sent for it; text_tokens /
+    image_tokens: what the item cost the budget.
     """
 
     key: str
@@ -110,7 +111,8 @@ def crop_size(element: Element, max_side: int) -> tuple[int, int] | None:
 def select_evidence(hits: Iterable[Hit], max_items: int = 8, token_budget: int = 3000,
                     count_tokens: Callable[[str], int] | None = None, *, max_images: int = 0,
                     max_side: int = 1024, image_cost: Callable[[int, int], int] | None = None,
-                    fence: Fence | None = None) -> list[EvidenceItem]:
+                    fence: Fence | None = None,
+                    excerpt: Callable[[Element], str | None] | None = None) -> list[EvidenceItem]:
     """Number the best hits S1..Sn in rank order, packing them into `token_budget` tokens.
 
     Each item costs its rendered block (header, fences, text) counted by `count_tokens` (default: the
@@ -119,7 +121,8 @@ def select_evidence(hits: Iterable[Hit], max_items: int = 8, token_budget: int =
     a smaller later one may still fit; a crop that does not fit is dropped and its text kept when that fits.
     The top-ranked hit is always kept, cut to the budget if need be (text at a word, tables at a line), so there
     is always some evidence. Duplicate elements (same id) are shown once. fence: the request's fence (its code's
-    length is all the count depends on; default: a fresh one).
+    length is all the count depends on; default: a fresh one). excerpt: the shorter text to send for an element
+    (e.g. chat.evidence_excerpt's matching table rows), or None to send its whole text.
     """
     count = count_tokens or approx_tokens
     fence = fence or Fence.new()
@@ -134,18 +137,20 @@ def select_evidence(hits: Iterable[Hit], max_items: int = 8, token_budget: int =
         if element.id in seen:
             continue
         key = f"S{len(items) + 1}"
-        text_cost = count(_block(key, element, element.text, fence))
+        short = excerpt(element) if excerpt else None
+        text_cost = count(_block(key, element, element.text if short is None else short, fence))
         size = crop_size(element, max_side) if images_left > 0 else None
         size_cost = (image_cost(*size) if image_cost else 0) if size else 0
         if text_cost + size_cost <= remaining:
-            item = EvidenceItem(key, hit, crop_size=size, text_tokens=text_cost, image_tokens=size_cost)
+            item = EvidenceItem(key, hit, text=short, crop_size=size, text_tokens=text_cost, image_tokens=size_cost)
         elif text_cost <= remaining:
             log.debug("evidence %s: crop dropped (%d tokens > %d left)", key, size_cost, remaining - text_cost)
-            item = EvidenceItem(key, hit, text_tokens=text_cost)
+            item = EvidenceItem(key, hit, text=short, text_tokens=text_cost)
         elif not items:
             overhead = count(_block(key, element, "", fence))
             separator = "\n" if element.kind is ElementKind.TABLE else " "
-            cut = _truncate(element.text, max(remaining - overhead, _MIN_FRAGMENT_TOKENS), count, separator)
+            cut = _truncate(element.text if short is None else short, max(remaining - overhead, _MIN_FRAGMENT_TOKENS),
+                            count, separator)
             text = cut + " \u2026"
             item = EvidenceItem(key, hit, text=text, text_tokens=count(_block(key, element, text, fence)))
         else:

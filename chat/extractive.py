@@ -205,7 +205,7 @@ class ExtractiveBackend:
     def generator_context(self, question: str, hits: Sequence[Hit],
                           history: Sequence[tuple[str, str]] = ()) -> ContextSize:
         """The context an LLM backend with default limits would have been sent (see
-        chat.messages.default_generator_context); counted by `tokenizer`, $DOCRAG_TOKENIZER, or the estimate."""
+        chat.messages.default_generator_context); counted by `tokenizer`, else the estimate."""
         from chat.messages import default_generator_context
         from chat.token_budget import configured_counter
 

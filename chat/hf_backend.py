@@ -2,7 +2,7 @@
 
 The model loads through AutoModelForImageTextToText + AutoProcessor (LLaVA, Qwen2-VL, Idefics3/SmolVLM, Gemma 3,
 ...) and is prompted with its own chat template. The messages are the ones every generator backend gets
-(chat.openai_backend.build_messages), converted to the chat-template form: text parts stay text, image parts
+(chat.messages.build_messages), converted to the chat-template form: text parts stay text, image parts
 become `{"type": "image"}` placeholders with the decoded PIL crop handed to the processor.
 
 Nothing heavy happens at construction: the folder or hub id is checked (a missing folder, or a hub id that is not
@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from chat.backends import BackendError
 from chat.messages import one_line, text_of
-from chat.openai_backend import ChatModelBackend
+from chat.chat_model_backend import ChatModelBackend
 from chat.token_budget import (FIXED_IMAGE_TOKENS, EncodeCounter, FixedImageCost, ImageCost, TokenCounter,
                                load_tokenizer)
 

@@ -14,14 +14,14 @@ with every model loaded once.
 from __future__ import annotations
 
 import logging
-import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from chat.answer import Answer
 from chat.attachments import validate_images
 from chat.file_discovery import expand_paths
+from chat.settings import LibraryConfig, Settings, default_store  # noqa: F401 (LibraryConfig: the older name)
 from retrieval.ingest_events import IngestEvent
 from retrieval.ingest_report import IngestReport
 from docparse.base import ParseOptions
@@ -37,64 +37,19 @@ log = logging.getLogger(__name__)
 EMPTY_LIBRARY_MESSAGE = "The library is empty: add documents first (docrag ingest PATH)."
 
 
-def default_store() -> Path:
-    """The library folder: $DOCRAG_STORE, else ./.docrag."""
-    return Path(os.environ.get("DOCRAG_STORE") or ".docrag")
-
-
-@dataclass(frozen=True)
-class LibraryConfig:
-    """Settings of a library. llm: answer-model spec ("openai:<model>", "extractive", ...); None means
-    $DOCRAG_LLM, else extractive. base_url / api_key: for OpenAI-compatible servers (else from the
-    environment). chroma_url: a Chroma server instead of the embedded store."""
-
-    root: Path
-    text_model: str = "all-MiniLM-L6-v2"
-    # What runs the text model (retrieval.text_embedder.TEXT_EMBEDDERS): None = $DOCRAG_TEXT_BACKEND, else "onnx-int8"
-    # (ONNX Runtime on the CPU with int8 weights, ~4x torch's speed; "onnx" keeps float32, torch's vectors;
-    # sentence-transformers where ONNX cannot run).
-    text_backend: str | None = None
-    chroma_url: str | None = None
-    llm: str | None = None
-    base_url: str | None = None
-    api_key: str | None = None
-    search_k: int = 10
-    # Answering looks wider than a search list: the answerer re-scores its evidence (the extractive one row by
-    # row), and an LLM backend still packs only what fits its budget, best ranks first.
-    answer_k: int = 20
-    # The CLIP image route: loaded on ingest, and on search once the store holds images; None = the defaults
-    # (ViT-B-32 / laion2b_s34b_b79k, or $DOCRAG_CLIP_MODEL / $DOCRAG_CLIP_PRETRAINED).
-    image_search: bool = True
-    clip_model: str | None = None
-    clip_pretrained: str | None = None
-    # Optional CrossEncoder (hub id or local folder) re-ordering the top fused hits; None = $DOCRAG_RERANK, else off.
-    rerank_model: str | None = None
-    # The library's collection name on a Chroma server (None: derived from the store path, or the one it recorded).
-    chroma_collection: str | None = None
-    # OCR of image-only pages, figures without a text layer and images: "auto", "off" or an engine name
-    # (docparse.ocr.OCR_CHOICES); ocr_languages: Tesseract codes ("eng+kor").
-    ocr: str = "auto"
-    ocr_languages: str = "eng+kor"
-    # Table/figure crops and attached images sent to the answer model; None = $DOCRAG_SEND_IMAGES, else on.
-    # Off for text-only models (chat.image_input).
-    send_images: bool | None = None
-
-    @property
-    def llm_spec(self) -> str:
-        return self.llm or os.environ.get("DOCRAG_LLM") or "extractive"
-
-
 def open_index(config: LibraryConfig, *, rebuilding: bool = False) -> "LibraryIndex":
     """The retrieval index of the library `config` describes (text embedder, Chroma store, catalog; CLIP is
     attached by the Library). The default `Library(index_factory=...)`."""
     from retrieval.index import LibraryIndex
     from retrieval.rerank import reranker_from_config
-    from retrieval.text_embedder import DEFAULT_TEXT_BACKEND, make_text_embedder
+    from retrieval.text_embedder import make_text_embedder
+    from retrieval.tokenize import LexicalTokenizer
 
-    backend = config.text_backend or os.environ.get("DOCRAG_TEXT_BACKEND") or DEFAULT_TEXT_BACKEND
-    return LibraryIndex(config.root, make_text_embedder(config.text_model, backend), chroma_url=config.chroma_url,
-                        collection=config.chroma_collection, reranker=reranker_from_config(config.rerank_model),
-                        rebuilding=rebuilding)
+    return LibraryIndex(config.root, make_text_embedder(config.text_model, config.text_backend,
+                                                        cache_dir=config.cache_dir),
+                        chroma_url=config.chroma_url, collection=config.chroma_collection,
+                        search_settings=config.search_settings(), tokenizer=LexicalTokenizer(config.korean_analyzer),
+                        reranker=reranker_from_config(config.rerank_model), rebuilding=rebuilding)
 
 
 def _with_on_file(progress: Callable[[IngestEvent], None] | None,
@@ -127,22 +82,28 @@ class Library:
 
     @classmethod
     def open(cls, root: str | Path | None = None, *, must_exist: bool = False, **settings) -> "Library":
-        """Open (or create on first write) the library at `root` (default: `default_store()`).
+        """Open (or create on first write) the library at `root` (default: $DOCRAG_STORE, else ./.docrag).
 
-        settings: LibraryConfig fields; those not given (or None) come from the config file when one applies
-        (see chat.config_file: $DOCRAG_CONFIG, `<root>/docrag.toml`, ~/.config/docrag/config.toml). A text model
-        given nowhere is the one the store was built with. must_exist: raise `retrieval.errors.NoLibraryError`
-        (creating nothing) when `root` holds no library, for callers that only read."""
-        from chat.config_file import merged_settings
+        settings: fields of chat.settings.Settings; each one not given (or None) comes from its environment
+        variable, else the config file (chat.config_file: $DOCRAG_CONFIG, `<root>/docrag.toml`,
+        ~/.config/docrag/config.toml), else its default. A text model given nowhere is the one the store was built
+        with. must_exist: raise `retrieval.errors.NoLibraryError` (creating nothing) when `root` holds no library,
+        for callers that only read."""
+        from chat.settings import resolve_settings
         from retrieval.store_guard import recorded_text_model, require_library
 
         store = Path(root) if root is not None else default_store()
         if must_exist:
             require_library(store)
-        merged = merged_settings(store, settings)
-        if "text_model" not in merged and recorded_text_model(store):
-            merged["text_model"] = recorded_text_model(store)
-        return cls(LibraryConfig(root=store, **merged))
+        return cls(resolve_settings(store, settings, recorded_text_model=recorded_text_model(store)))
+
+    def with_llm(self, llm: str, base_url: str | None = None) -> "Library":
+        """This library answering with another model: the same index (one copy of each retrieval model, built here
+        if not yet), its own answer backend. For servers whose requests choose the model."""
+        twin = Library(replace(self.config, llm=llm, base_url=base_url or self.config.base_url))
+        twin._index = self._open_index()
+        twin._images_requested = self._images_requested
+        return twin
 
     # -- components, built on first use -------------------------------------------------------------------
     @property
@@ -172,19 +133,19 @@ class Library:
             return
         from retrieval.clip_embedder import ClipSettings
 
-        index.clip.load_in_background(ClipSettings.from_env(model=self.config.clip_model,
-                                                            pretrained=self.config.clip_pretrained))
+        index.clip.load_in_background(ClipSettings.with_overrides(model=self.config.clip_model,
+                                                                  pretrained=self.config.clip_pretrained))
         self._images_requested = True
 
     @property
     def backend(self):
-        """The answer backend chosen by `config.llm_spec`."""
+        """The answer backend chosen by the `llm` setting."""
         if self._backend is None:
-            from chat.backends import make_backend
-            from chat.image_input import backend_options
-            self._backend = make_backend(self.config.llm_spec, base_url=self.config.base_url,
-                                         api_key=self.config.api_key,
-                                         **backend_options(self.config.llm_spec, self.config.send_images))
+            from chat.backends import backend_options, make_backend
+            self._backend = make_backend(self.config.llm, base_url=self.config.base_url, api_key=self.config.api_key,
+                                         **backend_options(self.config.llm, self.config.send_images,
+                                                           timeout=self.config.llm_timeout,
+                                                           tokenizer=self.config.tokenizer))
         return self._backend
 
     def parse_options(self) -> ParseOptions:
@@ -194,7 +155,7 @@ class Library:
         folder = Path(resolve_text_model(self.config.text_model))
         tokenizer = str(folder) if (folder / "tokenizer.json").is_file() else None
         return ParseOptions(assets_dir=self.config.root / "assets", tokenizer=tokenizer, ocr=self.config.ocr,
-                            ocr_languages=self.config.ocr_languages)
+                            ocr_languages=self.config.ocr_languages, layout_features=self.config.layout_features)
 
     # -- documents ------------------------------------------------------------------------------------------
     def parse(self, path: str | Path) -> ParsedDocument:
@@ -358,8 +319,7 @@ class Library:
 
     def _model_images(self, images: Sequence[str]) -> Sequence[str]:
         """Attached images go to the model unless send_images is off (they are still searched by look)."""
-        from chat.image_input import send_images_setting
-        return images if send_images_setting(self.config.send_images) else ()
+        return images if self.config.send_images else ()
 
     def _finish(self, answer: Answer) -> Answer:
         from chat.answer_finish import finish_answer

@@ -6,7 +6,6 @@ ChatOllama and the hf: backend convert them to their own forms.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -19,23 +18,9 @@ from chat.untrusted_text import Fence, quote_line
 from retrieval.hit import Hit
 
 
-TIMEOUT_ENV = "DOCRAG_LLM_TIMEOUT"
-
-
 def request_timeout(given: float | None, default: float) -> float:
-    """Seconds to wait for the model server: `given`, else $DOCRAG_LLM_TIMEOUT, else `default`."""
-    if given is not None:
-        return given
-    raw = os.environ.get(TIMEOUT_ENV, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{TIMEOUT_ENV}={raw!r} is not a number of seconds") from None
-    if value <= 0:
-        raise ValueError(f"{TIMEOUT_ENV}={raw!r} must be more than 0 seconds")
-    return value
+    """Seconds to wait for the model server: `given` (the llm_timeout setting, chat.settings), else `default`."""
+    return default if given is None else given
 
 
 def one_line(text: object, limit: int = 300) -> str:

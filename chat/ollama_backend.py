@@ -1,7 +1,7 @@
 """Answers from a model served by Ollama (`ollama:<model>`, e.g. `ollama:llava`, `ollama:qwen2.5vl:7b`).
 
 Built on langchain_ollama.ChatOllama, which speaks Ollama's native /api/chat (NDJSON streaming). The prompt is the
-one every generator backend gets (chat.openai_backend.build_messages); ChatOllama moves the base64 crops of the
+one every generator backend gets (chat.messages.build_messages); ChatOllama moves the base64 crops of the
 image parts into the message's `images` list, which Ollama's vision models read.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from chat.backends import BackendError
 from chat.messages import one_line, request_timeout
-from chat.openai_backend import ChatModelBackend, http_client_errors
+from chat.chat_model_backend import ChatModelBackend, http_client_errors
 from chat.token_budget import FixedImageCost, ImageCost
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def ollama_base_url(base_url: str | None = None) -> str:
 class OllamaBackend(ChatModelBackend):
     """A model served by Ollama as an answer backend (mode "llm", name "ollama:<model>").
 
-    timeout: seconds per HTTP read (a loading model may take a while; default $DOCRAG_LLM_TIMEOUT, else 300); num_ctx: the context window asked of
+    timeout: seconds per HTTP read (a loading model may take a while; default 300); num_ctx: the context window asked of
     Ollama; max_tokens: cap on generated tokens (None: the model's default); api_key: sent as a bearer token
     for Ollama behind an authenticating proxy; tokenizer: what counts the token budget (see chat.token_budget).
     Images are budgeted at a fixed cost each (FixedImageCost). Nothing is contacted until the first answer.

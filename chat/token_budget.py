@@ -3,7 +3,7 @@ available, and a fixed, documented token cost per image.
 
 Text counters, best first:
 - `hf:` backends count with the model folder's own tokenizer (the processor's tokenizer);
-- `openai:` / `ollama:` count with a tokenizer named by the `tokenizer` option or `$DOCRAG_TOKENIZER`: a local
+- `openai:` / `ollama:` count with a tokenizer named by the `tokenizer` setting (chat.settings): a local
   Hugging Face tokenizer folder, a `tokenizer.json` file, or `tiktoken:<encoding>`;
 - `openai:` models known to tiktoken count with tiktoken, but only when its BPE file is already in tiktoken's cache
   (tiktoken downloads it on first use, which offline machines cannot do);
@@ -31,7 +31,6 @@ from typing import Any, Callable, Protocol, runtime_checkable
 
 log = logging.getLogger(__name__)
 
-TOKENIZER_ENV = "DOCRAG_TOKENIZER"
 CHARS_PER_TOKEN = 4
 FIXED_IMAGE_TOKENS = 576
 _TIKTOKEN_PREFIX = "tiktoken:"
@@ -141,11 +140,10 @@ def load_tokenizer(spec: str) -> TokenCounter:
 
 
 def configured_counter(tokenizer: str | None = None, model: str | None = None) -> TokenCounter:
-    """The counter for an HTTP backend: `tokenizer` (else $DOCRAG_TOKENIZER) when given, else tiktoken for
-    `model` when its encoding is cached, else the estimate."""
-    spec = tokenizer or os.environ.get(TOKENIZER_ENV)
-    if spec:
-        return load_tokenizer(spec)
+    """The counter for an HTTP backend: `tokenizer` (the tokenizer setting, chat.settings) when given, else
+    tiktoken for `model` when its encoding is cached, else the estimate."""
+    if tokenizer:
+        return load_tokenizer(tokenizer)
     return (tiktoken_counter(model) if model else None) or EstimateCounter()
 
 

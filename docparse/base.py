@@ -3,17 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Protocol, runtime_checkable
 
 from docparse.element import Element
-
-
-def _default_layout_features() -> str:
-    from docparse.layout_model import DEFAULT_FEATURES  # light: reads one environment variable
-
-    return DEFAULT_FEATURES
 
 
 @dataclass(frozen=True)
@@ -41,7 +35,7 @@ class ParseOptions:
     min_figure_area: float = 2_500.0  # PDF points^2 (50x50): smaller images are icons, bullets, rules
     password: str | None = None
     tokenizer: str | None = None
-    layout_features: str = field(default_factory=lambda: _default_layout_features())
+    layout_features: str = "imf+rf"  # docparse.layout_model.FEATURE_SETS[0]
     # OCR of image-only/scanned pages and of figures without a text layer (docparse.scanned_page): "auto" (the
     # measured default engine, only where a page needs it), "off", or an engine name (docparse.ocr.OCR_ENGINES).
     ocr: str = "auto"

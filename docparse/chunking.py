@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from docparse.element import BBox
+from docparse.scripts import CJK
 
 logger = logging.getLogger(__name__)
 
 TokenCounter = Callable[[str], int]
 
 # CJK ideographs, kana and Hangul: written without spaces, so they are counted per character.
-_CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK = re.compile(f"[{CJK}]")
 # A sentence ends at . ! ? (or their CJK forms, or Korean "다.") followed by space; abbreviations may split early,
 # which only costs a slightly smaller chunk.
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")

@@ -67,13 +67,13 @@ class HwpParser:
 
     def elements(self, info: DocumentInfo, options: ParseOptions) -> Iterator[Element]:
         """Headings, chunked text, tables and figures in reading order."""
-        from docparse.pdf_parser import _Sections  # the heading-path rules every parser shares
+        from docparse.heading_path import HeadingPath
 
         package, blocks = self._read(Path(info.path), info.doc_id)
         with self._lock:
             self._last = None
         count = token_counter(options.tokenizer)
-        sections = _Sections()
+        sections = HeadingPath()
         pending: list[TextBlock] = []
         state = {"ordinal": 0, "figures": 0, "where": None}
 

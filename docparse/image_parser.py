@@ -126,7 +126,7 @@ class ImageParser:
         import numpy as np
 
         from docparse.ocr.page_regions import text_regions
-        from docparse.pdf_parser import _Sections
+        from docparse.heading_path import HeadingPath
         from docparse.scanned_page import lines_to_boxes
 
         scale = original[0] / frame.width  # decoded pixels -> original pixels (= points)
@@ -157,7 +157,7 @@ class ImageParser:
                    image=self._crop(frame, info, pageno, options), metadata=(("source", "image"),))
         if not substantial:
             return
-        sections = _Sections()
+        sections = HeadingPath()
         pending: list[TextBlock] = []
 
         def flush() -> Iterator[Element]:

@@ -20,10 +20,11 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from docparse.scripts import HANGUL_SYLLABLES
 from docparse.span_text import line_text
 
 FULL_LINE_EM = 1.0  # a line ending within this many line heights of the right edge is full
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_HANGUL = re.compile(f"[{HANGUL_SYLLABLES}]")
 _SPACES = re.compile(r"\s+")
 
 

@@ -4,7 +4,8 @@ PyMuPDF activates its layout model at import time with the "imf+rf" feature set:
 from an extra ONNX network run on a render of the page. The "rf" model of the same release reads box features
 only and costs well under half the CPU per page (0.36 s against 0.82 s measured here on ICDAR pages), but finds
 tables less reliably: on the ICDAR 2013 dev split, detection F1 0.966 and structure F1 0.969 against 1.000 and
-0.986 for "imf+rf" (same code, `DOCRAG_LAYOUT_FEATURES=rf bench/run_dev.sh tables`). So "imf+rf" is the default
+0.986 for "imf+rf" (same code, `DOCRAG_LAYOUT_FEATURES=rf bench/run_dev.sh tables`: the CLI reads the
+setting, chat.settings). So "imf+rf" is the default
 and "rf" an option for speed over table recall.
 
 The models' ONNX Runtime sessions are rebuilt here with idle threads that sleep rather than spin, one thread per
@@ -16,7 +17,6 @@ threads (one or two per session: 28.6 / 29.8 s), 24.5 s with the arena as well.
 from __future__ import annotations
 
 import logging
-import os
 from functools import lru_cache
 
 from docparse.memory import release_free_memory
@@ -24,7 +24,7 @@ from docparse.memory import release_free_memory
 logger = logging.getLogger(__name__)
 
 FEATURE_SETS = ("imf+rf", "rf")  # first = default
-DEFAULT_FEATURES = os.environ.get("DOCRAG_LAYOUT_FEATURES", FEATURE_SETS[0])
+DEFAULT_FEATURES = FEATURE_SETS[0]  # the layout_features setting (chat.settings) chooses per library
 _active: str | None = None
 _session_threads: int | None = None  # None: ONNX Runtime's default, one thread per core
 

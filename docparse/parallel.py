@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from docparse.base import DocumentInfo, ParseOptions
+from docparse.cpu import usable_cores
 from docparse.element import Element, ElementKind
 from docparse.errors import ParseError
 from docparse.memory import release_free_memory
@@ -76,14 +77,6 @@ def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
     while os.getppid() == parent:
         time.sleep(every_s)
     os._exit(1)
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (a container's CPU set, not the host's count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS and Windows have no affinity call
-        return os.cpu_count() or 1
 
 
 def _worker_init(level: int, parent: int | None = None, session_threads: int | None = None) -> None:
@@ -243,7 +236,7 @@ def parse_in_workers(paths: Sequence[str | Path], options: ParseOptions | None =
     `on_idle`: called once, from another thread, when the workers have parsed everything (results may still be
     unread): the consumer may then take the cores the workers held."""
     from docparse.empty_parse import require_elements
-    from docparse.pdf_parser import _Sections
+    from docparse.heading_path import HeadingPath
     from docparse.registry import get_parser, parser_name_for
 
     options = options or ParseOptions()
@@ -272,7 +265,7 @@ def parse_in_workers(paths: Sequence[str | Path], options: ParseOptions | None =
             pending = deque(jobs)
 
             def stream(pending: deque = pending) -> Iterator[Element]:
-                sections = _Sections()
+                sections = HeadingPath()
                 while pending:
                     job = pending.popleft()
                     pairs = pool.next_result(job)

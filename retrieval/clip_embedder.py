@@ -16,7 +16,7 @@ import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 from urllib.parse import urlparse
 
 import numpy as np
@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CLIP_MODEL = "ViT-B-32"
 DEFAULT_CLIP_PRETRAINED = "laion2b_s34b_b79k"
-MODEL_ENV = "DOCRAG_CLIP_MODEL"
-PRETRAINED_ENV = "DOCRAG_CLIP_PRETRAINED"
 _CONFIG_FILE = "open_clip_config.json"
 _CHECKPOINT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".npz")
 # How long a hub reachability probe may take: without it, huggingface_hub retries an unreachable hub for ~45 s.
@@ -55,14 +53,10 @@ class ClipSettings:
     max_pixels: int = 4096 * 4096
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "ClipSettings":
-        """Settings from DOCRAG_CLIP_MODEL / DOCRAG_CLIP_PRETRAINED (unset or empty: the defaults); keyword
-        overrides that are not None win (so CLI options can be passed straight through)."""
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {"model": env.get(MODEL_ENV) or DEFAULT_CLIP_MODEL,
-                                  "pretrained": env.get(PRETRAINED_ENV) or DEFAULT_CLIP_PRETRAINED}
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+    def with_overrides(cls, **overrides: Any) -> "ClipSettings":
+        """The defaults, with the keyword overrides that are not None (the clip_model / clip_pretrained settings,
+        chat.settings, passed straight through)."""
+        return cls(**{key: value for key, value in overrides.items() if value is not None})
 
 
 @runtime_checkable
@@ -336,6 +330,7 @@ def load_image_embedder(settings: ClipSettings = ClipSettings(),
     if first_time is not None and not first_time(reason):
         log.info("image search is off: could not load CLIP %s/%s: %s", settings.model, settings.pretrained, reason)
     elif first:
-        log.warning("image search is off: could not load CLIP %s/%s: %s; set %s/%s (--clip-model/--clip-pretrained)"
-                    " to a local checkpoint", settings.model, settings.pretrained, reason, MODEL_ENV, PRETRAINED_ENV)
+        log.warning("image search is off: could not load CLIP %s/%s: %s; set clip_model/clip_pretrained "
+                    "(--clip-model/--clip-pretrained) to a local checkpoint", settings.model, settings.pretrained,
+                    reason)
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Collection, Hashable, Mapping, Sequence
 
+from retrieval.page_crowding import crowd_within_documents
 from retrieval.search_settings import SearchSettings
 
 
@@ -44,7 +45,7 @@ def fuse(ranked: Mapping[str, Sequence[str]], kinds: Mapping[str, str], k: int,
     if settings.per_page and pages:
         if named_kinds:
             order = lead_with_kinds(order, pages, kinds, named_kinds)
-        order = crowd_by_page(order, pages, settings.per_page)
+        order = crowd_within_documents(order, pages, settings.per_page)
     chosen = _with_visual_slots(order, kinds, best_rank, k, settings)
     return [Fused(element_id=e, score=scores[e], routes=tuple(found_by[e])) for e in chosen]
 
@@ -93,24 +94,6 @@ def lead_with_kinds(order: Sequence[str], pages: Mapping[str, Hashable], kinds: 
         for position, element_id in zip(positions, members):
             out[position] = element_id
     return out
-
-
-def crowd_by_page(order: Sequence[str], pages: Mapping[str, Hashable], per_page: int) -> list[str]:
-    """`order` with at most `per_page` elements of any one page ahead of the first element of every other page
-    found; the elements held back follow in their own order. Like host crowding in web search: the chunks,
-    table and caption of one page often all match, and without this they fill the top of the list with one
-    page's evidence while the page holding the answer waits below."""
-    first: list[str] = []
-    later: list[str] = []
-    taken: dict[Hashable, int] = {}
-    for element_id in order:
-        page = pages.get(element_id, element_id)
-        if taken.get(page, 0) < per_page:
-            taken[page] = taken.get(page, 0) + 1
-            first.append(element_id)
-        else:
-            later.append(element_id)
-    return first + later
 
 
 def named_candidates(ranked: Mapping[str, Sequence[str]], is_named: Callable[[str], bool]) -> list[str]:

@@ -36,4 +36,4 @@ class Hit:
         return {"rank": self.rank, "score": round(self.score, 6), "source": e.source, "page": e.page,
                 "kind": e.kind.value, "bbox": list(e.bbox) if e.bbox is not None else None,
                 "text": e.text, "image": e.image, "routes": list(self.routes),
-                "sources": list(self.sources or (e.source,))}
+                "sources": list(self.sources or (e.source,)), "doc_id": e.provenance.doc_id, "id": e.id}

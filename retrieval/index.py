@@ -52,9 +52,10 @@ class LibraryIndex(SourceWrites):
     crops under `assets/<doc_id>/`, page images under `pages/<doc_id>/`, the store-format marker and the lock.
 
     Writes (add, remove) take the ingest lock; searches do not. lock_timeout: seconds to wait for the lock.
-    search_settings (or its older name settings): how searches fuse their routes (default:
-    SearchSettings.from_env()); tokenizer: lexical terms; reranker: an optional cross-encoder that re-orders the
-    top rerank_depth fused hits; image_embedder: a loaded CLIP embedder (else see `clip`).
+    search_settings (or its older name settings): how searches fuse their routes (default: SearchSettings(); a
+    library passes its search_* settings, chat.settings); tokenizer: lexical terms; reranker: an optional
+    cross-encoder that re-orders the top rerank_depth fused hits; image_embedder: a loaded CLIP embedder (else see
+    `clip`).
     chroma_url: a Chroma server instead of `<root>/chroma`; collection: the library's collection name there.
     rebuilding: open for `retrieval.store_repair.rebuild_store`, which re-embeds every document, so the store
     marker (text model, format) of the vectors being replaced is not checked.
@@ -75,7 +76,7 @@ class LibraryIndex(SourceWrites):
         # it has its own collection (derived from root, or `collection`).
         chroma_url = resolve_chroma_url(self.root, chroma_url)
         self.store = ChromaStore(root=self.root, url=chroma_url, library=collection)
-        self.settings = search_settings or settings or SearchSettings.from_env()
+        self.settings = search_settings or settings or SearchSettings()
         self.lexical = LexicalIndex(self.root, self.catalog, tokenizer)
         self.reranker = reranker  # None = fused order
         self.clip = ClipRoute(self.root, chroma_url, self.catalog)  # exists only once an image embedder loaded

@@ -127,7 +127,8 @@ class IngestRun:
     def _add_parallel(self, plan: SourcePlan, workers: int) -> None:
         """Parse in worker processes and store documents as they arrive. The text embedder (where it can) runs on
         the cores the workers leave free until they are done."""
-        from docparse.parallel import parse_in_workers, usable_cores
+        from docparse.cpu import usable_cores
+        from docparse.parallel import parse_in_workers
 
         embedder = self.index.embedder
         limit_embedder_threads(embedder, max(1, usable_cores() - workers))

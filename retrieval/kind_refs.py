@@ -1,6 +1,6 @@
 """Element kinds a question names: "the revenue table", "which chart shows", "Figure 3", "[표 1]", "그림 2".
 
-When a question names a kind, that kind should speak for its page: page crowding (retrieval.fusion) keeps one
+When a question names a kind, that kind should speak for its page: page crowding (retrieval.page_crowding) keeps one
 element per page near the top, and without this the page's prose paragraph would often stand in for the table
 that was asked about. Nothing is filtered out; only the order of one page's elements changes.
 """
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-_HANGUL = "\uac00-\ud7a3"
+from docparse.scripts import HANGUL_SYLLABLES as _HANGUL
+
 # Korean particles that may follow a noun ("표에서", "그림의"); anything longer is another word ("대표", "표준").
 _PARTICLE = "(?:에서|에는|에|의|를|은|는|이|가|과|와|로|으로|을)?"
 _WORDS = {

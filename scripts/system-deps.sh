@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# System packages docrag uses that no pip wheel carries: Tesseract with English and Korean data (OCR of scans).
+# System packages docrag uses that no pip wheel carries: Tesseract with English and Korean data (OCR of scans), and
+# Chromium, the browser tests/serve/test_browser.py drives through Playwright (no browser download is possible).
 # Installed with apt-get where that works (root, or passwordless sudo); otherwise says once what to install and
 # exits 0, because everything but OCR works without them (`--ocr auto` then falls back to rapidocr, which reads no
 # Korean). A machine that already has them pays nothing.
@@ -13,6 +14,7 @@ if command -v tesseract >/dev/null 2>&1; then
 else
   missing+=(tesseract-ocr-eng tesseract-ocr-kor)
 fi
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -24,6 +26,7 @@ if [ "$SUDO" != "none" ] && command -v apt-get >/dev/null 2>&1; then
     exit 0
   fi
 fi
-echo "note: OCR of scanned pages needs ${missing[*]}, which could not be installed here; install them with" \
-     "your package manager (Debian/Ubuntu: sudo apt-get install ${missing[*]}). Everything else works without them." >&2
+echo "note: OCR of scanned pages (tesseract) and the web app's browser test (chromium) need ${missing[*]}, which" \
+     "could not be installed here; install them with your package manager (Debian/Ubuntu: sudo apt-get install" \
+     "${missing[*]}). Everything else works without them." >&2
 exit 0

@@ -1,8 +1,7 @@
 """What a tool-calling client may do with one library: list its documents, search, ask, fetch a page image.
 
 Transport-agnostic (serve.mcp_server puts these on MCP). Results are the CLI's JSON objects (docs/design.md, CLI
-contract) with `doc_id` added to each hit and citation, so that a client can fetch the cited page with
-`get_page`. Every call first checks that the library is still there, and one lock serialises calls: one Library
+contract), whose hits and citations carry `doc_id`, so that a client can fetch the cited page with `get_page`. Every call first checks that the library is still there, and one lock serialises calls: one Library
 (one copy of each model) serves them all, and its components are built on first use, which two threads must not
 race.
 """
@@ -63,7 +62,7 @@ class LibraryTools:
         with self._using() as library:
             self._require_documents(library)
             hits = library.search(query, k=k, sources=[source] if source else None)
-        return {"query": query, "hits": [{**h.to_contract(), "doc_id": h.element.provenance.doc_id} for h in hits]}
+        return {"query": query, "hits": [h.to_contract() for h in hits]}
 
     def ask(self, question: str) -> dict[str, Any]:
         """`docrag ask --json`: {"question", "answer", "mode", "model", "citations": [...], ...}, each citation
@@ -71,10 +70,7 @@ class LibraryTools:
         with self._using() as library:
             self._require_documents(library)
             answer = library.ask(question)
-        out = answer.to_contract()
-        out["citations"] = [{**shown, "doc_id": citation.element.provenance.doc_id}
-                            for shown, citation in zip(out["citations"], answer.citations)]
-        return out
+        return answer.to_contract()
 
     def get_page(self, doc_id: str, page: int) -> tuple[DocumentRecord, bytes]:
         """The stored document `doc_id` (or file name) and PNG bytes of its 1-based `page`."""

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from docparse.ocr import OcrLine, korean_spacing
+from docparse.scripts import HANGUL
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -30,7 +31,7 @@ _PSM_COLUMN = 4  # one column of text of varying sizes: stacked page regions; th
 # A gap wider than this many word heights inside one Tesseract line is a column gutter, not a word space.
 COLUMN_GAP = 1.5
 # Hangul and the CJK brackets set beside it (「」『』〈〉): Korean particles attach to what precedes them.
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\u3008-\u3011]")
+_HANGUL = re.compile(f"[{HANGUL}\u3008-\u3011]")
 # More regions than this are not columns of text but a form or a table: Tesseract's own layout analysis reads it.
 MAX_STACKED_REGIONS = 60
 # White space between stacked regions, as a share of the page width (plus 10 px): about two lines of body text at

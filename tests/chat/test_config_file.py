@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from chat.config_file import ConfigFileError, config_path, merged_settings, read_config
+from chat.config_file import ConfigFileError, config_path
 from chat.library import Library
+from chat.settings import resolve_settings
 
 
 def _write(path: Path, text: str) -> Path:
@@ -33,11 +34,12 @@ def test_option_beats_environment_beats_file(tmp_path):
     _write(store / "docrag.toml", 'llm = "openai:from-file"\nbase_url = "http://file:8000/v1"\nsearch_k = 7\n'
                                   'ocr = "off"\n')
     env = {"XDG_CONFIG_HOME": str(tmp_path / "none")}
-    assert merged_settings(store, {"llm": None}, env) == {
-        "llm": "openai:from-file", "base_url": "http://file:8000/v1", "search_k": 7, "ocr": "off"}
-    with_env = merged_settings(store, {}, {**env, "DOCRAG_LLM": "ollama:env"})
-    assert "llm" not in with_env  # left to $DOCRAG_LLM, read where the backend is chosen
-    assert merged_settings(store, {"llm": "extractive", "ocr": "auto"}, env)["llm"] == "extractive"
+    from_file = resolve_settings(store, {"llm": None}, env)
+    assert (from_file.llm, from_file.base_url, from_file.search_k, from_file.ocr) == (
+        "openai:from-file", "http://file:8000/v1", 7, "off")
+    assert resolve_settings(store, {}, {**env, "DOCRAG_LLM": "ollama:env"}).llm == "ollama:env"
+    assert resolve_settings(store, {"llm": "extractive"}, {**env, "DOCRAG_LLM": "ollama:env"}).llm == "extractive"
+    assert resolve_settings(tmp_path / "bare", {}, env).llm == "extractive"  # the default
 
 
 def test_library_open_reads_the_store_file(tmp_path, monkeypatch):
@@ -46,8 +48,8 @@ def test_library_open_reads_the_store_file(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
     _write(tmp_path / "store" / "docrag.toml", 'llm = "openai:qwen"\nanswer_k = 5\n')
     library = Library.open(tmp_path / "store")
-    assert library.config.llm_spec == "openai:qwen" and library.config.answer_k == 5
-    assert Library.open(tmp_path / "store", llm="extractive").config.llm_spec == "extractive"
+    assert library.config.llm == "openai:qwen" and library.config.answer_k == 5
+    assert Library.open(tmp_path / "store", llm="extractive").config.llm == "extractive"
 
 
 def test_text_backend_setting_picks_what_runs_the_text_model(tmp_path, monkeypatch):
@@ -64,20 +66,22 @@ def test_text_backend_setting_picks_what_runs_the_text_model(tmp_path, monkeypat
     monkeypatch.setenv("DOCRAG_TEXT_BACKEND", "onnx")  # the environment beats the file
     float32 = Library.open(tmp_path / "store").index.embedder
     assert isinstance(float32, OnnxTextEmbedder) and not float32.int8
-    with pytest.raises(ValueError, match="valid: onnx, onnx-int8, sentence-transformers"):
-        Library.open(tmp_path / "bad", text_backend="torch").index
+    with pytest.raises(ValueError, match="text_backend must be one of onnx-int8, onnx, sentence-transformers"):
+        Library.open(tmp_path / "bad", text_backend="torch")
 
 
 @pytest.mark.parametrize("text, message", [
     ('lm = "openai:x"\n', "unknown setting 'lm'; valid settings: answer_k, api_key"),
-    ("search_k = \"ten\"\n", "search_k must be an integer"),
+    ("search_k = \"ten\"\n", "search_k must be an integer, got 'ten'"),
     ("search_k = true\n", "search_k must be an integer"),
+    ('ocr = "paddle"\n', "ocr must be one of auto, off, tesseract, rapidocr; got 'paddle'"),
+    ("send_images = 1\n", "send_images must be true or false"),
     ("llm = openai\n", "not valid TOML"),
 ])
 def test_bad_files_name_the_file_and_the_problem(tmp_path, text, message):
     path = _write(tmp_path / "docrag.toml", text)
     with pytest.raises(ConfigFileError) as caught:
-        read_config(path)
+        resolve_settings(tmp_path, {}, {"DOCRAG_CONFIG": str(path)})
     assert str(caught.value).startswith(f"{path}: ") and message in str(caught.value)
 
 

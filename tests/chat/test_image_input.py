@@ -6,9 +6,9 @@ import pytest
 
 from chat import cli
 from chat.backends import BackendError, make_backend
-from chat.config_file import merged_settings
+from chat.settings import resolve_settings
 from chat.context import SYSTEM_PROMPT
-from chat.image_input import refuses_images, send_images_setting
+from chat.image_input import refuses_images
 from chat.library import Library
 from tests.chat.evidence_fixtures import element, hits, write_png
 from tests.chat.fake_ollama_server import FakeOllamaServer
@@ -78,16 +78,17 @@ def test_send_images_setting_from_option_environment_and_toml(tmp_path, monkeypa
     monkeypatch.delenv("DOCRAG_SEND_IMAGES", raising=False)
     monkeypatch.delenv("DOCRAG_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
-    assert send_images_setting(None, {}) is True
-    assert send_images_setting(None, {"DOCRAG_SEND_IMAGES": "0"}) is False
-    assert send_images_setting(False, {"DOCRAG_SEND_IMAGES": "1"}) is False
-    with pytest.raises(ValueError, match="DOCRAG_SEND_IMAGES"):
-        send_images_setting(None, {"DOCRAG_SEND_IMAGES": "maybe"})
+    bare = tmp_path / "bare"
+    assert resolve_settings(bare, {}, {}).send_images is True
+    assert resolve_settings(bare, {}, {"DOCRAG_SEND_IMAGES": "0"}).send_images is False
+    assert resolve_settings(bare, {"send_images": False}, {"DOCRAG_SEND_IMAGES": "1"}).send_images is False
+    with pytest.raises(ValueError, match="DOCRAG_SEND_IMAGES='maybe': send_images must be true or false"):
+        resolve_settings(bare, {}, {"DOCRAG_SEND_IMAGES": "maybe"})
     store = tmp_path / "store"
     store.mkdir()
     (store / "docrag.toml").write_text("send_images = false\n")
-    assert merged_settings(store, {})["send_images"] is False
-    assert "send_images" not in merged_settings(store, {}, environ={"DOCRAG_SEND_IMAGES": "1"})
+    assert resolve_settings(store, {}).send_images is False
+    assert resolve_settings(store, {}, {"DOCRAG_SEND_IMAGES": "1"}).send_images is True
     args = cli.build_parser().parse_args(["ask", "q", "--no-send-images"])
     assert args.no_send_images is True
     assert cli.build_parser().parse_args(["chat", "--no-send-images"]).no_send_images is True

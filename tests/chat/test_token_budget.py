@@ -67,12 +67,15 @@ def test_http_backend_counts_with_the_configured_tokenizer(fake_openai, word_tok
     system_text = fake_openai.requests[-1]["messages"][0]["content"]
     assert answer.context.text_tokens == load_tokenizer(str(word_tokenizer)).count(system_text + "\n" + user_text)
 
-    monkeypatch.setenv("DOCRAG_TOKENIZER", str(word_tokenizer / "tokenizer.json"))
+    # The tokenizer setting (chat.settings, e.g. $DOCRAG_TOKENIZER) reaches the backend as a constructor option.
+    from chat.backends import backend_options
+    from chat.settings import resolve_settings
+
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "empty-cache"))
-    from_env = make_backend("openai:gpt-4o-mini", base_url=fake_openai.url, timeout=5, max_retries=0,
-                            token_budget=150)
+    settings = resolve_settings(tmp_path / "store", {}, {"DOCRAG_TOKENIZER": str(word_tokenizer / "tokenizer.json")})
+    from_env = make_backend("openai:gpt-4o-mini", base_url=fake_openai.url, max_retries=0, token_budget=150,
+                            **backend_options("openai:gpt-4o-mini", timeout=5, tokenizer=settings.tokenizer))
     assert from_env.answer("depreciation?", evidence).context.items == 4
-    monkeypatch.delenv("DOCRAG_TOKENIZER")
     estimate = make_backend("openai:gpt-4o-mini", base_url=fake_openai.url, timeout=5, max_retries=0,
                             token_budget=150)
     assert estimate.answer("depreciation?", evidence).context.items == 1

@@ -54,7 +54,7 @@ def test_a_margin_line_on_one_page_only_stays_in_the_body(tmp_path):
 
 
 def test_layout_furniture_that_does_not_repeat_is_restored(tmp_path, monkeypatch):
-    from docparse import pdf_parser
+    from docparse import pdf_boxes
     from docparse.page_box import PageBox
 
     doc = pymupdf.open()
@@ -68,6 +68,6 @@ def test_layout_furniture_that_does_not_repeat_is_restored(tmp_path, monkeypatch
         return [PageBox("furniture", (72, 20, 300, 32), "Only copy of the access phrase", meta={"place": "header"}),
                 PageBox("text", (72, 420, 540, 600), BODY)]
 
-    monkeypatch.setattr(pdf_parser, "_boxes_from_layout", classed_as_header)
+    monkeypatch.setattr(pdf_boxes, "boxes_from_layout", classed_as_header)
     texts = [e.text for e in parse_document(path, ParseOptions(ocr="off")).elements]
     assert texts and texts[0].startswith("Only copy of the access phrase")

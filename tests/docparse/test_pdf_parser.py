@@ -5,6 +5,7 @@ import pytest
 
 pymupdf = pytest.importorskip("pymupdf")
 
+import docparse.pdf_boxes as pdf_boxes  # noqa: E402
 import docparse.pdf_parser as pdf_parser  # noqa: E402
 from docparse import (CorruptDocumentError, DocumentTooLargeError, ElementKind, EncryptedDocumentError,  # noqa: E402
                       ParseOptions, UnsupportedFormatError, parse_document)
@@ -134,20 +135,20 @@ def test_repairable_xref_opens(tmp_path):
 
 def test_page_failure_isolation(tmp_path, monkeypatch, caplog):
     path = make_report_pdf(tmp_path / "r.pdf")
-    real = pdf_parser._layout_boxes
+    real = pdf_boxes.layout_boxes
 
     def layout_fails_on_page_2(doc, pno):
         if pno == 1:
             raise RuntimeError("boom")
         return real(doc, pno)
 
-    monkeypatch.setattr(pdf_parser, "_layout_boxes", layout_fails_on_page_2)
+    monkeypatch.setattr(pdf_boxes, "layout_boxes", layout_fails_on_page_2)
     with caplog.at_level(logging.WARNING, logger="docparse.pdf_parser"):
         doc = parse_document(path)
     assert {e.page for e in doc.elements} == {1, 2, 3}  # page 2 came from the fallback
     assert any("r.pdf page 2" in r.getMessage() and "boom" in r.getMessage() for r in caplog.records)
 
-    monkeypatch.setattr(pdf_parser, "_boxes_from_plain", lambda page: (_ for _ in ()).throw(ValueError("bad")))
+    monkeypatch.setattr(pdf_boxes, "boxes_from_plain", lambda page: (_ for _ in ()).throw(ValueError("bad")))
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="docparse.pdf_parser"):
         doc = parse_document(path)
@@ -158,7 +159,7 @@ def test_page_failure_isolation(tmp_path, monkeypatch, caplog):
 def test_fallback_finds_table_on_its_own(tmp_path):
     path = make_report_pdf(tmp_path / "r.pdf")
     with pymupdf.open(path) as doc:
-        boxes = pdf_parser._boxes_from_plain(doc[1])
+        boxes = pdf_boxes.boxes_from_plain(doc[1])
     assert any(b.kind == "heading" and b.text == "2 Results" for b in boxes)
     assert any(b.kind == "table" for b in boxes)
 

@@ -31,11 +31,11 @@ def _off_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if OFF in r.getMessage()]
 
 
-def test_settings_from_env() -> None:
-    assert ClipSettings.from_env({}) == ClipSettings()
-    env = {"DOCRAG_CLIP_MODEL": "ViT-B-16", "DOCRAG_CLIP_PRETRAINED": "/w.pt"}
-    assert ClipSettings.from_env(env) == ClipSettings(model="ViT-B-16", pretrained="/w.pt")
-    assert ClipSettings.from_env(env, model="RN50", pretrained=None).model == "RN50"
+def test_settings_with_overrides() -> None:
+    assert ClipSettings.with_overrides(model=None, pretrained=None) == ClipSettings()
+    assert ClipSettings.with_overrides(model="ViT-B-16", pretrained="/w.pt") == ClipSettings(model="ViT-B-16",
+                                                                                              pretrained="/w.pt")
+    assert ClipSettings.with_overrides(model="RN50", pretrained=None).pretrained == ClipSettings().pretrained
 
 
 def test_image_and_text_vectors(tiny_embedder: ImageEmbedder, images: list[str]) -> None:
@@ -74,7 +74,7 @@ def test_bad_checkpoint_is_off_with_one_warning(tiny_clip: TinyClip, tmp_path: P
     assert load_image_embedder(settings) is None
     assert load_image_embedder(settings) is None
     [message] = _off_warnings(caplog)
-    assert f"{tiny_clip.config_path}/{missing}" in message and "DOCRAG_CLIP_PRETRAINED" in message
+    assert f"{tiny_clip.config_path}/{missing}" in message and "clip_pretrained" in message
     garbage = tmp_path / "garbage.pt"
     garbage.write_bytes(b"not a checkpoint")
     assert load_image_embedder(ClipSettings(model=str(tiny_clip.config_path), pretrained=str(garbage))) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.fusion import fuse, lead_with_kinds
-from retrieval.search_settings import SearchSettings
+from retrieval.search_settings import SearchSettings, parse_routes
 
 PLAIN = SearchSettings(visual_every=0)
 
@@ -76,27 +76,22 @@ def test_settings_validate_with_choices() -> None:
         SearchSettings(depth=0)
 
 
-def test_settings_from_environment() -> None:
-    settings = SearchSettings.from_env({"DOCRAG_SEARCH_ROUTES": "lexical:2, dense",
-                                        "DOCRAG_SEARCH_VISUAL_EVERY": "0"})
-    assert settings.routes == (("lexical", 2.0), ("dense", 1.0)) and settings.visual_every == 0
-    assert SearchSettings.from_env({}) == SearchSettings()
+def test_route_specs() -> None:
+    assert parse_routes("lexical:2, dense") == (("lexical", 2.0), ("dense", 1.0))
     with pytest.raises(ValueError, match="dense:1"):
-        SearchSettings.from_env({"DOCRAG_SEARCH_ROUTES": "dense:x"})
-    assert SearchSettings.from_env({"DOCRAG_SEARCH_RRF_K": "10"}).rrf_k == 10.0
-    with pytest.raises(ValueError, match="RRF_K"):
-        SearchSettings.from_env({"DOCRAG_SEARCH_RRF_K": "ten"})
-    with pytest.raises(ValueError, match="whole number"):
-        SearchSettings.from_env({"DOCRAG_SEARCH_VISUAL_EVERY": "-1"})
+        parse_routes("dense:x")
+    with pytest.raises(ValueError, match="visual_every >= 0"):
+        SearchSettings(visual_every=-1)
 
 
 def test_page_crowding_lets_other_pages_ahead_of_a_pages_second_hit() -> None:
     ranked = {"dense": ["a1", "a2", "a3", "b1", "c1"]}
     pages = {"a1": ("d", 1), "a2": ("d", 1), "a3": ("d", 1), "b1": ("d", 2), "c1": ("e", 1)}
     crowded = fuse(ranked, {}, 5, SearchSettings(per_page=1), pages)
-    assert [f.element_id for f in crowded] == ["a1", "b1", "c1", "a2", "a3"]
+    # a2 and a3 wait behind page 2 of their own document, not behind document e's weaker page
+    assert [f.element_id for f in crowded] == ["a1", "b1", "a2", "a3", "c1"]
     two = fuse(ranked, {}, 5, SearchSettings(per_page=2), pages)
-    assert [f.element_id for f in two] == ["a1", "a2", "b1", "c1", "a3"]
+    assert [f.element_id for f in two] == ["a1", "a2", "b1", "a3", "c1"]
     off = fuse(ranked, {}, 5, SearchSettings(per_page=0), pages)
     assert [f.element_id for f in off] == ranked["dense"]
     assert [f.element_id for f in fuse(ranked, {}, 5, SearchSettings(per_page=1))] == ranked["dense"]  # no pages
@@ -104,9 +99,6 @@ def test_page_crowding_lets_other_pages_ahead_of_a_pages_second_hit() -> None:
 
 def test_per_page_setting() -> None:
     assert SearchSettings().per_page == 1
-    assert SearchSettings.from_env({"DOCRAG_SEARCH_PER_PAGE": "0"}).per_page == 0
-    with pytest.raises(ValueError, match="PER_PAGE"):
-        SearchSettings.from_env({"DOCRAG_SEARCH_PER_PAGE": "many"})
     with pytest.raises(ValueError, match="per_page"):
         SearchSettings(per_page=-1)
 

@@ -347,7 +347,7 @@ def test_parallel_ingest_gives_the_embedder_the_cores_the_workers_leave(tmp_path
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     import retrieval.text_embedder as text_embedder
     from chat.library import Library
-    from docparse import parallel
+    from docparse import cpu, parallel
     from retrieval import page_images
     from retrieval.page_images import page_image_path
     from tests.pdf_builders import make_report_pdf
@@ -368,6 +368,7 @@ def test_parallel_ingest_gives_the_embedder_the_cores_the_workers_leave(tmp_path
     embedder = ThreadAwareEmbedder()
     monkeypatch.setattr(text_embedder, "make_text_embedder", lambda *a, **k: embedder)
     monkeypatch.setattr(parallel, "usable_cores", lambda: 6)
+    monkeypatch.setattr(cpu, "usable_cores", lambda: 6)
     monkeypatch.setattr(page_images, "render_page_image", not_here)
     files = [make_report_pdf(tmp_path / f"r{i}.pdf") for i in range(2)]
     orphan = page_image_path(tmp_path / "lib", "left-by-a-killed-run", 1)

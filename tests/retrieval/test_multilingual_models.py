@@ -39,8 +39,7 @@ def test_e5_prefixes_are_applied(e5_folder: Path, backend: str, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     if backend == "onnx":
         pytest.importorskip("onnxruntime")
-        monkeypatch.setenv("DOCRAG_CACHE_DIR", str(tmp_path / "cache"))
-    embedder = make_text_embedder(str(e5_folder), backend)
+    embedder = make_text_embedder(str(e5_folder), backend, cache_dir=str(tmp_path / "cache"))
     np.testing.assert_allclose(embedder.embed_queries(TEXTS), _reference(e5_folder, [f"query: {t}" for t in TEXTS]),
                                atol=1e-5)
     np.testing.assert_allclose(embedder.embed_documents(TEXTS),

@@ -50,7 +50,10 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DOCRAG_CACHE_DIR", str(tmp_path / "cache"))
+    """A cache folder of this test's own for embedders made without a cache_dir."""
+    from retrieval import onnx_embedder
+
+    monkeypatch.setattr(onnx_embedder, "cache_root", lambda explicit=None: Path(explicit or tmp_path / "cache"))
     return tmp_path / "cache"
 
 
@@ -181,14 +184,14 @@ def test_int8_failures_fall_back_to_float32_with_a_warning(tiny_model: Path, cac
 
 def test_many_texts_run_in_lanes_with_the_same_vectors(tiny_model: Path, cache: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from docparse import parallel
+    from docparse import cpu
 
     texts = [" ".join(WORDS[i:i + 3 + i % 7]) for i in range(len(WORDS) - 3)] * 2  # 50 texts of mixed length
-    monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
+    monkeypatch.setattr(cpu, "usable_cores", lambda: 1)
     embedder = OnnxTextEmbedder(str(tiny_model))
     sequential = embedder.embed_documents(texts)
     assert embedder._single_thread_session is None  # one core: the session that spreads calls ran them
-    monkeypatch.setattr(parallel, "usable_cores", lambda: 4)
+    monkeypatch.setattr(cpu, "usable_cores", lambda: 4)
     assert embedder._lanes(len(texts)) == 4 and embedder._lanes(3) == 1  # a query or two: one call
     np.testing.assert_allclose(embedder.embed_documents(texts), sequential, atol=1e-6)
     assert embedder._single_thread_session is not None
@@ -219,9 +222,8 @@ def test_unwritable_cache_falls_back_to_torch_with_a_warning(tiny_model: Path, t
                                                              caplog: pytest.LogCaptureFixture) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder should be")
-    monkeypatch.setenv("DOCRAG_CACHE_DIR", str(blocker))
     with caplog.at_level(logging.WARNING, logger="retrieval.onnx_embedder"):
-        embedder = OnnxTextEmbedder(str(tiny_model))
+        embedder = OnnxTextEmbedder(str(tiny_model), cache_dir=blocker)  # the cache_dir setting
         vectors = embedder.embed_documents(TEXTS)
     assert embedder.backend == "sentence-transformers"
     assert "runs on sentence-transformers, not ONNX Runtime" in caplog.text and "not-a-folder" in caplog.text

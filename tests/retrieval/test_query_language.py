@@ -142,8 +142,5 @@ def test_english_queries_keep_the_dense_route(tmp_path: Path) -> None:
     assert hits[0].element.text == FILLER and "dense" in hits[0].routes
 
 
-def test_script_check_setting_from_environment() -> None:
-    assert SearchSettings.from_env({}).script_check is True
-    assert SearchSettings.from_env({"DOCRAG_SEARCH_SCRIPT_CHECK": "0"}).script_check is False
-    with pytest.raises(ValueError, match="DOCRAG_SEARCH_SCRIPT_CHECK"):
-        SearchSettings.from_env({"DOCRAG_SEARCH_SCRIPT_CHECK": "yes"})
+def test_script_check_is_on_by_default() -> None:
+    assert SearchSettings().script_check is True

@@ -116,10 +116,9 @@ def test_rerank_hits_with_a_scripted_reranker(tmp_path: Path) -> None:
     assert [h.rank for h in out] == [1, 2, 3]
 
 
-def test_reranker_from_config_and_env() -> None:
-    assert reranker_from_config(None, {}) is None
-    assert reranker_from_config(None, {"DOCRAG_RERANK": "some/model"}).name == "some/model"
-    assert reranker_from_config("other", {"DOCRAG_RERANK": "some/model"}).name == "other"
+def test_reranker_from_config() -> None:
+    assert reranker_from_config(None) is None and reranker_from_config(" ") is None
+    assert reranker_from_config("some/model").name == "some/model"
 
 
 def test_library_and_cli_accept_rerank(tmp_path: Path, tiny_cross_encoder: Path, monkeypatch) -> None:

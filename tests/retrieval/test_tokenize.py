@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.tokenize import (DEFAULT_KOREAN, KOREAN_ANALYZER_ENV, KOREAN_ANALYZERS, LexicalTokenizer, char_bigrams,
+from retrieval.tokenize import (DEFAULT_KOREAN, KOREAN_ANALYZERS, LexicalTokenizer, char_bigrams,
                                 has_searchable_text, normalize_number)
 
 
@@ -75,15 +75,11 @@ def test_tokenizer_name_says_what_it_makes() -> None:
     assert LexicalTokenizer(korean="bigram").name != LexicalTokenizer(korean="kiwi").name
 
 
-def test_korean_analyzer_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(KOREAN_ANALYZER_ENV, raising=False)
+def test_korean_analyzer_default_and_choice() -> None:
     assert LexicalTokenizer().korean.name == DEFAULT_KOREAN == "kiwi"  # morphemes won on the Korean dev questions
-    monkeypatch.setenv(KOREAN_ANALYZER_ENV, "bigram")
-    assert LexicalTokenizer().korean.name == "bigram"
-    assert LexicalTokenizer(korean="kiwi").korean.name == "kiwi"  # an explicit choice wins
-    monkeypatch.setenv(KOREAN_ANALYZER_ENV, "mecab")
-    with pytest.raises(ValueError, match=r"DOCRAG_KOREAN_ANALYZER.*bigram"):
-        LexicalTokenizer()
+    assert LexicalTokenizer(korean="bigram").korean.name == "bigram"
+    with pytest.raises(ValueError, match=r"korean_analyzer.*bigram"):
+        LexicalTokenizer(korean="mecab")
 
 
 def test_english_text_never_loads_kiwi() -> None:
