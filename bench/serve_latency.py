@@ -167,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
 
         # -- concurrent searches while an ingest runs ------------------------------------------------------------
         files = _ingest_files(work, args.ingest_files)
+        elements_before = index.element_count()
         upload = client.post("/api/documents", files=[("files", (f.name, f.read_bytes())) for f in files])
         assert upload.status_code == 202, upload.text
         job_id = upload.json()["job"]
@@ -210,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"| first streamed token | {_summary(first_local)} | {_summary(first_remote)} | "
                 f"{statistics.median(first_remote) - statistics.median(first_local):+.1f} |"]
         report = "\n".join([
-            f"elements: {index.element_count() - job.get('elements', 0)} before the ingest; {len(remote)} searches "
+            f"elements: {elements_before} before the ingest; {len(remote)} searches "
             f"and {len(first_remote)} questions measured (after warm-up); answer model: fake OpenAI server on "
             f"127.0.0.1; load average before/after {load_before} / "
             + " ".join(f"{v:.1f}" for v in os.getloadavg()),

@@ -56,8 +56,9 @@ class EvidenceItem:
     """One numbered piece of evidence: its key ("S1"), the hit, and the text shown (None = the element's text).
 
     `text` is set only when the element's text was cut to fit the budget or replaced by an excerpt (a long
-    table's matching rows); citations still point to the whole element through `hit`. crop_size: the (width, height) its table/figure crop is sent at, None when no image
-    is sent for it; text_tokens / image_tokens: what the item cost the budget.
+    table's matching rows); citations still point to the whole element through `hit`. crop_size: the
+    (width, height) its table/figure crop is sent at, None when no image is sent for it; text_tokens /
+    image_tokens: what the item cost the budget.
     """
 
     key: str

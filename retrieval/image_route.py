@@ -40,7 +40,7 @@ def _write_marker(root: Path, data: dict) -> None:
 
 def images_complete(root: Path) -> bool:
     """Whether every stored document was offered to the CLIP route ("complete" in the marker: cleared at the
-    start of an ingest, set at its end with the route on; LibraryIndex.open_image_changes / close_image_changes)."""
+    start of an ingest, set at its end with the route on; ClipRoute.open_changes / close_changes)."""
     return _read_marker(root).get("complete") is True
 
 

@@ -1,28 +1,20 @@
 """The text embedder run by ONNX Runtime: the same sentence-transformers model, exported once; at float32 about
-twice torch's speed on the CPU, with int8 weights (the default) about four times, more with one lane per core.
+twice torch's speed on the CPU, with int8 weights (the default) about four times (bench/embed_speed.py).
 
-Why: embedding is most of `docrag ingest`'s time on a CPU (bench/embed_speed.py). ONNX Runtime ran
-all-MiniLM-L6-v2 over the speed set's 1,682 views (270,094 tokens) in 20-26 s against torch's 50 s on the 2-core
-development machine, with the same float32 weights and the same vectors (within 2e-5), so stores built either
-way are the same store.
+Why: embedding is most of `docrag ingest`'s time on a CPU. The exported float32 graph gives the same vectors as
+torch (within 2e-5), so stores built either way are the same store.
 
-Int8 (the "onnx-int8" backend, the default on CPUs): the exported graph's MatMul weights are quantised per output
-channel with ONNX Runtime's dynamic quantisation (activations quantised per call). On the same 1,682 views one
-thread took 17.2 s against 33.3 s at float32, and the vectors stay close to float32's (cosine to the float32
-vector: mean 0.994, lowest 0.985); retrieval recall on the dev questions is in docs/benchmarks.md. Quantising the
-embedding table (Gather) as well, or all weights per tensor, moved vectors much further (mean 0.950, lowest 0.75),
-so only MatMuls are quantised. A store may be built and searched with either precision: both are the same model
-(the store records the model's name, not the backend).
+Int8 (the "onnx-int8" backend, the default on CPUs): only the MatMul weights are quantised, per output channel
+(ONNX Runtime's dynamic quantisation), which keeps vectors close to float32's (cosine >= 0.985 on the speed
+set); quantising the embedding table too, or per tensor, moved them much further. The store records the model's
+name, not the backend, so a store may be built and searched with either precision.
 
-How: the first use exports the model's transformer to ONNX with torch (`torch.onnx.export`, TorchScript
-exporter) into a cache folder keyed by the model's files (the cache_dir setting, else ~/.cache/docrag); later runs load
-only ONNX Runtime and the `tokenizers` library, not torch. Tokenisation (tokenizer.json, the model's
-max_seq_length), prompts, pooling (mean, CLS or max) and L2 normalisation follow the model's sentence-transformers
-configuration.
-
-Models this path does not cover (a hub id that is not a local folder, extra modules such as Dense layers, no
-tokenizer.json, an unsupported pooling mode), a failed export, or a machine with a CUDA GPU (torch runs there
-batched on the GPU) use the sentence-transformers embedder instead, and say once why.
+How: the first use exports the transformer with `torch.onnx.export` into a cache folder keyed by the model's
+files (the cache_dir setting, else ~/.cache/docrag); later runs load only ONNX Runtime and `tokenizers`.
+Tokenisation, prompts, pooling (mean, CLS or max) and L2 normalisation follow the model's sentence-transformers
+configuration. Models this path does not cover (a hub id that is not a local folder, extra modules such as Dense
+layers, no tokenizer.json, another pooling mode), a failed export, or a CUDA machine use the sentence-transformers
+embedder instead, and say once why.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The server's one Library and the rules for using it from many request threads at once.
 
-Reads (search, ask, page images, the document list) share a readers-writer lock; a delete holds it alone, so it
-never runs in the middle of a search. Ingests exclude other writes but not searches (see `ingesting`).
+Reads (search, ask, page images, the document list) share a readers-writer lock; a write (a delete, the ingest of
+one file) holds it alone, so it never runs in the middle of a search.
 Components are built once, before the first request, because two threads must not race to build them. A request's
 `llm` choice gets its own answer backend over the same index (`Library.with_llm`): no retrieval model is loaded
 twice.
@@ -71,13 +71,12 @@ class LibraryAccess:
 
     @contextmanager
     def ingesting(self) -> Iterator[Library]:
-        """The library for adding files: no other write runs meanwhile, but searches do. An ingest stores each
-        document's catalog rows before its vectors and a hit is resolved through the catalog, so a search never
-        sees half a document; this is what lets searches from other processes run during an ingest, too.
-        Holding readers off instead would stall every search for the whole parse of a file."""
-        self.warm_up()
-        with self._writer:
-            yield self.library
+        """The library alone, for adding one file. Searches wait too: a search that sees the vectors changed
+        reopens the vector store's clients, which must not happen under a running write in this process
+        (measured: bench/results/serve.md). The writer thread takes this per file, so a search waits at most
+        for one file's ingest."""
+        with self.writing() as library:
+            yield library
 
     def _check_store(self) -> None:
         # The folder may be moved away or emptied while the server runs; a fresh, empty one is an empty library.

@@ -20,9 +20,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from chat.library import Library
 from serve.access import LibraryAccess
 from serve.auth import LOOPBACK_NAMES, AccessGuard
+from serve.http_errors import status_for
 from serve.jobs import JobQueue
 from serve.page_view import PageImages
-from serve.routes_ask import status_for
 from serve.sessions import Sessions
 from serve.state import ServerState
 from serve.uploads import DEFAULT_MAX_UPLOAD_BYTES, UPLOADS_FOLDER, BodyLimit

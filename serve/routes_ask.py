@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from serve.routes_search import sources_of
+from serve.http_errors import status_for
 from serve.sessions import Conversation
 from serve.sse import SSE_HEADERS, sse_event
 from serve.state import ServerState, server_state
@@ -124,20 +125,4 @@ def _stream(state: ServerState, body: AskRequest, conversation: Conversation | N
         yield sse_event("error", {"detail": str(err) or type(err).__name__, "status": status_for(err)})
     finally:
         stream.close()
-
-
-def status_for(err: BaseException) -> int:
-    """The HTTP status an error maps to (serve.app's handlers use the same table)."""
-    from retrieval.errors import StoreError, StoreLockedError, UnknownSourceError
-    from serve.page_view import NotFound
-    if isinstance(err, NotFound):
-        return 404
-    if isinstance(err, StoreLockedError):
-        return 409
-    if isinstance(err, StoreError):
-        return 503
-    if isinstance(err, (ValueError, UnknownSourceError)):
-        return 400
-    return 500
-
 

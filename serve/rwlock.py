@@ -1,7 +1,10 @@
-"""A readers-writer lock: searches and answers run side by side, a store write (ingest step, delete) runs alone.
+"""A readers-writer lock: searches and answers run side by side, a store write (the ingest of one file, a delete)
+runs alone.
 
-Writers are preferred: once a writer waits, new readers queue behind it, so a stream of searches cannot starve a
-delete. Used only inside one server process; other processes are kept out by the store's own file lock."""
+Phase-fair: once a writer waits, new readers queue behind it, so a stream of searches cannot starve a delete; and
+when a writer finishes, the readers that waited meanwhile go before the next writer, so a run of writes (an ingest
+of many files, one lock per file) cannot starve the searches either. Used only inside one server process; other
+processes are kept out by the store's own file lock."""
 from __future__ import annotations
 
 import threading
@@ -15,15 +18,23 @@ class ReadWriteLock:
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
         self._readers = 0
+        self._readers_waiting = 0
+        self._readers_turn = False  # set when a writer leaves with readers waiting: they go first
         self._writer = False
         self._writers_waiting = 0
 
     @contextmanager
     def reading(self) -> Iterator[None]:
         with self._cond:
-            while self._writer or self._writers_waiting:
-                self._cond.wait()
+            self._readers_waiting += 1
+            try:
+                while self._writer or (self._writers_waiting and not self._readers_turn):
+                    self._cond.wait()
+            finally:
+                self._readers_waiting -= 1
             self._readers += 1
+            if not self._readers_waiting:
+                self._readers_turn = False
         try:
             yield
         finally:
@@ -37,7 +48,7 @@ class ReadWriteLock:
         with self._cond:
             self._writers_waiting += 1
             try:
-                while self._writer or self._readers:
+                while self._writer or self._readers or self._readers_turn:
                     self._cond.wait()
             finally:
                 self._writers_waiting -= 1
@@ -47,4 +58,5 @@ class ReadWriteLock:
         finally:
             with self._cond:
                 self._writer = False
+                self._readers_turn = self._readers_waiting > 0
                 self._cond.notify_all()

@@ -39,7 +39,8 @@ def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     asked: list[str] = []
 
-    def make(model: str = "all-MiniLM-L6-v2", backend: str = "onnx-int8") -> HashingEmbedder:
+    def make(model: str = "all-MiniLM-L6-v2", backend: str = "onnx-int8",
+             cache_dir: str | None = None) -> HashingEmbedder:
         asked.append(model)
         return HashingEmbedder(name=canonical_text_model(model))
 

@@ -48,7 +48,7 @@ def test_faa_figure_reaches_the_top_three_across_the_three_samples(tmp_path) -> 
     report = library.add(sorted(SAMPLES.glob("*.pdf")))
     assert len(report.added) == 3 and not report.failed
     hits = library.search("Stainless steel self-locking nut parts", k=10)
-    figure = next(i for i, h in enumerate(hits, start=1)
-                  if h.element.kind.value == "figure" and "Stainless steel self-locking nut" in (h.element.caption or
-                                                                                               h.element.text))
-    assert figure <= 3, [(h.element.source, h.element.page, h.element.kind.value) for h in hits]
+    figure = next((i for i, h in enumerate(hits, start=1) if h.element.kind.value == "figure"
+                   and "Stainless steel self-locking nut" in (h.element.caption or h.element.text)), None)
+    # with crowding across documents it was 29th, behind one weak hit from every Apple page
+    assert figure is not None and figure <= 3, [(h.element.source, h.element.page, h.element.kind.value) for h in hits]

@@ -159,10 +159,11 @@ def test_static_web_app_is_served_at_the_root(served_store, tmp_path):
         assert client.get("/api/health").status_code == 200
 
 
-def test_searches_run_while_a_file_is_being_ingested(api):
+def test_a_search_during_an_ingest_waits_for_the_file_and_succeeds(api):
     library = api.app.state.docrag.access.library
     real_add = library.add
     inside, release = threading.Event(), threading.Event()
+    results: list[int] = []
 
     def slow_add(paths, **options):
         inside.set()
@@ -171,11 +172,15 @@ def test_searches_run_while_a_file_is_being_ingested(api):
 
     library.add = slow_add
     job_id = _upload(api, ("notes.md", NOTES)).json()["job"]
+    searcher = threading.Thread(target=lambda: results.append(
+        api.post("/api/search", json={"query": "olive oil pallets", "k": 3}).status_code))
     try:
         assert inside.wait(30)
-        response = api.post("/api/search", json={"query": "net sales", "k": 3})  # not held up by the ingest
-        assert response.status_code == 200 and response.json()["hits"]
-        assert api.get(f"/api/jobs/{job_id}").json()["state"] == "running"
+        searcher.start()
+        searcher.join(0.5)
+        assert searcher.is_alive()  # held while the file is written
     finally:
         release.set()
+    searcher.join(60)
+    assert results == [200]
     assert wait_for_job(api, job_id)["added"] == ["notes.md"]

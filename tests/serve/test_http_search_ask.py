@@ -129,3 +129,13 @@ def test_sessions_are_bounded():
                                                              hits=(), model="m", mode="extractive"))
     assert len(sessions) == 3 and sessions.get("s4").history == [("q2", "a2"), ("q3", "a3")]
     assert sessions.get("s0").history == []  # forgotten: a new conversation
+
+
+def test_a_streamed_answer_that_fails_ends_with_an_error_event(api):
+    with api.stream("POST", "/api/ask", json={"question": "What were the net sales?", "stream": True,
+                                              "source": "nothere.pdf"}) as response:
+        events = _events(response.read().decode())
+    [(name, data)] = events
+    assert name == "error" and data["status"] == 400 and "nothere.pdf" in data["detail"]
+    assert api.post("/api/ask", json={"question": "What were the net sales?", "source": "nothere.pdf"}).status_code \
+        == 400
