@@ -169,6 +169,8 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 def _checked(f: dataclasses.Field, value: Any, where: str) -> Any:
     """`value` (from TOML, or an option) checked against the field's type and choices."""
     wanted = value_type(f.name)
+    if wanted is str and isinstance(value, os.PathLike):  # a folder given as a Path through the Python API
+        value = os.fspath(value)
     ok = isinstance(value, wanted) and not (wanted in (int, float) and isinstance(value, bool))
     if wanted is float and isinstance(value, int) and not isinstance(value, bool):
         value, ok = float(value), True
@@ -238,6 +240,10 @@ def resolve_settings(root: Path, options: Mapping[str, Any], environ: Mapping[st
             values[name] = recorded_text_model
     settings = Settings(root=Path(root), **values)
     _check_ranges(settings)
+    try:
+        settings.search_settings()  # a bad route or weight is reported now, not at the first search
+    except ValueError as err:
+        raise SettingError(str(err)) from None
     return settings
 
 

@@ -97,10 +97,11 @@ def test_search_settings_come_from_the_search_fields(tmp_path):
                                                "DOCRAG_SEARCH_PER_PAGE": "0"})
     search = settings.search_settings()
     assert search.routes == (("lexical", 2.0), ("dense", 1.0)) and search.per_page == 0
-    with pytest.raises(ValueError, match="search settings: search routes 'dense:x': weight 'x' is not a number"):
-        resolve_settings(tmp_path, {"search_routes": "dense:x"}, NO_FILE).search_settings()
-    with pytest.raises(ValueError, match="must be distinct names"):
-        resolve_settings(tmp_path, {"search_routes": "dense,colour"}, NO_FILE).search_settings()
+    with pytest.raises(SettingError, match="search settings: search routes 'dense:x': weight 'x' is not a number"):
+        resolve_settings(tmp_path, {"search_routes": "dense:x"}, NO_FILE)
+    with pytest.raises(SettingError, match="must be distinct names"):
+        resolve_settings(tmp_path, {}, {**NO_FILE, "DOCRAG_SEARCH_ROUTES": "dense,colour"})
+    assert resolve_settings(tmp_path, {"text_model": tmp_path / "model"}, NO_FILE).text_model == str(tmp_path / "model")
 
 
 def test_default_store_comes_from_the_environment():
