@@ -96,10 +96,14 @@ class Settings:
     llm: str = _setting("extractive", "DOCRAG_LLM",
                         "answer model: `openai:<model>`, `ollama:<model>`, `hf:<model or folder>` or `extractive`",
                         option="--llm")
-    base_url: str | None = _setting(None, "OPENAI_BASE_URL",
-                                    "the model server for openai: (and ollama:) models (unset: the backend's own)",
-                                    option="--base-url")
-    api_key: str | None = _setting(None, "OPENAI_API_KEY", "API key for openai: servers (local ones need none)")
+    # Unset, each backend falls back on its client's own variable (openai: $OPENAI_BASE_URL / $OPENAI_API_KEY,
+    # ollama: $OLLAMA_HOST), so one exported for other tools never points another backend at the wrong server.
+    base_url: str | None = _setting(
+        None, "DOCRAG_BASE_URL",
+        "the model server for openai: and ollama: models (unset: $OPENAI_BASE_URL, $OLLAMA_HOST, else the default)",
+        option="--base-url")
+    api_key: str | None = _setting(None, "DOCRAG_API_KEY",
+                                   "API key for openai: servers (unset: $OPENAI_API_KEY; local servers need none)")
     llm_timeout: float | None = _setting(None, "DOCRAG_LLM_TIMEOUT",
                                          "seconds to wait for the model server (unset: 120, Ollama 300)")
     tokenizer: str | None = _setting(
@@ -165,6 +169,8 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 def _checked(f: dataclasses.Field, value: Any, where: str) -> Any:
     """`value` (from TOML, or an option) checked against the field's type and choices."""
     wanted = value_type(f.name)
+    if wanted is str and isinstance(value, os.PathLike):  # a folder given as a Path through the Python API
+        value = os.fspath(value)
     ok = isinstance(value, wanted) and not (wanted in (int, float) and isinstance(value, bool))
     if wanted is float and isinstance(value, int) and not isinstance(value, bool):
         value, ok = float(value), True
@@ -234,6 +240,10 @@ def resolve_settings(root: Path, options: Mapping[str, Any], environ: Mapping[st
             values[name] = recorded_text_model
     settings = Settings(root=Path(root), **values)
     _check_ranges(settings)
+    try:
+        settings.search_settings()  # a bad route or weight is reported now, not at the first search
+    except ValueError as err:
+        raise SettingError(str(err)) from None
     return settings
 
 

@@ -73,7 +73,7 @@ def test_every_setting_declares_its_variable_meaning_and_type():
     names = [f.metadata["env"] for f in setting_fields()]
     assert len(set(names)) == len(names)
     for f in setting_fields():
-        assert re.fullmatch(r"(DOCRAG|OPENAI)_[A-Z_]+", f.metadata["env"]), f.name
+        assert re.fullmatch(r"DOCRAG_[A-Z_]+", f.metadata["env"]), f.name
         assert f.metadata["meaning"] and value_type(f.name) in (str, int, float, bool)
         assert f.default is None or isinstance(f.default, value_type(f.name)), f.name
         assert not f.metadata["choices"] or f.default in f.metadata["choices"], f.name
@@ -97,10 +97,11 @@ def test_search_settings_come_from_the_search_fields(tmp_path):
                                                "DOCRAG_SEARCH_PER_PAGE": "0"})
     search = settings.search_settings()
     assert search.routes == (("lexical", 2.0), ("dense", 1.0)) and search.per_page == 0
-    with pytest.raises(ValueError, match="search settings: search routes 'dense:x': weight 'x' is not a number"):
-        resolve_settings(tmp_path, {"search_routes": "dense:x"}, NO_FILE).search_settings()
-    with pytest.raises(ValueError, match="must be distinct names"):
-        resolve_settings(tmp_path, {"search_routes": "dense,colour"}, NO_FILE).search_settings()
+    with pytest.raises(SettingError, match="search settings: search routes 'dense:x': weight 'x' is not a number"):
+        resolve_settings(tmp_path, {"search_routes": "dense:x"}, NO_FILE)
+    with pytest.raises(SettingError, match="must be distinct names"):
+        resolve_settings(tmp_path, {}, {**NO_FILE, "DOCRAG_SEARCH_ROUTES": "dense,colour"})
+    assert resolve_settings(tmp_path, {"text_model": tmp_path / "model"}, NO_FILE).text_model == str(tmp_path / "model")
 
 
 def test_default_store_comes_from_the_environment():
@@ -166,3 +167,12 @@ def test_markdown_entry_point_prints_the_table(capsys):
     assert main(["--markdown"]) == 0
     assert capsys.readouterr().out == markdown_table()
     assert Settings.__dataclass_params__.frozen
+
+
+def test_client_variables_stay_with_their_backends(tmp_path):
+    store = _store(tmp_path, 'base_url = "http://file:8000/v1"\n')
+    # $OPENAI_BASE_URL is the openai: backend's own fallback, never the setting another backend (ollama:) gets.
+    assert resolve_settings(store, {}, {**NO_FILE, "OPENAI_BASE_URL": "http://openai"}).base_url == \
+        "http://file:8000/v1"
+    assert resolve_settings(tmp_path / "bare", {}, {**NO_FILE, "OPENAI_BASE_URL": "http://openai"}).base_url is None
+    assert resolve_settings(store, {}, {**NO_FILE, "DOCRAG_BASE_URL": "http://env"}).base_url == "http://env"
