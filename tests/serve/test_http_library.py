@@ -184,3 +184,12 @@ def test_a_search_during_an_ingest_waits_for_the_file_and_succeeds(api):
     searcher.join(60)
     assert results == [200]
     assert wait_for_job(api, job_id)["added"] == ["notes.md"]
+
+
+def test_a_korean_file_name_is_kept(api, served_store):
+    text = "# 창고 메모\n\n리스본 창고에는 올리브유 310 팔레트가 있다.\n".encode("utf-8")
+    job = wait_for_job(api, _upload(api, ("창고 메모.md", text)).json()["job"])
+    assert job["state"] == "done" and job["added"] == ["창고 메모.md"]
+    assert (served_store[0] / "uploads" / "창고 메모.md").read_bytes() == text
+    hits = api.post("/api/search", json={"query": "올리브유 팔레트", "k": 3}).json()["hits"]
+    assert hits[0]["source"] == "창고 메모.md"
