@@ -68,6 +68,7 @@ def create_app(library: Library, *, token: str | None = None, check_host: bool |
     from serve import routes_ask, routes_jobs, routes_library, routes_pages, routes_search
     for module in (routes_library, routes_jobs, routes_search, routes_ask, routes_pages):
         app.include_router(module.router)
+    _add_api_fallback(app)
     _add_static(app, static_dir)
     app.add_middleware(AccessGuard, token=token, check_host=(token is None) if check_host is None else check_host,
                        allowed_hosts=allowed_hosts)
@@ -94,6 +95,22 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     for kind in (NotFound, StoreError, UnknownSourceError, ValueError):
         app.add_exception_handler(kind, handle)
+
+
+def _add_api_fallback(app: FastAPI) -> None:
+    """Any other path under /api/ (also one that `..` or an encoded slash made) is 404 for every method, never a
+    static file nor a 405 from the web app's mount."""
+    from serve.page_view import NotFound
+
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    @app.api_route("/api/{rest:path}", methods=methods, include_in_schema=False)
+    def no_such_endpoint(rest: str) -> None:
+        raise NotFound(f"no endpoint /api/{rest} (see /docs)")
+
+    @app.api_route("/api", methods=methods, include_in_schema=False)
+    def api_root() -> None:
+        raise NotFound("no endpoint /api (see /docs)")
 
 
 def _add_static(app: FastAPI, static_dir: Path | None) -> None:

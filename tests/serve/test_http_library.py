@@ -184,3 +184,24 @@ def test_a_search_during_an_ingest_waits_for_the_file_and_succeeds(api):
     searcher.join(60)
     assert results == [200]
     assert wait_for_job(api, job_id)["added"] == ["notes.md"]
+
+
+def test_a_korean_file_name_is_kept(api, served_store):
+    text = "# 창고 메모\n\n리스본 창고에는 올리브유 310 팔레트가 있다.\n".encode("utf-8")
+    job = wait_for_job(api, _upload(api, ("창고 메모.md", text)).json()["job"])
+    assert job["state"] == "done" and job["added"] == ["창고 메모.md"]
+    assert (served_store[0] / "uploads" / "창고 메모.md").read_bytes() == text
+    hits = api.post("/api/search", json={"query": "올리브유 팔레트", "k": 3}).json()["hits"]
+    assert hits[0]["source"] == "창고 메모.md"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE", "PUT"])
+def test_unknown_api_paths_are_404_beside_the_web_app(served_store, tmp_path, method):
+    web = tmp_path / "web"
+    web.mkdir()
+    (web / "index.html").write_text("<!doctype html><title>docrag web</title>", encoding="utf-8")
+    with make_client(served_store[0], static_dir=Path(web)) as client:
+        for path in ("/api/nothing", "/api/documents/..", "/api/documents/..%2F..%2Fetc", "/api/%2e%2e/index.html"):
+            response = client.request(method, path)
+            assert response.status_code == 404, (method, path, response.status_code)
+            assert "docrag web" not in response.text
