@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from chat.chat_model_backend import ChatModelBackend, http_client_errors
+from chat.context import DEFAULT_MAX_ITEMS, DEFAULT_TOKEN_BUDGET
 from chat.messages import request_timeout
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -43,8 +44,9 @@ class OpenAIBackend(ChatModelBackend):
 
     def __init__(self, model: str, base_url: str | None = None, api_key: str | None = None,
                  timeout: float | None = None,
-                 max_images: int = 4, temperature: float = 0, max_retries: int = 1, max_items: int = 8,
-                 token_budget: int = 3000, max_side: int = 1024, tokenizer: str | None = None) -> None:
+                 max_images: int = 4, temperature: float = 0, max_retries: int = 1,
+                 max_items: int = DEFAULT_MAX_ITEMS, token_budget: int = DEFAULT_TOKEN_BUDGET, max_side: int = 1024,
+                 tokenizer: str | None = None) -> None:
         from langchain_openai import ChatOpenAI  # lazy: langchain is heavy and only this backend needs it
 
         if not model:

@@ -184,3 +184,16 @@ def test_broken_responses_raise_one_line_backend_errors(fake_openai, evidence, m
     if mode == "truncated":
         # what arrived was shown (less a trailing blank); the error says it is incomplete
         assert "".join(shown) == "".join(fake_openai.pieces()[:2]).rstrip()
+
+
+def test_default_budget_sends_twenty_items_where_local_backends_send_eight(fake_openai):
+    # bench/results/answer-in-context.md: 20 items / 8,000 tokens held the gold answer 0.484 of the time, 8 / 3,000
+    # 0.392; Ollama keeps 8 / 3,000 for its small context window.
+    many = hits(*[element("text", f"Passage {i} about revenue in region {i}.", page=i + 1) for i in range(25)])
+    b = backend(fake_openai)
+    assert (b.max_items, b.token_budget) == (20, 8000)
+    b.answer(QUESTION, many)
+    _, sent = read_evidence(_user_parts(fake_openai.requests[-1])[0]["text"])
+    assert [i.key for i in sent] == [f"S{n}" for n in range(1, 21)]
+    local = make_backend("ollama:test-model", base_url=fake_openai.url)
+    assert (local.max_items, local.token_budget) == (8, 3000)
