@@ -117,15 +117,6 @@ def _add_static(app: FastAPI, static_dir: Path | None) -> None:
     if static_dir is not None and (static_dir / "index.html").is_file():
         from fastapi.staticfiles import StaticFiles
 
-        # A path under /api/ that no endpoint takes (say DELETE /api/documents/.., which clients normalise to
-        # /api/) is a 404 from the API, not a 405 from the static files mounted at /.
-        def no_such_endpoint(request: Request) -> JSONResponse:
-            return JSONResponse({"detail": f"no API endpoint {request.url.path} (see /docs)"}, status_code=404)
-
-        for path in ("/api", "/api/{rest:path}"):
-            app.add_api_route(path, no_such_endpoint, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-                              include_in_schema=False)
-
         app.mount("/", StaticFiles(directory=static_dir, html=True), name="web")
         return
 
