@@ -15,6 +15,8 @@ else
   missing+=(tesseract-ocr-eng tesseract-ocr-kor)
 fi
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# A Korean font, so the browser (and the web app's screenshots) draws Hangul instead of boxes.
+if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=ko 2>/dev/null)" ]; then missing+=(fonts-noto-cjk); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
