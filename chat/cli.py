@@ -81,7 +81,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         bar.total = total
         pages_done[0] += pages
         rate = pages_done[0] / bar.format_dict["elapsed"] if bar.format_dict["elapsed"] else 0.0
-        bar.set_postfix_str(f"{source[:30]} | {pages_done[0]} pages, {rate:.1f} pages/s")
+        bar.set_postfix_str(f"{source[:30]} ({pages} pages) | {pages_done[0]} pages in all, {rate:.1f} pages/s")
         bar.update(1)
 
     if not args.paths and not args.rebuild:
