@@ -146,11 +146,13 @@ class JobQueue:
         uploading a new version of report.pdf updates the stored report.pdf."""
         target = self.uploads / name
         with self.access.ingesting() as library:
-            self.uploads.mkdir(parents=True, exist_ok=True)
-            incoming.replace(target)
-            report = library.add([target])
+            with self.access.store_write():  # the stored file of that name may be read for a page meanwhile
+                self.uploads.mkdir(parents=True, exist_ok=True)
+                incoming.replace(target)
+            report = library.add([target], write_guard=self.access.store_write)
             if not report.added and not report.updated and not report.unchanged and not report.renamed:
-                stored = {record.path for record in library.documents()}
-                if str(target.resolve()) not in stored and str(target) not in stored:
-                    target.unlink(missing_ok=True)  # nothing was stored from it: keep no orphan upload
+                with self.access.store_write():
+                    stored = {record.path for record in library.documents()}
+                    if str(target.resolve()) not in stored and str(target) not in stored:
+                        target.unlink(missing_ok=True)  # nothing was stored from it: keep no orphan upload
             return report
