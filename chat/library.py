@@ -14,6 +14,7 @@ with every model loaded once.
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
@@ -165,7 +166,7 @@ class Library:
     def add(self, paths: Iterable[str | Path], sync: bool = False,
             on_file: Callable[[str, int, int, int], None] | None = None, workers: int = 1,
             follow_links: bool = False, *, progress: Callable[[IngestEvent], None] | None = None,
-            cancel: Any = None) -> IngestReport:
+            cancel: Any = None, write_guard: Callable[[], AbstractContextManager] | None = None) -> IngestReport:
         """Ingest files and folders. Unchanged files are skipped, changed files replace their old version, a
         renamed or moved file keeps its stored document under its new name (`renamed`), an identical copy is one
         more source of the stored document (`added`, nothing embedded again), and each bad file lands in `failed`
@@ -175,7 +176,9 @@ class Library:
         called as each file ends (for progress bars). `cancel` (a threading.Event) stops the ingest between
         documents (the report then says `cancelled`). `workers` > 1 parses in that many processes
         (docparse.parallel); embedding and storing stay in this process, one document at a time. Links inside a
-        folder that lead out of it are skipped (and reported) unless `follow_links` (chat.file_discovery)."""
+        folder that lead out of it are skipped (and reported) unless `follow_links` (chat.file_discovery).
+        `write_guard()`, a context manager, is held around each store write and never around parsing (the server
+        passes its write lock, so searches wait for writes only; retrieval.ingest_session)."""
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         paths = list(paths)  # read twice: expanded here, and as the roots that sync removes under
@@ -186,7 +189,7 @@ class Library:
         # process reopening every document after storing it.
         options = replace(self.parse_options(), page_images_dir=index.root / PAGES_FOLDER)
         with index.ingest(options, workers=workers, progress=_with_on_file(progress, on_file),
-                          cancel=cancel) as session:
+                          cancel=cancel, write_guard=write_guard) as session:
             session.add(files, sync_roots=paths if sync else None, skipped=skipped)
         return session.report
 

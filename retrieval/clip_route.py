@@ -5,7 +5,7 @@ commit, offers the route the documents stored while it was off, and deletes a re
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Callable
@@ -50,6 +50,12 @@ class ClipRoute:
             embedder = pending.result()
             if embedder is not None:
                 self.attach(embedder)
+
+    def wait_for_load(self) -> None:
+        """Wait for an image embedder still loading, without turning the route on (settle does that)."""
+        pending = self._pending
+        if pending is not None:
+            wait([pending])
 
     def attach(self, image_embedder: Any) -> None:
         """Turn the route on with a loaded `retrieval.clip_embedder.ImageEmbedder`."""

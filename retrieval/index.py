@@ -95,12 +95,14 @@ class LibraryIndex(SourceWrites):
             yield
 
     def ingest(self, options: ParseOptions, *, workers: int = 1, progress: Callable | None = None,
-               cancel: Any = None):
+               cancel: Any = None, write_guard: Callable | None = None):
         """An `retrieval.ingest_session.IngestSession`: `with index.ingest(options) as session:
         session.add(files)`, then `session.report`. progress(IngestEvent) hears each step; cancel (a
-        threading.Event) stops the ingest between documents."""
+        threading.Event) stops the ingest between documents; write_guard() (a context manager) is held around
+        each store write and never around parsing (a server's write lock)."""
         from retrieval.ingest_session import IngestSession
-        return IngestSession(self, options, workers=workers, progress=progress, cancel=cancel)
+        return IngestSession(self, options, workers=workers, progress=progress, cancel=cancel,
+                             write_guard=write_guard)
 
     # -- writes ------------------------------------------------------------------------------------------------
     def add(self, info: DocumentInfo, elements: Iterable[Element], batch_size: int = 64) -> int:

@@ -2,12 +2,14 @@
 unchanged, renamed, an identical copy, or new bytes to parse), record renames and copies in one catalog
 transaction, parse and store the new bytes (in this process or in worker processes), then, with sync, remove the
 paths that are gone. Each step commits on its own, so a run killed (or cancelled) between steps leaves a library
-that the next run completes from what it finds."""
+that the next run completes from what it finds. `guard()` (retrieval.ingest_session's write_guard) is entered
+around each step that writes the store, never around hashing or parsing."""
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from docparse.base import ParseOptions, file_doc_id
 from docparse.errors import ParseError
@@ -24,15 +26,19 @@ log = logging.getLogger(__name__)
 
 class IngestRun:
     """Ingest `files` into `index`, counting outcomes in `tally`; `progress(IngestEvent)` hears each file as it
-    ends; `cancel` (anything with is_set(), e.g. a threading.Event) stops the run before the next document."""
+    ends; `cancel` (anything with is_set(), e.g. a threading.Event) stops the run before the next document;
+    `guard()` is held around each store write; with one, each document is parsed whole before its write (the
+    parsers' element streams are lazy), so no parsing happens inside the guard."""
 
     def __init__(self, index, options: ParseOptions, tally: IngestTally, progress: Progress | None = None,
-                 cancel: Any = None) -> None:
+                 cancel: Any = None, guard: Callable[[], AbstractContextManager] | None = None) -> None:
         self.index = index
         self.options = options
         self.tally = tally
         self.progress = progress
         self.cancel = cancel
+        self.guard = guard or nullcontext
+        self.parse_first = guard is not None
         self.done = 0
         self.total = 0
 
@@ -50,11 +56,14 @@ class IngestRun:
         (not when cancelled: the files not reached are not gone)."""
         self.total = len(files)
         self._emit(IngestEvent("started", 0, self.total))
-        self.index.sweep_if_unswept()  # vectors a killed run left behind, even when this run parses nothing
+        with self.guard():
+            self.index.sweep_if_unswept()  # vectors a killed run left behind, even when this run parses nothing
         if self.cancelled():
             return
-        plan = plan_sources(self._hash(files), self.index.documents())
-        self._record_paths(plan)
+        hashed = self._hash(files)
+        with self.guard():
+            plan = plan_sources(hashed, self.index.documents())
+            self._record_paths(plan)
         status = plan.status or {}
         if workers == 1 or not plan.parses:
             for path in plan.parses:
@@ -65,11 +74,13 @@ class IngestRun:
             self._add_parallel(plan, workers)
         if self.cancelled():
             return
-        self._copies_of_new(plan)
-        if sync_roots is not None:
-            present = {str(path) for path in files}
-            gone = [r.path for r in self.index.documents() if r.path not in present and _under_any(r.path, sync_roots)]
-            self.tally.removed += [record.source for record in self.index.remove_paths(gone)]
+        with self.guard():
+            self._copies_of_new(plan)
+            if sync_roots is not None:
+                present = {str(path) for path in files}
+                gone = [r.path for r in self.index.documents()
+                        if r.path not in present and _under_any(r.path, sync_roots)]
+                self.tally.removed += [record.source for record in self.index.remove_paths(gone)]
 
     def _emit(self, event: IngestEvent) -> None:
         if self.progress is not None:
@@ -153,7 +164,10 @@ class IngestRun:
                 raise parsed.error
             else:
                 info, elements = parsed.info, parsed.elements
-            self.tally.elements += self.index.add(info, elements)
+            if self.parse_first:
+                elements = list(elements)
+            with self.guard():
+                self.tally.elements += self.index.add(info, elements)
             self.tally.pages += info.pages
             getattr(self.tally, status).append(path.name)
             return status, info.pages, None

@@ -9,14 +9,20 @@ and marks the CLIP route "maybe incomplete". Each add plans, parses and stores i
 Leaving re-embeds documents whose vectors are missing, rebuilds the lexical index when something changed, lets go
 of the lock, waits for CLIP and offers it what it lacks, then freezes the report. A cancel (a threading.Event)
 stops between documents: what was stored stays stored, and the report says `cancelled`.
+
+write_guard (optional, a callable returning a context manager): entered around each step that writes the store or
+changes what a search reads (taking the lock, the sweeps, each document's catalog + vectors + images, the lexical
+rebuild, the CLIP backfill) and never around hashing or parsing. A server passes its readers-writer lock's write
+side, so its searches wait for store writes only, not for parses (serve.access). Without one, nothing changes.
 """
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from docparse.base import ParseOptions
 from retrieval.ingest_events import IngestEvent, Progress
@@ -25,14 +31,16 @@ from retrieval.ingest_run import IngestRun
 
 log = logging.getLogger(__name__)
 
+WriteGuard = Callable[[], AbstractContextManager]
+
 
 class IngestSession:
     """An ingest into `index` (a retrieval.index.LibraryIndex) with parse `options`; `workers` > 1 parses in
     that many processes (docparse.parallel), embedding and storing stay in this process, one document at a
-    time. Use it as a context manager; `report` is set on a normal exit."""
+    time. Use it as a context manager; `report` is set on a normal exit. write_guard: see the module's doc."""
 
     def __init__(self, index, options: ParseOptions, *, workers: int = 1, progress: Progress | None = None,
-                 cancel: Any = None) -> None:
+                 cancel: Any = None, write_guard: WriteGuard | None = None) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.index = index
@@ -40,6 +48,8 @@ class IngestSession:
         self.workers = workers
         self.progress = progress
         self.cancel = cancel
+        self.write_guard = write_guard
+        self.guard: WriteGuard = write_guard or nullcontext
         self.tally = IngestTally()
         self.report: IngestReport | None = None
         self._files_seen = 0
@@ -50,14 +60,16 @@ class IngestSession:
 
     def __enter__(self) -> "IngestSession":
         self._started = time.monotonic()
-        self._lock = self.index.write_lock()
-        self._lock.__enter__()
-        try:
-            self.index.cleanup.sweep_pages_once()  # before the parser writes page images of documents not stored
-            self._images_were_complete = self.index.clip.open_changes()
-        except BaseException as err:
-            self._lock.__exit__(type(err), err, err.__traceback__)
-            raise
+        with self.guard():  # taking the lock reopens stale vector stores (VectorFreshness.follow)
+            self._lock = self.index.write_lock()
+            self._lock.__enter__()
+            try:
+                self.index.cleanup.sweep_pages_once()  # before the parser writes page images of documents not stored
+                self._images_were_complete = self.index.clip.open_changes()
+            except BaseException as err:
+                lock, self._lock = self._lock, None
+                lock.__exit__(type(err), err, err.__traceback__)
+                raise
         return self
 
     def add(self, files: Sequence[Path], sync_roots: Iterable[str | Path] | None = None,
@@ -71,18 +83,22 @@ class IngestSession:
         if files and self._preloading is None:
             from retrieval.search_routes import preload_lexical
             self._preloading = preload_lexical()
-        IngestRun(self.index, self.options, self.tally, self.progress, self.cancel).run(
+        IngestRun(self.index, self.options, self.tally, self.progress, self.cancel,
+                  self.write_guard).run(
             list(files), self.workers, sync_roots=sync_roots)
 
     def __exit__(self, kind, error, trace) -> None:
         try:
-            if error is None:
-                self._close_writes()
-        finally:
             if self._preloading is not None:
                 self._preloading.join()  # an import cut off by the interpreter's exit would print errors
-            lock, self._lock = self._lock, None
-            lock.__exit__(kind, error, trace)  # type: ignore[union-attr]
+        finally:
+            with self.guard():
+                try:
+                    if error is None:
+                        self._close_writes()
+                finally:
+                    lock, self._lock = self._lock, None
+                    lock.__exit__(kind, error, trace)  # type: ignore[union-attr]
         if error is None:
             self._close_images()
             self.report = self.tally.freeze(time.monotonic() - self._started)
@@ -103,6 +119,8 @@ class IngestSession:
     def _close_images(self) -> None:
         from retrieval.store_repair import images_short
 
-        self.index.settle_images()  # CLIP in place before returning, also when no document reached an image step
-        complete = self._images_were_complete and not self.tally.repaired and not images_short(self.index)
-        self.index.close_image_changes(complete)
+        self.index.clip.wait_for_load()  # the model's load (seconds) outside the guard; attaching it inside
+        with self.guard():
+            self.index.settle_images()  # CLIP in place before returning, also when no document reached an image step
+            complete = self._images_were_complete and not self.tally.repaired and not images_short(self.index)
+            self.index.close_image_changes(complete)

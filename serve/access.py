@@ -1,7 +1,8 @@
 """The server's one Library and the rules for using it from many request threads at once.
 
-Reads (search, ask, page images, the document list) share a readers-writer lock; a write (a delete, the ingest of
-one file) holds it alone, so it never runs in the middle of a search.
+Reads (search, ask, page images, the document list) share a readers-writer lock; a write (a delete, each store
+write of an ingest) holds it alone, so it never runs in the middle of a search. Parsing holds only the writer lock
+(one ingest at a time), so searches go on while a file is parsed.
 Components are built once, before the first request, because two threads must not race to build them. A request's
 `llm` choice gets its own answer backend over the same index (`Library.with_llm`): no retrieval model is loaded
 twice.
@@ -71,12 +72,18 @@ class LibraryAccess:
 
     @contextmanager
     def ingesting(self) -> Iterator[Library]:
-        """The library alone, for adding one file. Searches wait too: a search that sees the vectors changed
-        reopens the vector store's clients, which must not happen under a running write in this process
-        (measured: bench/results/serve.md). The writer thread takes this per file, so a search waits at most
-        for one file's ingest."""
-        with self.writing() as library:
-            yield library
+        """The library for adding files: one ingest (or delete) at a time in this process, but searches go on.
+        The ingest passes `store_write` as its write_guard, so searches wait only while a document is written
+        (catalog, vectors, images, lexical rebuild), never while one is parsed. They must not run during a write:
+        a search that sees the vectors changed reopens the vector store's clients, which must not happen under a
+        running write in this process (measured: bench/results/serve.md)."""
+        self.warm_up()
+        with self._writer:
+            yield self.library
+
+    def store_write(self):
+        """The library alone for one store write inside `ingesting()` (a context manager)."""
+        return self.lock.writing()
 
     def _check_store(self) -> None:
         # The folder may be moved away or emptied while the server runs; a fresh, empty one is an empty library.

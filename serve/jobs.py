@@ -3,6 +3,8 @@
 The store has a single writer, so jobs never run concurrently: a second upload waits in the queue ("queued") until
 the first is done. A file that cannot be read fails its own entry (`failed: [{source, error}]`), never the job's
 other files or the server. State per job: queued -> running -> done, or failed when no file could be added.
+A cancel (`JobQueue.cancel`) ends a queued job at once and a running one between documents; the job is then
+"done" with `cancelled: true`, keeping what was stored before it.
 """
 from __future__ import annotations
 
@@ -38,8 +40,10 @@ class Job:
     failed: list[dict[str, str]] = field(default_factory=list)
     elements: int = 0
     current: str | None = None
+    cancelled: bool = False
     version: int = 0
     created: float = field(default_factory=time.time)
+    stop: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)  # set by a cancel
 
     @property
     def finished(self) -> bool:
@@ -49,7 +53,8 @@ class Job:
         """GET /api/jobs/{id}: {"job", "state", "files_done", "files_total", "added", "failed", ...}."""
         return {"job": self.id, "state": self.state, "files_done": self.files_done, "files_total": len(self.files),
                 "added": list(self.added), "failed": [dict(f) for f in self.failed],
-                "unchanged": list(self.unchanged), "elements": self.elements, "current": self.current}
+                "unchanged": list(self.unchanged), "elements": self.elements, "current": self.current,
+                "cancelled": self.cancelled}
 
 
 class JobQueue:
@@ -87,6 +92,21 @@ class JobQueue:
         with self._changed:
             return job.version, job.to_contract()
 
+    def cancel(self, job: Job) -> None:
+        """Stop `job`: a queued one ends now (its files are dropped), a running one after the document being
+        written (what was stored stays). A finished job is left as it is."""
+        with self._changed:
+            if job.finished:
+                return
+            job.stop.set()
+            queued = job.state == "queued"
+            if queued:
+                job.state, job.cancelled = "done", True
+                job.version += 1
+                self._changed.notify_all()
+        if queued:
+            _drop_incoming(job)
+
     def wait_for_change(self, job: Job, seen: int, timeout: float) -> None:
         """Return when `job` changed after version `seen`, or after `timeout` seconds."""
         with self._changed:
@@ -119,13 +139,26 @@ class JobQueue:
                 self._update(job, state="failed", current=None,
                              failed=job.failed + [{"source": "(job)", "error": f"{type(err).__name__}: {err}"}])
 
+    def _start(self, job: Job) -> bool:
+        """queued -> running, unless a cancel ended the job while it waited."""
+        with self._changed:
+            if job.finished:
+                return False
+            job.state = "running"
+            job.version += 1
+            self._changed.notify_all()
+            return True
+
     def _run_job(self, job: Job) -> None:
-        self._update(job, state="running")
+        if not self._start(job):
+            return
         for name, incoming in job.files:
+            if job.stop.is_set():
+                break
             self._update(job, current=name)
             added, unchanged, failed, elements = list(job.added), list(job.unchanged), list(job.failed), job.elements
             try:
-                report = self._add_one(name, incoming)
+                report = self._add_one(name, incoming, job.stop)
             except Exception as err:  # the store refused (locked, full, read-only) or the parser broke
                 log.warning("could not add %s: %s", name, err)
                 failed.append({"source": name, "error": str(err) or type(err).__name__})
@@ -136,21 +169,31 @@ class JobQueue:
                 elements += report.elements
             self._update(job, files_done=job.files_done + 1, added=added, unchanged=unchanged, failed=failed,
                          elements=elements)
-        if job.files:
-            shutil.rmtree(job.files[0][1].parent, ignore_errors=True)  # the job's incoming folder
+        _drop_incoming(job)
+        if job.stop.is_set():
+            self._update(job, state="done", cancelled=True, current=None)
+            return
         state = "failed" if job.failed and not (job.added or job.unchanged) else "done"
         self._update(job, state=state, current=None)
 
-    def _add_one(self, name: str, incoming: Path):
+    def _add_one(self, name: str, incoming: Path, stop: threading.Event):
         """Move the upload to its place under `uploads` and add it: a file of the same name is replaced, so
         uploading a new version of report.pdf updates the stored report.pdf."""
         target = self.uploads / name
         with self.access.ingesting() as library:
-            self.uploads.mkdir(parents=True, exist_ok=True)
-            incoming.replace(target)
-            report = library.add([target])
+            with self.access.store_write():  # the stored file of that name may be read for a page meanwhile
+                self.uploads.mkdir(parents=True, exist_ok=True)
+                incoming.replace(target)
+            report = library.add([target], cancel=stop, write_guard=self.access.store_write)
             if not report.added and not report.updated and not report.unchanged and not report.renamed:
-                stored = {record.path for record in library.documents()}
-                if str(target.resolve()) not in stored and str(target) not in stored:
-                    target.unlink(missing_ok=True)  # nothing was stored from it: keep no orphan upload
+                with self.access.store_write():
+                    stored = {record.path for record in library.documents()}
+                    if str(target.resolve()) not in stored and str(target) not in stored:
+                        target.unlink(missing_ok=True)  # nothing was stored from it: keep no orphan upload
             return report
+
+
+def _drop_incoming(job: Job) -> None:
+    """Delete the job's incoming folder (files not reached, when cancelled)."""
+    if job.files:
+        shutil.rmtree(job.files[0][1].parent, ignore_errors=True)

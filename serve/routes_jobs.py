@@ -1,4 +1,4 @@
-"""GET /api/jobs/{id} and its live form, GET /api/jobs/{id}/events (server-sent events)."""
+"""GET /api/jobs/{id}, its live form GET /api/jobs/{id}/events (server-sent events), and POST /api/jobs/{id}/cancel."""
 from __future__ import annotations
 
 import asyncio
@@ -25,8 +25,18 @@ def _job(state: ServerState, job_id: str) -> Job:
 @router.get("/jobs/{job_id}")
 def job_state(job_id: str, state: ServerState = Depends(server_state)) -> dict[str, Any]:
     """{"job", "state": queued|running|done|failed, "files_done", "files_total", "added": [source...],
-    "failed": [{"source", "error"}], "unchanged", "elements", "current"}."""
+    "failed": [{"source", "error"}], "unchanged", "elements", "current", "cancelled"}."""
     return state.jobs.snapshot(_job(state, job_id))[1]
+
+
+@router.post("/jobs/{job_id}/cancel")
+def cancel_job(job_id: str, state: ServerState = Depends(server_state)) -> dict[str, Any]:
+    """Cancel the job: a queued one ends at once, a running one after the document being written (what was stored
+    stays). Returns the job object; a cancelled job ends "done" with "cancelled": true. A finished job is
+    returned unchanged."""
+    job = _job(state, job_id)
+    state.jobs.cancel(job)
+    return state.jobs.snapshot(job)[1]
 
 
 @router.get("/jobs/{job_id}/events")

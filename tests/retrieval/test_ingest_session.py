@@ -119,3 +119,62 @@ def test_a_library_uses_the_index_it_was_given(tmp_path: Path) -> None:
     library = Library(LibraryConfig(root=tmp_path / "lib", image_search=False), index=index)
     library.add(_docs(tmp_path / "docs", 1))
     assert library.index is index and [r.source for r in index.documents()] == ["note0.md"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_write_guard_is_held_around_store_writes_and_never_around_parsing(tmp_path: Path, monkeypatch,
+                                                                            workers) -> None:
+    """What a server relies on to let searches run while a file is parsed: every element is produced with the
+    guard free, every document is stored (and the lexical index rebuilt) with it held; no guard, no change."""
+    import retrieval.ingest_run as ingest_run
+    from contextlib import contextmanager
+
+    _docs(tmp_path / "docs", 3)
+    library = _library(tmp_path / "lib")
+    index = library._open_index(images=False)
+    held = [0]
+    seen: list[tuple[str, int]] = []
+    real_open, real_add, real_sync = ingest_run.open_document, index.add, index.lexical.sync
+
+    @contextmanager
+    def guard():
+        held[0] += 1
+        try:
+            yield
+        finally:
+            held[0] -= 1
+
+    def watched(elements):
+        for element in elements:
+            seen.append(("parse", held[0]))
+            yield element
+
+    def open_document(path, options):
+        info, elements = real_open(path, options)
+        return info, watched(elements)
+
+    def add(info, elements):
+        seen.append(("store", held[0]))
+        return real_add(info, elements)
+
+    def sync():
+        seen.append(("lexical", held[0]))
+        return real_sync()
+
+    monkeypatch.setattr(ingest_run, "open_document", open_document)
+    monkeypatch.setattr(index, "add", add)
+    monkeypatch.setattr(index.lexical, "sync", sync)
+    report = library.add([tmp_path / "docs"], write_guard=guard, workers=workers)
+    assert len(report.added) == 3 and held == [0]
+    assert [held for kind, held in seen if kind == "store"] == [1, 1, 1]
+    assert ("lexical", 1) in seen and all(held == 1 for kind, held in seen if kind == "lexical")
+    if workers == 1:  # the workers' parse cannot be watched from here; their streams are read before the guard
+        assert {held for kind, held in seen if kind == "parse"} == {0}
+        assert [kind for kind, _ in seen if kind != "lexical"][-1] == "store"  # each parsed whole, then stored
+
+    seen.clear()
+    (tmp_path / "docs" / "note0.md").write_text("# Note 0\n\nNow 99 cranes.\n", encoding="utf-8")
+    library.add([tmp_path / "docs"], workers=workers)  # no guard: parsed while stored, as before
+    assert [held for kind, held in seen if kind == "store"] == [0]
+    if workers == 1:
+        assert [kind for kind, _ in seen if kind != "lexical"][:2] == ["store", "parse"]

@@ -225,6 +225,37 @@ def test_failed_uploads_show_their_reason(browser, server):
     assert not errors, errors
 
 
+def test_cancel_stops_a_running_ingest_after_the_current_file(browser, server, monkeypatch):
+    import threading
+
+    import retrieval.ingest_run as ingest_run  # the live server runs in this process
+
+    real_open, parsing, release = ingest_run.open_document, threading.Event(), threading.Event()
+
+    def blocked(path, options):
+        parsing.set()
+        release.wait(60)
+        return real_open(path, options)
+
+    monkeypatch.setattr(ingest_run, "open_document", blocked)
+    page, errors = open_app(browser, server)
+    page.set_input_files("#library input[type=file]", files=[
+        {"name": f"cancel-{n}.md", "mimeType": "text/markdown", "buffer": f"# Depot {n}\n\n{n} crates.\n".encode()}
+        for n in (1, 2)])
+    try:
+        assert parsing.wait(60)
+        row = page.locator(".jobs .job", has_text="cancel-1.md")
+        row.locator(".job-cancel").click()
+        row.locator(".job-label", has_text="Cancelling").wait_for(timeout=10_000)
+    finally:
+        release.set()
+    row.locator(".job-label", has_text="Cancelled: 1 of 2").wait_for(timeout=INGEST_TIMEOUT_MS)
+    assert row.locator(".job-cancel").is_hidden()
+    page.locator(".doc-list .doc", has_text="cancel-1.md").wait_for()
+    assert page.locator(".doc-list .doc", has_text="cancel-2.md").count() == 0
+    assert not errors, errors
+
+
 def test_search_jumps_to_the_page_and_remove_takes_the_document_out(browser, server, tmp_path):
     import httpx
 

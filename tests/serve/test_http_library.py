@@ -159,31 +159,53 @@ def test_static_web_app_is_served_at_the_root(served_store, tmp_path):
         assert client.get("/api/health").status_code == 200
 
 
-def test_a_search_during_an_ingest_waits_for_the_file_and_succeeds(api):
-    library = api.app.state.docrag.access.library
-    real_add = library.add
-    inside, release = threading.Event(), threading.Event()
+def test_a_search_during_a_parse_runs_at_once_and_one_during_a_store_write_waits(api, monkeypatch):
+    import retrieval.ingest_run as ingest_run
+
+    access = api.app.state.docrag.access
+    access.warm_up()  # waits for the warm-up thread, which builds the index this test patches
+    index = access.library.index
+    real_open, real_add = ingest_run.open_document, index.add
+    parsing, writing, release_parse, release_write = (threading.Event() for _ in range(4))
+
+    def blocked_parse(path, options):
+        parsing.set()
+        release_parse.wait(30)
+        return real_open(path, options)
+
+    def blocked_write(info, elements):
+        writing.set()
+        release_write.wait(30)
+        return real_add(info, elements)
+
+    def search() -> threading.Thread:
+        thread = threading.Thread(target=lambda: results.append(
+            api.post("/api/search", json={"query": "olive oil pallets", "k": 3}).status_code))
+        thread.start()
+        return thread
+
     results: list[int] = []
-
-    def slow_add(paths, **options):
-        inside.set()
-        release.wait(30)
-        return real_add(paths, **options)
-
-    library.add = slow_add
+    monkeypatch.setattr(ingest_run, "open_document", blocked_parse)
+    monkeypatch.setattr(index, "add", blocked_write)
     job_id = _upload(api, ("notes.md", NOTES)).json()["job"]
-    searcher = threading.Thread(target=lambda: results.append(
-        api.post("/api/search", json={"query": "olive oil pallets", "k": 3}).status_code))
     try:
-        assert inside.wait(30)
-        searcher.start()
-        searcher.join(0.5)
-        assert searcher.is_alive()  # held while the file is written
+        assert parsing.wait(30)
+        during_parse = search()
+        during_parse.join(30)
+        assert not during_parse.is_alive() and results == [200]  # the parse holds no lock searches wait for
+        release_parse.set()
+        assert writing.wait(30)
+        during_write = search()
+        during_write.join(0.5)
+        assert during_write.is_alive()  # held while the document is written
     finally:
-        release.set()
-    searcher.join(60)
-    assert results == [200]
+        release_parse.set()
+        release_write.set()
+    during_write.join(60)
+    assert results == [200, 200]
     assert wait_for_job(api, job_id)["added"] == ["notes.md"]
+    hits = api.post("/api/search", json={"query": "olive oil pallets", "k": 3}).json()
+    assert "notes.md" in json.dumps(hits)
 
 
 def test_a_korean_file_name_is_kept(api, served_store):

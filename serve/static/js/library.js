@@ -1,6 +1,6 @@
-// The library pane: the stored documents, drag-and-drop upload, live ingest progress, failures with their reason,
-// and remove.
-import { ApiError, del, getJSON, postForm } from './api.js';
+// The library pane: the stored documents, drag-and-drop upload, live ingest progress (with cancel), failures with
+// their reason, and remove.
+import { ApiError, del, getJSON, postForm, postJSON } from './api.js';
 import { clear, docText, el } from './dom.js';
 import { t } from './i18n.js';
 
@@ -116,13 +116,28 @@ export class Library {
   jobRow(names) {
     const label = el('span', { class: 'job-label' });
     const bar = el('progress', { max: 1, value: 0 });
-    const item = el('li', { class: 'job' }, docText(names.join(', '), 'span', 'job-files'), bar, label);
+    const cancel = el('button', { class: 'link job-cancel', type: 'button', text: t('job.cancel'), hidden: true });
+    const item = el('li', { class: 'job' }, docText(names.join(', '), 'span', 'job-files'), bar,
+      el('span', { class: 'job-status' }, label, cancel));
     this.jobs.append(item);
-    return { item, label, bar };
+    return { item, label, bar, cancel };
+  }
+
+  /** Ask the server to stop the job (a queued one ends at once, a running one after the current document). */
+  async cancel(jobId, row) {
+    row.cancel.disabled = true;
+    try {
+      await postJSON(`/api/jobs/${encodeURIComponent(jobId)}/cancel`, {});
+      row.label.textContent = t('job.cancelling');
+    } catch (err) {
+      row.cancel.disabled = false;
+      this.notify(t('job.cancelFailed'), err.message);
+    }
   }
 
   async follow(jobId, row) {
     row.item.dataset.job = jobId;
+    row.cancel.onclick = () => this.cancel(jobId, row);
     for (;;) {
       let job;
       try {
@@ -136,8 +151,13 @@ export class Library {
       row.bar.max = Math.max(total, 1);
       row.bar.value = job.files_done || 0;
       row.item.dataset.state = job.state;
-      row.label.textContent = t(`job.${job.state}`, { done: job.files_done || 0, total });
-      if (job.state === 'done' || job.state === 'failed') {
+      const finished = job.state === 'done' || job.state === 'failed';
+      if (!row.cancel.disabled || finished) {
+        row.label.textContent = t(job.cancelled ? 'job.cancelled' : `job.${job.state}`,
+          { done: job.files_done || 0, total });
+      }
+      row.cancel.hidden = finished;
+      if (finished) {
         for (const failure of job.failed || []) this.notify(failure.source, failure.error);
         if (job.state === 'failed' && !(job.failed || []).length && job.error) this.notify(t('job.failed'), job.error);
         await this.refresh();
