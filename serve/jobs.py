@@ -181,9 +181,8 @@ class JobQueue:
         uploading a new version of report.pdf updates the stored report.pdf."""
         target = self.uploads / name
         with self.access.ingesting() as library:
-            with self.access.store_write():  # the stored file of that name may be read for a page meanwhile
-                self.uploads.mkdir(parents=True, exist_ok=True)
-                incoming.replace(target)
+            self.uploads.mkdir(parents=True, exist_ok=True)
+            incoming.replace(target)  # atomic; the stored document keeps its own page images until replaced
             report = library.add([target], cancel=stop, write_guard=self.access.store_write)
             if not report.added and not report.updated and not report.unchanged and not report.renamed:
                 with self.access.store_write():
