@@ -152,8 +152,10 @@ class JobQueue:
     def _run_job(self, job: Job) -> None:
         if not self._start(job):
             return
+        cut_short = False  # a cancel that came after the last file changes nothing
         for name, incoming in job.files:
             if job.stop.is_set():
+                cut_short = True
                 break
             self._update(job, current=name)
             added, unchanged, failed, elements = list(job.added), list(job.unchanged), list(job.failed), job.elements
@@ -167,10 +169,11 @@ class JobQueue:
                 unchanged += report.unchanged
                 failed += [f.to_dict() for f in (*report.failed, *report.skipped)]
                 elements += report.elements
+                cut_short = cut_short or report.cancelled
             self._update(job, files_done=job.files_done + 1, added=added, unchanged=unchanged, failed=failed,
                          elements=elements)
         _drop_incoming(job)
-        if job.stop.is_set():
+        if cut_short:
             self._update(job, state="done", cancelled=True, current=None)
             return
         state = "failed" if job.failed and not (job.added or job.unchanged) else "done"
