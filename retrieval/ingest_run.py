@@ -165,6 +165,7 @@ class IngestRun:
                     info, elements = parsed.info, parsed.elements
                 if self.parse_first:
                     elements = list(elements)
+                    self.index.clip.wait_for_load()  # its image step would wait for CLIP with the guard held
             self.tally.elements += self.index.add(info, elements)
             self.tally.pages += info.pages
             getattr(self.tally, status).append(path.name)
