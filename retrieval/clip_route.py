@@ -51,6 +51,11 @@ class ClipRoute:
             if embedder is not None:
                 self.attach(embedder)
 
+    @property
+    def loading(self) -> bool:
+        """Whether an image embedder is still loading (settle would wait for it)."""
+        return self._pending is not None and not self._pending.done()
+
     def wait_for_load(self) -> None:
         """Wait for an image embedder still loading, without turning the route on (settle does that)."""
         pending = self._pending

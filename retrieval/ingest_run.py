@@ -2,14 +2,13 @@
 unchanged, renamed, an identical copy, or new bytes to parse), record renames and copies in one catalog
 transaction, parse and store the new bytes (in this process or in worker processes), then, with sync, remove the
 paths that are gone. Each step commits on its own, so a run killed (or cancelled) between steps leaves a library
-that the next run completes from what it finds. `guard()` (retrieval.ingest_session's write_guard) is entered
-around each step that writes the store, never around hashing or parsing."""
+that the next run completes from what it finds. A `hold` (retrieval.write_guard, the session's write guard) is
+held throughout and let go only while files are hashed or parsed."""
 from __future__ import annotations
 
 import logging
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from docparse.base import ParseOptions, file_doc_id
 from docparse.errors import ParseError
@@ -20,6 +19,7 @@ from retrieval.errors import StoreError
 from retrieval.ingest_events import IngestEvent, Progress
 from retrieval.ingest_report import FileFailure, IngestTally
 from retrieval.source_plan import SourcePlan, plan_sources
+from retrieval.write_guard import GuardHold
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +27,19 @@ log = logging.getLogger(__name__)
 class IngestRun:
     """Ingest `files` into `index`, counting outcomes in `tally`; `progress(IngestEvent)` hears each file as it
     ends; `cancel` (anything with is_set(), e.g. a threading.Event) stops the run before the next document;
-    `guard()` is held around each store write; with one, each document is parsed whole before its write (the
-    parsers' element streams are lazy), so no parsing happens inside the guard."""
+    `hold` (a GuardHold, held by the caller) is let go while files are hashed or parsed; with `parse_first`, each
+    document is parsed whole before its write (the parsers' element streams are lazy), so no parsing happens
+    while the guard is held."""
 
     def __init__(self, index, options: ParseOptions, tally: IngestTally, progress: Progress | None = None,
-                 cancel: Any = None, guard: Callable[[], AbstractContextManager] | None = None) -> None:
+                 cancel: Any = None, hold: GuardHold | None = None, parse_first: bool = False) -> None:
         self.index = index
         self.options = options
         self.tally = tally
         self.progress = progress
         self.cancel = cancel
-        self.guard = guard or nullcontext
-        self.parse_first = guard is not None
+        self.hold = hold or GuardHold()
+        self.parse_first = parse_first
         self.done = 0
         self.total = 0
 
@@ -56,14 +57,13 @@ class IngestRun:
         (not when cancelled: the files not reached are not gone)."""
         self.total = len(files)
         self._emit(IngestEvent("started", 0, self.total))
-        with self.guard():
-            self.index.sweep_if_unswept()  # vectors a killed run left behind, even when this run parses nothing
+        self.index.sweep_if_unswept()  # vectors a killed run left behind, even when this run parses nothing
         if self.cancelled():
             return
-        hashed = self._hash(files)
-        with self.guard():
-            plan = plan_sources(hashed, self.index.documents())
-            self._record_paths(plan)
+        with self.hold.released():
+            hashed = self._hash(files)
+        plan = plan_sources(hashed, self.index.documents())
+        self._record_paths(plan)
         status = plan.status or {}
         if workers == 1 or not plan.parses:
             for path in plan.parses:
@@ -74,13 +74,11 @@ class IngestRun:
             self._add_parallel(plan, workers)
         if self.cancelled():
             return
-        with self.guard():
-            self._copies_of_new(plan)
-            if sync_roots is not None:
-                present = {str(path) for path in files}
-                gone = [r.path for r in self.index.documents()
-                        if r.path not in present and _under_any(r.path, sync_roots)]
-                self.tally.removed += [record.source for record in self.index.remove_paths(gone)]
+        self._copies_of_new(plan)
+        if sync_roots is not None:
+            present = {str(path) for path in files}
+            gone = [r.path for r in self.index.documents() if r.path not in present and _under_any(r.path, sync_roots)]
+            self.tally.removed += [record.source for record in self.index.remove_paths(gone)]
 
     def _emit(self, event: IngestEvent) -> None:
         if self.progress is not None:
@@ -146,7 +144,7 @@ class IngestRun:
         streams = parse_in_workers(list(plan.parses), self.options, workers=workers,
                                    on_idle=lambda: limit_embedder_threads(embedder, None))
         try:
-            for stream in streams:
+            for stream in self.hold.released_iter(streams):  # waiting for the workers' parse
                 if self.cancelled():
                     break
                 self._finish(stream.path, *self._add_one(stream.path, (plan.status or {})[stream.path], stream))
@@ -158,16 +156,17 @@ class IngestRun:
         """Parse (unless `parsed`, a docparse.parallel.ParsedStream, carries it) and store one file; returns its
         status, page count and error (status "failed" with the reason when it failed)."""
         try:
-            if parsed is None:
-                info, elements = open_document(path, self.options)
-            elif parsed.error is not None:
-                raise parsed.error
-            else:
-                info, elements = parsed.info, parsed.elements
-            if self.parse_first:
-                elements = list(elements)
-            with self.guard():
-                self.tally.elements += self.index.add(info, elements)
+            with self.hold.released():
+                if parsed is None:
+                    info, elements = open_document(path, self.options)
+                elif parsed.error is not None:
+                    raise parsed.error
+                else:
+                    info, elements = parsed.info, parsed.elements
+                if self.parse_first:
+                    elements = list(elements)
+                    self.index.clip.wait_for_load()  # its image step would wait for CLIP with the guard held
+            self.tally.elements += self.index.add(info, elements)
             self.tally.pages += info.pages
             getattr(self.tally, status).append(path.name)
             return status, info.pages, None

@@ -10,28 +10,28 @@ Leaving re-embeds documents whose vectors are missing, rebuilds the lexical inde
 of the lock, waits for CLIP and offers it what it lacks, then freezes the report. A cancel (a threading.Event)
 stops between documents: what was stored stays stored, and the report says `cancelled`.
 
-write_guard (optional, a callable returning a context manager): entered around each step that writes the store or
-changes what a search reads (taking the lock, the sweeps, each document's catalog + vectors + images, the lexical
-rebuild, the CLIP backfill) and never around hashing or parsing. A server passes its readers-writer lock's write
-side, so its searches wait for store writes only, not for parses (serve.access). Without one, nothing changes.
+write_guard (optional, a callable returning a context manager): held from entering (before the lock is taken, which
+may reopen stale vector stores) to leaving, except while files are hashed or parsed, or CLIP is still loading
+(retrieval.write_guard). So every step that writes the store or changes what a search reads runs inside it: the
+sweeps, each document's catalog + vectors + images, the lexical rebuild, the CLIP backfill. A server passes its
+readers-writer lock's write side, so its searches wait for store writes, not parses (serve.access). Without one,
+nothing changes.
 """
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from docparse.base import ParseOptions
 from retrieval.ingest_events import IngestEvent, Progress
 from retrieval.ingest_report import FileFailure, IngestReport, IngestTally
 from retrieval.ingest_run import IngestRun
+from retrieval.write_guard import GuardHold, WriteGuard
 
 log = logging.getLogger(__name__)
-
-WriteGuard = Callable[[], AbstractContextManager]
 
 
 class IngestSession:
@@ -48,8 +48,8 @@ class IngestSession:
         self.workers = workers
         self.progress = progress
         self.cancel = cancel
-        self.write_guard = write_guard
-        self.guard: WriteGuard = write_guard or nullcontext
+        self.hold = GuardHold(write_guard)
+        self.parse_first = write_guard is not None
         self.tally = IngestTally()
         self.report: IngestReport | None = None
         self._files_seen = 0
@@ -60,16 +60,23 @@ class IngestSession:
 
     def __enter__(self) -> "IngestSession":
         self._started = time.monotonic()
-        with self.guard():  # taking the lock reopens stale vector stores (VectorFreshness.follow)
+        self.hold.hold()  # before the lock: taking it reopens stale vector stores (VectorFreshness.follow)
+        try:
             self._lock = self.index.write_lock()
             self._lock.__enter__()
+        except BaseException:
+            self.hold.let_go()
+            raise
+        try:
+            self.index.cleanup.sweep_pages_once()  # before the parser writes page images of documents not stored
+            self._images_were_complete = self.index.clip.open_changes()
+        except BaseException as err:
+            lock, self._lock = self._lock, None
             try:
-                self.index.cleanup.sweep_pages_once()  # before the parser writes page images of documents not stored
-                self._images_were_complete = self.index.clip.open_changes()
-            except BaseException as err:
-                lock, self._lock = self._lock, None
                 lock.__exit__(type(err), err, err.__traceback__)
-                raise
+            finally:
+                self.hold.let_go()
+            raise
         return self
 
     def add(self, files: Sequence[Path], sync_roots: Iterable[str | Path] | None = None,
@@ -83,24 +90,25 @@ class IngestSession:
         if files and self._preloading is None:
             from retrieval.search_routes import preload_lexical
             self._preloading = preload_lexical()
-        IngestRun(self.index, self.options, self.tally, self.progress, self.cancel,
-                  self.write_guard).run(
+        IngestRun(self.index, self.options, self.tally, self.progress, self.cancel, self.hold,
+                  self.parse_first).run(
             list(files), self.workers, sync_roots=sync_roots)
 
     def __exit__(self, kind, error, trace) -> None:
         try:
-            if self._preloading is not None:
-                self._preloading.join()  # an import cut off by the interpreter's exit would print errors
+            try:
+                if error is None:
+                    self._close_writes()
+            finally:
+                if self._preloading is not None:
+                    self._preloading.join()  # an import cut off by the interpreter's exit would print errors
+                lock, self._lock = self._lock, None
+                lock.__exit__(kind, error, trace)  # type: ignore[union-attr]
+            if error is None:
+                self._close_images()
         finally:
-            with self.guard():
-                try:
-                    if error is None:
-                        self._close_writes()
-                finally:
-                    lock, self._lock = self._lock, None
-                    lock.__exit__(kind, error, trace)  # type: ignore[union-attr]
+            self.hold.let_go()
         if error is None:
-            self._close_images()
             self.report = self.tally.freeze(time.monotonic() - self._started)
             if self.report.failed:
                 log.warning("%d of %d files failed: %s", len(self.report.failed), self._files_seen,
@@ -119,8 +127,9 @@ class IngestSession:
     def _close_images(self) -> None:
         from retrieval.store_repair import images_short
 
-        self.index.clip.wait_for_load()  # the model's load (seconds) outside the guard; attaching it inside
-        with self.guard():
-            self.index.settle_images()  # CLIP in place before returning, also when no document reached an image step
-            complete = self._images_were_complete and not self.tally.repaired and not images_short(self.index)
-            self.index.close_image_changes(complete)
+        if self.index.clip.loading:
+            with self.hold.released():
+                self.index.clip.wait_for_load()  # the model's load (seconds) outside the guard; attaching it inside
+        self.index.settle_images()  # CLIP in place before returning, also when no document reached an image step
+        complete = self._images_were_complete and not self.tally.repaired and not images_short(self.index)
+        self.index.close_image_changes(complete)

@@ -73,8 +73,9 @@ class LibraryAccess:
     @contextmanager
     def ingesting(self) -> Iterator[Library]:
         """The library for adding files: one ingest (or delete) at a time in this process, but searches go on.
-        The ingest passes `store_write` as its write_guard, so searches wait only while a document is written
-        (catalog, vectors, images, lexical rebuild), never while one is parsed. They must not run during a write:
+        The ingest passes `store_write` as its write_guard, which it holds except while it hashes or parses a file
+        (retrieval.write_guard): searches wait while a document is written (embedding, catalog, vectors, images,
+        lexical rebuild), never while one is parsed. They must not run during a write:
         a search that sees the vectors changed reopens the vector store's clients, which must not happen under a
         running write in this process (measured: bench/results/serve.md)."""
         self.warm_up()

@@ -152,8 +152,10 @@ class JobQueue:
     def _run_job(self, job: Job) -> None:
         if not self._start(job):
             return
+        cut_short = False  # a cancel that came after the last file changes nothing
         for name, incoming in job.files:
             if job.stop.is_set():
+                cut_short = True
                 break
             self._update(job, current=name)
             added, unchanged, failed, elements = list(job.added), list(job.unchanged), list(job.failed), job.elements
@@ -167,10 +169,11 @@ class JobQueue:
                 unchanged += report.unchanged
                 failed += [f.to_dict() for f in (*report.failed, *report.skipped)]
                 elements += report.elements
+                cut_short = cut_short or report.cancelled
             self._update(job, files_done=job.files_done + 1, added=added, unchanged=unchanged, failed=failed,
                          elements=elements)
         _drop_incoming(job)
-        if job.stop.is_set():
+        if cut_short:
             self._update(job, state="done", cancelled=True, current=None)
             return
         state = "failed" if job.failed and not (job.added or job.unchanged) else "done"
@@ -181,9 +184,8 @@ class JobQueue:
         uploading a new version of report.pdf updates the stored report.pdf."""
         target = self.uploads / name
         with self.access.ingesting() as library:
-            with self.access.store_write():  # the stored file of that name may be read for a page meanwhile
-                self.uploads.mkdir(parents=True, exist_ok=True)
-                incoming.replace(target)
+            self.uploads.mkdir(parents=True, exist_ok=True)
+            incoming.replace(target)  # atomic; the stored document keeps its own page images until replaced
             report = library.add([target], cancel=stop, write_guard=self.access.store_write)
             if not report.added and not report.updated and not report.unchanged and not report.renamed:
                 with self.access.store_write():

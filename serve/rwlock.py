@@ -1,9 +1,9 @@
-"""A readers-writer lock: searches and answers run side by side, a store write (the ingest of one file, a delete)
+"""A readers-writer lock: searches and answers run side by side, a store write (an ingest's writes, a delete)
 runs alone.
 
 Phase-fair: once a writer waits, new readers queue behind it, so a stream of searches cannot starve a delete; and
 when a writer finishes, the readers that waited meanwhile go before the next writer, so a run of writes (an ingest
-of many files, one lock per file) cannot starve the searches either. Used only inside one server process; other
+takes the lock again after each parse) cannot starve the searches either. Used only inside one server process; other
 processes are kept out by the store's own file lock."""
 from __future__ import annotations
 

@@ -136,8 +136,11 @@ def test_a_write_guard_is_held_around_store_writes_and_never_around_parsing(tmp_
     seen: list[tuple[str, int]] = []
     real_open, real_add, real_sync = ingest_run.open_document, index.add, index.lexical.sync
 
+    entered = [0]
+
     @contextmanager
     def guard():
+        entered[0] += 1
         held[0] += 1
         try:
             yield
@@ -171,6 +174,7 @@ def test_a_write_guard_is_held_around_store_writes_and_never_around_parsing(tmp_
     if workers == 1:  # the workers' parse cannot be watched from here; their streams are read before the guard
         assert {held for kind, held in seen if kind == "parse"} == {0}
         assert [kind for kind, _ in seen if kind != "lexical"][-1] == "store"  # each parsed whole, then stored
+        assert entered == [2 + 3]  # taken on entering, after hashing and after each parse: each waits for searches
 
     seen.clear()
     (tmp_path / "docs" / "note0.md").write_text("# Note 0\n\nNow 99 cranes.\n", encoding="utf-8")
