@@ -1,7 +1,6 @@
 import os
 import socket
 
-import pytest
 
 from chat.file_discovery import expand_paths
 from retrieval.ingest_report import FileFailure, IngestTally
