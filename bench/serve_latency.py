@@ -35,7 +35,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
-from bench.answer_latency import QUESTIONS, REGIONS, WORDS, hashed_embedder, percentile, synthetic_documents  # noqa: E402
+from bench.answer_latency import QUESTIONS, REGIONS, WORDS, build_synthetic_store, percentile  # noqa: E402
 
 
 def _free_port() -> int:
@@ -115,13 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                                image_search=False)
         index = library.index
         if index.element_count() < args.elements:
-            started = time.monotonic()
-            index.embedder.embed_documents = hashed_embedder(int(index.embedder.dimension))
-            for info, elements in synthetic_documents(args.elements):
-                index.add(info, elements)
-            index.refresh_lexical()
-            vars(index.embedder).pop("embed_documents", None)
-            print(f"built {index.element_count()} elements in {time.monotonic() - started:.0f}s", file=sys.stderr)
+            build_synthetic_store(index, args.elements)
         port = _free_port()
         server = _serve(create_app(library), port)
         base = f"http://127.0.0.1:{port}"
