@@ -189,7 +189,11 @@ def test_korean_browser_gets_korean_ui_and_korean_input(browser, server):
     assert sent.inner_text() == question and sent.get_attribute("lang") == "ko"
     page.wait_for_selector(".message.assistant:not([aria-busy])", timeout=120_000)
     assistant = page.locator(".message.assistant").first
-    if "failure" in (assistant.get_attribute("class") or ""):  # an empty library: the reason, in Korean
+    if page.evaluate("window.docrag.library.documents.length") == 0:
+        # An empty library: the app says so in Korean, and where documents come from, without asking the server.
+        assert "empty-library" in (assistant.get_attribute("class") or "")
+        assert assistant.inner_text().startswith("문서함이 비어 있습니다")
+    elif "failure" in (assistant.get_attribute("class") or ""):  # the reason, in Korean
         assert assistant.locator(".error").inner_text().startswith("답변 실패: ")
     page.screenshot(path=str(artifacts_dir() / "korean-ui.png"))
     assert not errors, errors

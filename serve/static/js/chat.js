@@ -70,6 +70,12 @@ export class Chat {
     clear(this.attachments);
     this.messages.append(el('div', { class: 'message user' },
       docText(question, 'p', 'text'), images.map((src) => el('img', { class: 'attached', src, alt: '' }))));
+    if (this.library.loaded && !this.library.documents.length) {
+      // Nothing to search: say where documents come from in this app, in the UI's language.
+      this.messages.append(el('div', { class: 'message assistant unanswerable empty-library' },
+        el('p', { class: 'answer-text', text: t('chat.emptyLibrary') })));
+      return;
+    }
     const text = el('div', { class: 'answer-text streaming' });
     const message = el('div', { class: 'message assistant', 'aria-busy': 'true' }, text);
     this.messages.append(message);

@@ -12,6 +12,7 @@ export class Library {
     this.root = root;
     this.onOpen = onOpen;
     this.documents = [];
+    this.loaded = false;  // true once the document list has been read at least once
     this.listeners = [];
     this.list = root.querySelector('.doc-list');
     this.jobs = root.querySelector('.jobs');
@@ -56,6 +57,7 @@ export class Library {
     try {
       const body = await getJSON('/api/documents');
       this.documents = body.documents || [];
+      this.loaded = true;
     } catch (err) {
       this.notify(t('library.loadFailed'), err.message);
       return;
