@@ -7,6 +7,7 @@ import logging
 from typing import Callable, Mapping, Sequence
 
 from docparse.element import Element
+from retrieval.financial_statements import StatementNeed, heading_of, statement_match, statement_need
 from retrieval.fusion import fuse, named_candidates
 from retrieval.hit import Hit
 from retrieval.kind_refs import kind_references
@@ -73,11 +74,29 @@ def fuse_query(text: str, ranked: Mapping[str, list[str]], found: Mapping[str, E
         labels = label_references(text)
         if labels:  # "the green bars in Figure 1": the element captioned "Figure 1" gets a route
             per_route["label"] = named_candidates(candidates, lambda e: caption_label(found[e].caption) in labels)
+    if "statement" in settings.route_names:
+        need = statement_need(text)
+        if need:  # "the current ratio": the balance sheet listing total current assets and liabilities gets a route
+            per_route["statement"] = statement_candidates(candidates, found, need)
     kinds_of = {e: found[e].kind.value for row in per_route.values() for e in row}
     pages_of = {e: (found[e].provenance.doc_id, found[e].page) for row in per_route.values() for e in row}
     fused = fuse(per_route, kinds_of, fused_k, settings, pages_of, kind_references(text))
     return [Hit(element=found[f.element_id], score=f.score, rank=rank, routes=f.routes)
             for rank, f in enumerate(fused, start=1)]
+
+
+def statement_candidates(candidates: Mapping[str, list[str]], found: Mapping[str, Element],
+                         need: StatementNeed) -> list[str]:
+    """The "statement" route: candidates that are financial statements holding what `need` asks for
+    (retrieval.financial_statements), the most wanted line items first, then the best single-route rank."""
+    best: dict[str, int] = {}
+    for ids in candidates.values():
+        for rank, element_id in enumerate(ids):
+            best[element_id] = min(best.get(element_id, rank), rank)
+    element = found.__getitem__
+    score = {e: statement_match(need, element(e).text, heading_of(element(e).section, element(e).caption))
+             for e in best}
+    return sorted((e for e in best if score[e] > 0), key=lambda e: (-score[e], best[e], e))
 
 
 def finish_hits(text: str, hits: list[Hit], reranker: Reranker | None, k: int) -> list[Hit]:

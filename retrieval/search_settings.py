@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 # The routes LibraryIndex can run, in the order Hit.routes lists them. "page" and "label" find nothing on their own:
 # they list the other routes' candidates on pages the question names ("the table on page 5"; retrieval.page_refs)
-# or captioned with the label it names ("Figure 3"; retrieval.label_refs).
-ROUTES = ("dense", "lexical", "image", "page", "label")
+# or captioned with the label it names ("Figure 3"; retrieval.label_refs). "statement" lists the candidates that are
+# financial statements holding the line items a question's ratio or metric needs (retrieval.financial_statements).
+ROUTES = ("dense", "lexical", "image", "page", "label", "statement")
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class SearchSettings:
 
     # "image" (CLIP) runs only when a CLIP model is loaded; otherwise it contributes nothing.
     routes: tuple[tuple[str, float], ...] = (("dense", 1.0), ("lexical", 1.0), ("image", 1.0), ("page", 1.0),
-                                             ("label", 1.0))
+                                             ("label", 1.0), ("statement", 1.0))
     rrf_k: float = 60.0
     depth: int = 50
     visual_every: int = 0  # off: on MMLongBench-15 it changed no recall@5 (bench/results/ablation-mmlb15.md)

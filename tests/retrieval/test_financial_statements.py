@@ -1,0 +1,97 @@
+"""Financial statements: recognising statement tables, reading what a question needs of them, and the "statement"
+route that lifts the balance sheet above MD&A prose for a ratio question."""
+from __future__ import annotations
+
+from docparse.element import Element, ElementKind, Provenance
+from retrieval.financial_statements import (BALANCE, CASH_FLOW, INCOME, expanded_query, looks_tabular,
+                                            statement_kinds, statement_match, statement_need)
+from retrieval.search_pipeline import fuse_query
+from retrieval.search_settings import SearchSettings
+
+BALANCE_SHEET = """| | 2022 | 2021 |
+| Cash and cash equivalents | 3,655 | 4,564 |
+| Accounts receivable, net | 4,532 | 4,660 |
+| Inventories | 5,372 | 4,985 |
+| Total current assets | 14,688 | 15,403 |
+| Property, plant and equipment, net | 9,178 | 9,429 |
+| Goodwill | 12,790 | 13,486 |
+| Total assets | 46,455 | 47,072 |
+| Accounts payable | 3,183 | 2,994 |
+| Total current liabilities | 9,523 | 9,035 |
+| Long-term debt | 14,001 | 16,056 |
+| Total equity | 14,770 | 15,117 |"""
+
+CASH_FLOWS = """Net income 5,791 5,921 Depreciation and amortization 1,831 1,915
+Net cash provided by operating activities 5,591 7,454
+Purchases of property, plant and equipment (1,749) (1,603)
+Net cash used in investing activities (1,046) (1,317)
+Dividends paid (3,369) (3,420) Net cash used in financing activities (6,088) (6,260)"""
+
+MDNA = ("Our current ratio was 1.5 at year end, compared with 1.7 a year earlier, as total current liabilities "
+        "rose faster than total current assets. Liquidity remains strong and we expect cash from operations to "
+        "cover our needs; the current ratio is a measure we watch closely.")
+
+INCOME_STATEMENT = """Net sales 34,229 35,355 Cost of sales 19,232 18,795 Gross profit 14,997 16,560
+Selling, general and administrative expenses 9,049 7,197 Research and development 1,862 1,994
+Operating income 6,539 7,369 Interest expense 462 488 Income before income taxes 6,392 7,204
+Provision for income taxes 612 1,285 Net income 5,791 5,921"""
+
+
+def _element(element_id: str, text: str, kind: ElementKind = ElementKind.TEXT, section: tuple[str, ...] = (),
+             caption: str | None = None) -> Element:
+    return Element(id=element_id, kind=kind, text=text, section=section, caption=caption,
+                   provenance=Provenance(doc_id="acme", source="ACME_2022_10K.pdf", page=1))
+
+
+def test_statements_are_recognised_by_their_line_items_and_prose_is_not() -> None:
+    assert BALANCE in statement_kinds(BALANCE_SHEET)
+    assert CASH_FLOW in statement_kinds(CASH_FLOWS)
+    assert INCOME in statement_kinds(INCOME_STATEMENT)
+    assert statement_kinds(MDNA) == frozenset()  # names line items, but is prose: few figures
+    assert not looks_tabular(MDNA) and looks_tabular(BALANCE_SHEET)
+
+
+def test_a_title_in_the_heading_counts_with_fewer_line_items() -> None:
+    short = "Total assets 46,455 47,072 Total liabilities 31,685 31,955 12 13 14 15"
+    assert statement_kinds(short) == frozenset()
+    assert statement_kinds(short, heading="Consolidated Balance Sheets") == {BALANCE}
+
+
+def test_ratios_and_metrics_name_their_line_items() -> None:
+    need = statement_need("What was the company's current ratio in FY2022?")
+    assert need.line_items == {"total current assets", "total current liabilities"}
+    assert "purchases of property plant and equipment" in statement_need("How much was capex?").line_items
+    assert {"operating income", "depreciation and amortization"} <= statement_need("Compute EBITDA").line_items
+    assert statement_need("Using the cash flow statement, what was spent?").statements == {CASH_FLOW}
+    assert not statement_need("How many people were surveyed by phone?")
+    assert not statement_need("What does the green bar in Figure 3 show?")
+
+
+def test_expanded_query_adds_only_the_missing_line_items() -> None:
+    assert expanded_query("the current ratio") == \
+        "the current ratio total current assets total current liabilities"
+    assert expanded_query("who founded the company") == "who founded the company"
+
+
+def test_statement_match_counts_wanted_items_and_a_named_statement() -> None:
+    need = statement_need("What is the current ratio according to the balance sheet?")
+    assert statement_match(need, BALANCE_SHEET) == 3  # two wanted line items, and the statement named
+    assert statement_match(need, MDNA) == 0
+    assert statement_match(need, CASH_FLOWS) == 0  # a statement, but not the one named nor holding the items
+
+
+def test_the_statement_route_lifts_the_balance_sheet_above_mdna_prose() -> None:
+    found = {e.id: e for e in (_element("mdna", MDNA), _element("mdna2", MDNA + " More prose."),
+                               _element("cash", CASH_FLOWS),
+                               _element("bs", BALANCE_SHEET, ElementKind.TABLE, section=("Item 8",)))}
+    ranked = {"dense": ["mdna", "mdna2", "cash", "bs"], "lexical": ["mdna", "mdna2", "cash", "bs"]}
+    with_route = SearchSettings()
+    without = SearchSettings(routes=(("dense", 1.0), ("lexical", 1.0)), per_page=0)
+    question = "What is the current ratio?"
+    hits = fuse_query(question, ranked, found, with_route, {}, 4, lambda: {})
+    plain = fuse_query(question, ranked, found, without, {}, 4, lambda: {})
+    assert [h.element.id for h in plain][0] == "mdna"
+    assert hits[0].element.id == "bs" and "statement" in hits[0].routes
+    # A question about no figure leaves the order alone.
+    other = fuse_query("Who chairs the board?", ranked, found, with_route, {}, 4, lambda: {})
+    assert "statement" not in {r for h in other for r in h.routes}
