@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Sequence
 
 BALANCE, INCOME, CASH_FLOW, SEGMENT = "balance_sheet", "income_statement", "cash_flow", "segment"
 
@@ -184,22 +184,29 @@ def statement_kinds(text: str, heading: str = "") -> frozenset[str]:
     return frozenset(kinds)
 
 
-def statement_match(need: StatementNeed, text: str, heading: str = "") -> int:
-    """How well an element answers `need`: 0 when it is not a financial statement or holds nothing asked for,
-    else the number of wanted line items it lists plus one for being a statement the question names."""
+def statement_match(need: StatementNeed, text: str, heading: str = "") -> tuple[int, int]:
+    """How well an element answers `need`, best first when sorted in reverse: (0, 0) when it is not a financial
+    statement or holds nothing asked for; else (the wanted line items it lists, plus one for being a statement
+    the question names, plus one for carrying a statement's title in its own heading, i.e. a primary statement
+    rather than an MD&A summary or a note's table; the standard line items it lists, a complete statement
+    listing more than an excerpt)."""
     if not need:
-        return 0
+        return 0, 0
     kinds = statement_kinds(text, heading)
     if not kinds:
-        return 0
+        return 0, 0
     body = normalise(text)
     items = sum(1 for item in need.line_items if _contains(body, item))
     named = 1 if need.statements & kinds else 0
     if need.statements and not named and not items:
-        return 0
-    return items + named
+        return 0, 0
+    head = normalise(heading)
+    titled = 1 if any(_contains(head, t) for kind in kinds for t in _TITLES[kind]) else 0
+    complete = sum(1 for kind in kinds for item in _LINE_ITEMS[kind] if _contains(body, item))
+    return items + named + titled, complete
 
 
-def heading_of(section: Iterable[str], caption: str | None) -> str:
-    """The words that title an element: its caption and its section heading path."""
-    return " ".join([caption or "", *section])
+def heading_of(section: Sequence[str], caption: str | None) -> str:
+    """The words that title an element: its caption and its innermost section heading (the outer ones title the
+    whole part, e.g. "Financial Statements and Supplementary Data", above notes and statements alike)."""
+    return " ".join([caption or "", *section[-1:]])

@@ -23,6 +23,7 @@ from retrieval.chroma_store import ChromaStore
 from retrieval.clip_route import ClipRoute
 from retrieval.crash_points import crash_point
 from retrieval.hit import Hit
+from retrieval.financial_statements import expanded_query
 from retrieval.lexical_index import LexicalIndex
 from retrieval.model_profiles import route_reading
 from retrieval.query_language import reads_query
@@ -245,7 +246,9 @@ class LibraryIndex(SourceWrites):
             self._check_vector_count()
             ranked["dense"] = dense_route(self.embedder, self.store, self.catalog, texts, filters, depth)
         if "lexical" in settings.route_names:
-            ranked["lexical"] = lexical_route(self.lexical, texts, filters, depth)
+            # A ratio's line items join its words, so that word matching reaches the statement rows ("statement").
+            words = [expanded_query(t) for t in texts] if "statement" in settings.route_names else texts
+            ranked["lexical"] = lexical_route(self.lexical, words, filters, depth)
         if "image" in settings.route_names and self.images is not None:
             ranked["image"] = self.images.ranked_for_texts(texts, filters, depth)
         return ranked

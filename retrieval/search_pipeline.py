@@ -88,7 +88,9 @@ def fuse_query(text: str, ranked: Mapping[str, list[str]], found: Mapping[str, E
 def statement_candidates(candidates: Mapping[str, list[str]], found: Mapping[str, Element],
                          need: StatementNeed) -> list[str]:
     """The "statement" route: candidates that are financial statements holding what `need` asks for
-    (retrieval.financial_statements), the most wanted line items first, then the best single-route rank."""
+    (retrieval.financial_statements): the best match first (wanted line items, the statement named, a primary
+    statement's own title) and only those that match best, the most complete statement first, then the best
+    single-route rank."""
     best: dict[str, int] = {}
     for ids in candidates.values():
         for rank, element_id in enumerate(ids):
@@ -96,7 +98,10 @@ def statement_candidates(candidates: Mapping[str, list[str]], found: Mapping[str
     element = found.__getitem__
     score = {e: statement_match(need, element(e).text, heading_of(element(e).section, element(e).caption))
              for e in best}
-    return sorted((e for e in best if score[e] > 0), key=lambda e: (-score[e], best[e], e))
+    top = max((s[0] for s in score.values()), default=0)
+    # Only the best-matching tier: a vote for every table naming one line item would lift MD&A summaries and notes
+    # as much as the statement itself (rank fusion scores a route's 1st and 4th place almost alike).
+    return sorted((e for e in best if top > 0 and score[e][0] == top), key=lambda e: (-score[e][1], best[e], e))
 
 
 def finish_hits(text: str, hits: list[Hit], reranker: Reranker | None, k: int) -> list[Hit]:

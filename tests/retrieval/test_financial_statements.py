@@ -75,9 +75,11 @@ def test_expanded_query_adds_only_the_missing_line_items() -> None:
 
 def test_statement_match_counts_wanted_items_and_a_named_statement() -> None:
     need = statement_need("What is the current ratio according to the balance sheet?")
-    assert statement_match(need, BALANCE_SHEET) == 3  # two wanted line items, and the statement named
-    assert statement_match(need, MDNA) == 0
-    assert statement_match(need, CASH_FLOWS) == 0  # a statement, but not the one named nor holding the items
+    assert statement_match(need, BALANCE_SHEET)[0] == 3  # two wanted line items, and the statement named
+    titled = statement_match(need, BALANCE_SHEET, heading="Consolidated Balance Sheets")
+    assert titled[0] == 4 and titled[1] >= 10  # a primary statement's own title; most of its standard items
+    assert statement_match(need, MDNA) == (0, 0)
+    assert statement_match(need, CASH_FLOWS) == (0, 0)  # a statement, but not the one named nor holding the items
 
 
 def test_the_statement_route_lifts_the_balance_sheet_above_mdna_prose() -> None:
@@ -95,3 +97,14 @@ def test_the_statement_route_lifts_the_balance_sheet_above_mdna_prose() -> None:
     # A question about no figure leaves the order alone.
     other = fuse_query("Who chairs the board?", ranked, found, with_route, {}, 4, lambda: {})
     assert "statement" not in {r for h in other for r in h.routes}
+
+
+def test_the_route_keeps_only_the_best_match_so_the_primary_statement_beats_a_summary_table() -> None:
+    summary = "\n".join(BALANCE_SHEET.splitlines()[:5] + BALANCE_SHEET.splitlines()[9:10])  # an MD&A excerpt
+    found = {e.id: e for e in (_element("summary", summary, ElementKind.TABLE, section=("Liquidity",)),
+                               _element("bs", BALANCE_SHEET, ElementKind.TABLE,
+                                        section=("Item 8", "Consolidated Balance Sheets")))}
+    ranked = {"lexical": ["summary", "bs"], "dense": ["summary", "bs"]}
+    hits = fuse_query("What is the working capital?", ranked, found, SearchSettings(per_page=0), {}, 2, lambda: {})
+    assert [h.element.id for h in hits] == ["bs", "summary"]
+    assert "statement" not in hits[1].routes  # the excerpt lists both items but carries no statement title
