@@ -116,6 +116,13 @@ def _torch_threads() -> int:
     return torch.get_num_threads()
 
 
+def synthetic_questions(count: int, seed: int = 11) -> list[str]:
+    """`count` questions about the synthetic documents (years and regions they hold), the same for a seed."""
+    rng = random.Random(seed)
+    return [rng.choice(QUESTIONS).format(y=rng.choice(range(2015, 2024)), r=rng.choice(REGIONS))
+            for _ in range(count)]
+
+
 def build_synthetic_store(index, n: int, hashed: bool = True) -> None:
     """Store `n` synthetic elements in `index`; `hashed` embeds them with build-time hash vectors (queries still
     use the real model), so a 10k-element store builds in seconds."""
@@ -158,9 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.torch_threads:
             import torch
             torch.set_num_threads(args.torch_threads)
-        rng = random.Random(11)
-        questions = [rng.choice(QUESTIONS).format(y=rng.choice(range(2015, 2024)), r=rng.choice(REGIONS))
-                     for _ in range(args.questions + args.warmup)]
+        questions = synthetic_questions(args.questions + args.warmup)
         ttft, to_backend, retrieval = [], [], []
         load_before = _load()
         for n, question in enumerate(questions):

@@ -35,7 +35,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
-from bench.answer_latency import QUESTIONS, REGIONS, WORDS, build_synthetic_store, percentile  # noqa: E402
+from bench.answer_latency import WORDS, build_synthetic_store, percentile, synthetic_questions  # noqa: E402
 
 
 def _free_port() -> int:
@@ -61,12 +61,6 @@ def _serve(app, port: int):
 def _queries(count: int, seed: int = 3) -> list[str]:
     rng = random.Random(seed)
     return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 7))) + f" {rng.randint(2015, 2023)}"
-            for _ in range(count)]
-
-
-def _questions(count: int, seed: int = 11) -> list[str]:
-    rng = random.Random(seed)
-    return [rng.choice(QUESTIONS).format(y=rng.choice(range(2015, 2024)), r=rng.choice(REGIONS))
             for _ in range(count)]
 
 
@@ -138,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                 remote.append(t_remote * 1000)
 
         # -- first streamed token ---------------------------------------------------------------------------
-        questions = _questions(args.questions + 2)
+        questions = synthetic_questions(args.questions + 2)
         first_local, first_remote = [], []
         for n, question in enumerate(questions):
             first: list[float] = []
