@@ -1,4 +1,5 @@
 from chat.abstention import missing_names, model_abstained, names, searched_line
+from chat.answer_terms import terms
 
 
 def test_names_are_capitalised_words_inside_a_sentence():
@@ -21,7 +22,7 @@ def test_units_periods_and_derived_metrics_are_not_names():
 
 
 def test_a_misspelt_name_is_held_by_the_word_it_misspells():
-    vocabulary = {"netflix", "activision", "blizzard", "german", "cover"}
+    vocabulary = terms("Netflix Activision Blizzard German cover")
     assert missing_names("What is the revenue of Neflix?", vocabulary) == []
     assert missing_names("What did Netfilx spend?", vocabulary) == []  # a transposition is one slip
     assert missing_names("What did Activsion Blizzard repurchase?", vocabulary) == []
