@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
-from chat.abstention import NOT_FOUND, clip_nearest, missing_names, not_found_text, searched_line, supported
+from chat.abstention import (NOT_FOUND, clip_nearest, missing_names, missing_numbers, not_found_text,
+                             searched_line, supported)
 from chat.answer import Answer, ContextSize, Span, Usage
 from chat.answer_terms import coverage, focus, overlap, terms
 from chat.citations import clean_answer
@@ -78,6 +79,12 @@ def fact_key(text: str) -> str:
 
 def _states_new_number(question: dict[str, float], text: str) -> bool:
     return any(n.replace(",", "") not in question for n in _NUMBER_TOKEN.findall(text))
+
+
+def _readable_text(element: Element) -> str:
+    """Everything of an element an extractive answer can quote: its text, cells, caption and section headings."""
+    cells = " ".join(c for row in element.cells or () for c in row)
+    return f"{element.text} {cells} {element.caption or ''} {' '.join(element.section)}"
 
 
 def _is_cell(piece: Piece) -> bool:
@@ -286,13 +293,10 @@ class ExtractiveBackend:
         # Quoted document text keeps its words, but a "[S2]" written by the document is not a citation.
         pieces = [replace(p, line=escape_labels(p.line), extra=escape_labels(p.extra))
                   for p in candidates(asked, items)]
-        vocabulary: dict[str, float] = {}
-        for item in items:
-            e = item.element
-            cells = " ".join(c for row in e.cells or () for c in row)
-            vocabulary.update(terms(f"{e.text} {cells} {e.caption or ''} {' '.join(e.section)}"))
-        evidence_text = " ".join(item.element.text for item in items)
-        missing = missing_names(asked, vocabulary, evidence_text) if items else []
+        evidence_text = " ".join(_readable_text(item.element) for item in items)
+        vocabulary = terms(evidence_text)
+        missing = (missing_names(asked, vocabulary, evidence_text) + missing_numbers(asked, evidence_text)
+                   if items else [])
         text, answerable = self._compose(pieces, items, asked, missing)
         clean, citations = clean_answer(text, items)
         spans: dict[str, Span] = {}
