@@ -246,3 +246,13 @@ def test_korean_instruction_words_are_not_content():
 
     assert set(terms("구체적으로 설명하시오")) == {"으로"}
     assert "매출" in terms("어떤 매출을 설명해주세요")
+
+
+def test_a_metric_finds_the_row_that_states_it_under_its_line_item_name():
+    md = ("| | 2018 | 2017 |\n|---|---|---|\n"
+          "| Net cash provided by operating activities | 6,439 | 6,240 |\n"
+          "| Purchases of property, plant and equipment (PP&E) | (1,577) | (1,373) |\n"
+          "| Proceeds from sale of PP&E | 262 | 49 |")
+    table = element("table", md, caption="Consolidated Statement of Cash Flows (Millions)")
+    answer = ExtractiveBackend().answer("What was the capital expenditure in 2018?", hits(table))
+    assert answer.text.startswith("(1,577)") and "Purchases of property, plant and equipment" in answer.text

@@ -138,3 +138,11 @@ def test_line_items_join_the_lexical_query_only_inside_one_document() -> None:
     assert across == several == texts[0]  # across filings the words naming the company decide the document
     plain = SearchSettings(routes=(("dense", 1.0), ("lexical", 1.0)))
     assert lexical_queries(texts[:1], filters[:1], plain) == texts[:1]
+
+
+def test_metric_names_read_a_line_item_as_the_metric_it_states() -> None:
+    from retrieval.financial_statements import metric_names
+
+    assert metric_names("Purchases of property, plant and equipment (PP&E)") == ["capital expenditure", "capex"]
+    assert metric_names("Cost of sales") == ["cost of goods sold"]
+    assert metric_names("Net sales") == []
