@@ -1,0 +1,196 @@
+"""Finding the operands of an arithmetic question in one candidate piece: a table row's cells under the periods
+named, two rows of one column, or the amount/period pairs of one sentence; then computing (chat.answer_arithmetic).
+
+Operands are never guessed: every period or item the question names must resolve to exactly one number, else
+there is no computed value and the answer stays as read from the evidence.
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from chat.answer_arithmetic import Computed, Operand, Quantity, compute, parse_quantity
+from chat.answer_terms import focus, overlap, terms
+from chat.arithmetic_ask import OPERATION_WORDS, YEAR, ArithmeticAsk
+from chat.table_answer import TableRow, TableView, with_unit
+
+_PERIOD_OPS = ("change", "percent_change", "average", "total")
+# Words that name a period, not an item: they do not pick a row.
+_PERIOD_WORDS = frozenset({"fiscal", "year", "ended", "ending", "quarter", "month", "january", "february", "march",
+                           "april", "may", "june", "july", "august", "september", "october", "november",
+                           "december", "fy"})
+# An amount in a sentence: "$244 million", "$2.10 billion", "(1,255)", "14.5%", "36,800".
+_AMOUNT = re.compile(r"(?:[-\u2212])?[$€£¥₩]\s?\(?\d[\d,]*(?:\.\d+)?\)?(?:\s+(?:thousand|million|billion|trillion)s?\b)?"
+                     r"|\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b)"
+                     r"|\d[\d,]*(?:\.\d+)?\s+(?:thousand|million|billion|trillion)s?\b"
+                     r"|\b\d{1,3}(?:,\d{3})+(?:\.\d+)?\b")
+# "... for 2016", "in fiscal 2009", "as of December 2016": the period an amount is stated for.
+_PERIOD_AFTER = re.compile(r"^\s*(?:for|in|during|as\s+of|at)\s+(?:the\s+)?(?:(?:fiscal|year|years|calendar|"
+                           r"december|june|march|september)\s+)*(?:\d{1,2},\s+)?((?:19|20)\d{2})(?!\d)", re.I)
+
+
+def _years(text: str) -> set[int]:
+    return {int(y) for y in YEAR.findall(text)}
+
+
+def _column_name(view: TableView, col: int) -> str:
+    group, leaf = view.headers[col]
+    return " ".join(p for p in (group, leaf) if p)
+
+
+def _cell(view: TableView, row: TableRow, col: int, value: str) -> Operand | None:
+    quantity = parse_quantity(with_unit(view, row, col, value))
+    return Operand(row.label, _column_name(view, col), quantity) if quantity else None
+
+
+def _one(operands: Sequence[Operand]) -> Operand | None:
+    """The single operand among a period's or column's candidates, amounts preferred over percentages ("2019 $"
+    over "2019 %"); None when still more than one (three and nine months ended 2019)."""
+    if len(operands) > 1:
+        operands = [o for o in operands if not o.quantity.percent]
+    return operands[0] if len(operands) == 1 else None
+
+
+def _states_result(op: str, view: TableView, row: TableRow) -> bool:
+    """The table states what the question asks itself (a "Change" column, an "Average ..." row): it is read,
+    not recomputed."""
+    words = OPERATION_WORDS.get(op)
+    if words is None:
+        return False
+    if words.search(row.label):
+        return True
+    return any(words.search(_column_name(view, col)) for col, _ in row.values) if op != "total" else False
+
+
+def _period_operands(ask: ArithmeticAsk, view: TableView, row: TableRow) -> list[Operand] | None:
+    periods = list(ask.periods)
+    if len(periods) == 1 and ask.op in ("change", "percent_change"):
+        periods = [periods[0] - 1, periods[0]]  # "growth in 2019": over the year before
+    if len(periods) < 2:
+        return None
+    out = []
+    for year in periods:
+        found = [o for col, value in row.values if _years(_column_name(view, col)) == {year}
+                 for o in [_cell(view, row, col, value)] if o]
+        one = _one(found)
+        if one is None:
+            return None
+        out.append(one)
+    return out
+
+
+def _item_terms(phrase: str) -> dict[str, float]:
+    return {t: w for t, w in terms(phrase).items() if not t[:1].isdigit() and t not in _PERIOD_WORDS}
+
+
+def _resolve(phrase: str, rows: Sequence[TableRow], exclude: int = -1, other: str = "") -> TableRow | None:
+    """The one row named by `phrase`: by the words it does not share with the `other` item first ("net sales
+    from Frozen Kefir" among "total net sales" is the Frozen Kefir row), else by all its words."""
+    full = _item_terms(phrase)
+    own = {t: w for t, w in full.items() if t not in _item_terms(other)}
+    found = _best_row(own, rows, exclude) if own and own != full else None
+    return found or _best_row(full, rows, exclude)
+
+
+def _best_row(wanted: dict[str, float], rows: Sequence[TableRow], exclude: int) -> TableRow | None:
+    """The one row whose label names most of `wanted` (at least half its weight), ties broken by the share of
+    the label it names; None when no row or more than one does."""
+    need = sum(wanted.values()) / 2
+    if not wanted:
+        return None
+    scored = sorted(((overlap(wanted, r.label_terms), focus(wanted, r.label_terms), r) for r in rows
+                     if r.index != exclude), key=lambda s: (-s[0], -s[1]))
+    scored = [s for s in scored if s[0] >= need]
+    if not scored or (len(scored) > 1 and scored[1][:2] == scored[0][:2]):
+        return None
+    return scored[0][2]
+
+
+def _item_operands(ask: ArithmeticAsk, view: TableView, row_index: int) -> list[Operand] | None:
+    readings = []
+    for first, second in ask.pairs:
+        a = _resolve(first, view.rows, other=second)
+        b = _resolve(second, view.rows, a.index, first) if a else None
+        if a and b and row_index in (a.index, b.index):
+            readings.append((a, b))
+    if len(readings) != 1:
+        return None  # none, or "X and Y and Z" read two ways
+    a, b = readings[0]
+    by_col_b = dict(b.values)
+    found = []
+    for col, value in a.values:
+        name = _column_name(view, col)
+        if col not in by_col_b or (ask.periods and not _years(name) & set(ask.periods)):
+            continue
+        if ask.periods and len(_years(name)) != 1:
+            continue
+        x, y = _cell(view, a, col, value), _cell(view, b, col, by_col_b[col])
+        if x and y:
+            found.append((x, y))
+    if len(found) > 1:
+        found = [(x, y) for x, y in found if not (x.quantity.percent or y.quantity.percent)]
+    return list(found[0]) if len(found) == 1 else None
+
+
+def table_computation(ask: ArithmeticAsk | None, view: TableView, row_index: int) -> Computed | None:
+    """The value `ask` asks for, computed from the table piece whose row is `row_index`; None when the table
+    does not supply exactly the operands named."""
+    if ask is None:
+        return None
+    row = next((r for r in view.rows if r.index == row_index), None)
+    if row is None:
+        return None
+    if ask.op in _PERIOD_OPS:
+        if _states_result(ask.op, view, row):
+            return None
+        operands = _period_operands(ask, view, row)
+        if operands is None:
+            return None
+        if ask.op in ("change", "percent_change"):  # later period minus earlier, whatever the column order
+            operands = sorted(operands, key=lambda o: min(_years(o.column)))
+            if len({min(_years(o.column)) for o in operands}) != 2:
+                return None
+        return compute(ask.op, operands, row.label)
+    operands = _item_operands(ask, view, row_index)
+    return compute(ask.op, operands) if operands else None
+
+
+def _sentence_pairs(sentence: str) -> list[tuple[int, Quantity, str]]:
+    """(year, quantity, amount as written) pairs a sentence states: "A and B ... for 2016 and 2015,
+    respectively" in order, else each amount followed by its own period ("$244 million for 2016")."""
+    amounts = [(m, parse_quantity(m.group(0))) for m in _AMOUNT.finditer(sentence)]
+    amounts = [(m, q) for m, q in amounts if q is not None]
+    inside = [(m.start(), m.end()) for m, _ in amounts]
+    years = [(int(y.group(0)), y.start()) for y in YEAR.finditer(sentence)
+             if not any(a <= y.start() < b for a, b in inside)]
+    if re.search(r"\brespectively\b", sentence, re.I):
+        if len(amounts) == len(years) >= 2:
+            return [(year, q, m.group(0)) for (year, _), (m, q) in zip(years, amounts)]
+        return []
+    out = []
+    for m, q in amounts:
+        after = _PERIOD_AFTER.match(sentence[m.end():])
+        if after:
+            out.append((int(after.group(1)), q, m.group(0)))
+    return out
+
+
+def sentence_computation(ask: ArithmeticAsk | None, sentence: str) -> Computed | None:
+    """The value `ask` asks for, computed from the amounts one sentence states for the periods named; None when
+    the sentence does not state exactly one amount for each."""
+    if ask is None or ask.op not in _PERIOD_OPS:
+        return None
+    pairs = _sentence_pairs(" ".join(sentence.split()))
+    by_year: dict[int, list[Quantity]] = {}
+    for year, quantity, _ in pairs:
+        by_year.setdefault(year, []).append(quantity)
+    periods = list(ask.periods)
+    if len(periods) == 1 and ask.op in ("change", "percent_change"):
+        periods = [periods[0] - 1, periods[0]]
+    if len(periods) < 2 or any(len(by_year.get(y, ())) != 1 for y in periods):
+        return None
+    if ask.op in ("change", "percent_change"):
+        periods = sorted(periods)
+    operands = [Operand("", str(y), by_year[y][0]) for y in periods]
+    return compute(ask.op, operands)
+
