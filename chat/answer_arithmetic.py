@@ -82,14 +82,17 @@ class Computed:
     line: str
 
 
-def number_text(value: float) -> str:
-    """`value` rounded to 2 decimals, thousands grouped, trailing zeros dropped ("1,072", "857.5", "-182")."""
-    text = f"{round(value, 2):,.2f}".rstrip("0").rstrip(".")
+def number_text(value: float, decimals: int = 2) -> str:
+    """`value` rounded to `decimals` (2 unless the question asks otherwise), thousands grouped, trailing zeros
+    dropped ("1,072", "857.5", "-182")."""
+    text = f"{round(value, decimals):,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
-def _amount(value: float, currency: str, scale: str) -> str:
-    return f"{currency}{number_text(value)}{' ' + scale if scale else ''}"
+def _amount(value: float, currency: str, scale: str, decimals: int = 2) -> str:
+    return f"{currency}{number_text(value, decimals)}{' ' + scale if scale else ''}"
 
 
 def _operand_text(operand: Operand, bracket_negative: bool = False) -> str:
@@ -114,21 +117,29 @@ def _units(operands: Sequence[Operand]) -> tuple[str, str, bool] | None:
     return (currencies.pop() if currencies else ""), scales.pop(), percents.pop()
 
 
-def compute(op: str, operands: Sequence[Operand], label: str = "") -> Computed | None:
+def compute(op: str, operands: Sequence[Operand], label: str = "", decimals: int = 2) -> Computed | None:
     """The value of `op` over `operands` (for "change" and "percent_change" ordered old then new; for
-    "difference", "share" and "ratio" the two items in the order the question names them), with its line; None
-    when the operands cannot be combined (units, a zero divisor, a percentage of percentages)."""
+    "difference", "share" and "ratio" the two items in the order the question names them), with its line, the
+    result rounded to `decimals`; None when the operands cannot be combined (units, a zero divisor, a percentage
+    of percentages)."""
     units = _units(operands)
     if units is None or len(operands) < 2:
         return None
     currency, scale, percent = units
+
+    def amount(value: float) -> str:
+        return _amount(value, currency, scale, decimals)
+
+    def number(value: float) -> str:
+        return number_text(value, decimals)
+
     values = [o.quantity.value for o in operands]
     first, second = operands[0], operands[-1]
     where = f" {label}" if label else ""  # "change in Land, 2018 to 2019"; "change, 2015 to 2016" for a sentence
     if op in ("change", "difference") and len(operands) == 2:
         value = values[1] - values[0] if op == "change" else values[0] - values[1]
         new, old = (second, first) if op == "change" else (first, second)
-        shown = f"{number_text(value)} percentage points" if percent else _amount(value, currency, scale)
+        shown = f"{number(value)} percentage points" if percent else amount(value)
         how = f"{_operand_text(new)} \u2212 {_operand_text(old, True)}"
         if op == "change":
             text = f"change{' in' + where if where else ''}, {first.column} to {second.column}"
@@ -137,31 +148,31 @@ def compute(op: str, operands: Sequence[Operand], label: str = "") -> Computed |
                    (f", {first.column}" if first.column else "")
     elif op == "percent_change" and len(operands) == 2 and not percent and values[0] != 0:
         value = (values[1] - values[0]) / abs(values[0]) * 100
-        shown = f"{number_text(value)}%"
+        shown = f"{number(value)}%"
         bar = f"|{_operand_text(first)}|" if values[0] < 0 else _operand_text(first)
         how = f"({_operand_text(second)} \u2212 {_operand_text(first, True)}) / {bar} \u00d7 100"
         text = f"percentage change{' in' + where if where else ''}, {first.column} to {second.column}"
     elif op == "average":
         value = sum(values) / len(values)
-        shown = f"{number_text(value)}%" if percent else _amount(value, currency, scale)
+        shown = f"{number(value)}%" if percent else amount(value)
         how = f"({' + '.join(_operand_text(o, True) for o in operands)}) / {len(operands)}"
         text = f"average{' of' + where if where else ''}, {_joined([o.column for o in operands])}"
     elif op == "total" and not percent:
         value = sum(values)
-        shown = _amount(value, currency, scale)
+        shown = amount(value)
         how = " + ".join(_operand_text(o, True) for o in operands)
         text = f"total{' of' + where if where else ''}, {_joined([o.column for o in operands])}"
     elif op == "share" and len(operands) == 2 and not percent and values[1] != 0:
         value = values[0] / values[1] * 100
-        shown = f"{number_text(value)}%"
+        shown = f"{number(value)}%"
         how = f"{_operand_text(first)} / {_operand_text(second)} \u00d7 100"
         text = f"{first.label} as a share of {second.label}" + (f", {first.column}" if first.column else "")
     elif op == "ratio" and len(operands) == 2 and values[1] != 0:
         value = values[0] / values[1]
-        shown = number_text(value)
+        shown = number(value)
         how = f"{_operand_text(first)} / {_operand_text(second)}"
         text = f"ratio of {first.label} to {second.label}" + (f", {first.column}" if first.column else "")
     else:
         return None
     text = " ".join(text.replace(" ,", ",").split())
-    return Computed(op, round(value, 2), shown, tuple(operands), f"{shown} \u2014 {text} ({how})")
+    return Computed(op, round(value, decimals), shown, tuple(operands), f"{shown} \u2014 {text} ({how})")

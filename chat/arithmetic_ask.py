@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from chat.answer_terms import terms
+
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _P = r"(?:percent(?:age)?|%)"
 # Checked in this order: "percentage change" before "change", "average total" is an average, "change in total
@@ -24,7 +26,7 @@ _OPERATIONS = (
         r"\bas\s+an?\s+(?:percent(?:age)?|share|proportion|portion)\s+of\b|"
         r"\b(?:percent(?:age)?|share|proportion|portion)\s+of\s+.+\s+(?:among|in|of|to|within)\s+(?:the\s+)?total\b",
         re.I)),
-    ("ratio", re.compile(r"\bwhat\s+multiple\s+of\b|\bratio\s+of\b.+\bto\b|-to-.+\bratio\b", re.I)),
+    ("ratio", re.compile(r"\bwhat\s+multiple\s+of\b|\bratio\s+of\b.+\bto\b|\bto\b.+\bratio\b", re.I)),
     ("average", re.compile(r"\baverage\b|\bmean\b|평균", re.I)),
     ("change", re.compile(r"\b(?:change|changes|increase|increased|decrease|decreased|difference|growth|grew|"
                           r"decline|declined|rise|rose|drop|dropped|variance)\b|증가|감소|차이|증감|변화|변동", re.I)),
@@ -32,8 +34,9 @@ _OPERATIONS = (
 )
 # Words a row label or column header holds when it already states the operation's result.
 OPERATION_WORDS = {
-    "percent_change": re.compile(r"%|\bpercent|\bchange\b|\bgrowth\b|증감|증가|감소", re.I),
-    "change": re.compile(r"\bchange\b|\bincrease\b|\bdecrease\b|\bvariance\b|\bdifference\b|증감|증가|감소|차이", re.I),
+    "percent_change": re.compile(r"\bchanges?\b|\bgrowth\b|\bincrease\b|\bdecrease\b|증감|증가|감소", re.I),
+    "change": re.compile(r"\bchanges?\b|\bincrease\b|\bdecrease\b|\bvariance\b|\bdifference\b|증감|증가|감소|차이",
+                         re.I),
     "average": re.compile(r"\baverage\b|\bmean\b|평균", re.I),
     "total": re.compile(r"\btotal\b|합계|총", re.I),
 }
@@ -53,8 +56,25 @@ _RATIO_ITEMS = (
     re.compile(r"(?P<x>.+?)\s+(?:was|were|is|are)\s+what\s+multiple\s+of\s+(?P<y>.+)", re.I),
     re.compile(r"\bratio\s+of\s+(?P<x>.+?)\s+to\s+(?P<y>.+)", re.I),
     re.compile(r"(?P<x>[\w&]+(?:\s+[\w&]+)?)-to-(?P<y>[\w&]+(?:[\s-][\w&]+){0,3}?)\s+ratio\b", re.I),
+    re.compile(r"\b(?:what\s+(?:is|was|were|are)\s+(?:the\s+)?)(?P<x>.+?)\s+to\s+(?P<y>.+?)\s+ratio\b", re.I),
 )
+# "(in units of percents)", "answer in percentage terms": a change asked as a percentage of the earlier value.
+_IN_PERCENT = re.compile(r"\bin\s+(?:units\s+of\s+)?percent(?:s|age)?(?:\s+terms?)?\b|\bas\s+a\s+percent(?:age)?\b",
+                         re.I)
+_DECIMALS = re.compile(r"\brounde?d?\s+(?:\w+\s+){0,3}?to\s+(?:the\s+nearest\s+)?(?P<n>\w+)(?:\s+decimal)?", re.I)
+_DECIMAL_WORDS = {"zero": 0, "no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "integer": 0, "whole": 0,
+                  "tenth": 1, "hundredth": 2, "thousandth": 3}
+# "FY2017 - FY2019", "2017 through 2019": every year of the range, for an average or a total.
+_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:-|\u2013|through|thru)\s*(?:fy\s*)?((?:19|20)\d{2})(?!\d)", re.I)
 _BETWEEN = re.compile(r"\bdifference\b.*?\bbetween\s+(?P<items>.+)", re.I)
+# Words that say what to compute or how to state it, not what it is about: no evidence needs to hold them.
+_NOT_SUBJECT = frozenset(
+    "change increase increased decrease decreased difference growth grow grew rate percentage percent average mean "
+    "total sum combined altogether aggregate ratio multiple share portion proportion fraction constitution value "
+    "amount year fiscal fy period both respectively net answer round decimal place unit term calculate million "
+    "thousand billion yoy over january february march april may june july august september october november "
+    "december quarter ended ending".split())
+_LATIN_WORD = re.compile(r"^[a-z][a-z'&-]*$")
 _LEAD = re.compile(r"^(?:(?:what|how|in|for|the|during|as\s+of)\b[\s,]*|(?:19|20)\d{2}\b[\s,]*)+", re.I)
 
 
@@ -63,11 +83,16 @@ class ArithmeticAsk:
     """What a question asks to compute. op: "change", "percent_change", "average", "total", "difference",
     "share" or "ratio"; periods: the years it names, in its order; pairs: for "difference", "share" and "ratio",
     the candidate (first item, second item) readings of its wording (share: part, whole; ratio: numerator,
-    denominator; "X and Y" may split at more than one "and")."""
+    denominator; "X and Y" may split at more than one "and"); decimals: the rounding asked ("round to one
+    decimal place"), else 2; in_percent: a change asked "in percentage terms"; subject: the question's own
+    content words (not its operation, periods or units), which the evidence a value is computed from must hold."""
 
     op: str
     periods: tuple[int, ...]
     pairs: tuple[tuple[str, str], ...] = ()
+    decimals: int = 2
+    in_percent: bool = False
+    subject: tuple[str, ...] = ()
 
 
 def _clean(phrase: str) -> str:
@@ -95,21 +120,31 @@ def _and_splits(text: str) -> tuple[tuple[str, str], ...]:
 
 def read_ask(question: str) -> ArithmeticAsk | None:
     """The arithmetic `question` asks for, or None when it asks for none (or its items cannot be read)."""
-    text = " ".join(question.split())
+    whole = " ".join(question.split())
+    # The question itself, not the instructions after it ("... ratio in FY2015? Round your answer to ...").
+    text = whole.split("?")[0] if "?" in whole.rstrip("? ") else whole
     periods = tuple(dict.fromkeys(int(y) for y in YEAR.findall(text)))
     op = next((name for name, pattern in _OPERATIONS if pattern.search(text)), None)
     if op is None:
         return None
+    subject = tuple(t for t in terms(re.sub(r"\([^)]*\)", " ", text)) if _LATIN_WORD.match(t) and t not in _NOT_SUBJECT)
+    rounding = _DECIMALS.search(whole)
+    decimals = _DECIMAL_WORDS.get(rounding["n"].lower(), 2) if rounding else 2
+    if rounding and rounding["n"].isdigit():
+        decimals = min(int(rounding["n"]), 6)
+    span = _RANGE.search(text)
+    if op in ("average", "total") and span and int(span[1]) < int(span[2]) <= int(span[1]) + 10:
+        periods = tuple(range(int(span[1]), int(span[2]) + 1))
     if op == "share":
         pairs = [(_clean(m["part"]), _clean(m["whole"])) for p in _SHARE_ITEMS for m in [p.search(text)] if m]
-        return ArithmeticAsk(op, periods, tuple(pairs[:1])) if pairs else None
+        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject) if pairs else None
     if op == "ratio":
         pairs = [(_clean(m["x"]), _clean(m["y"])) for p in _RATIO_ITEMS for m in [p.search(text)] if m]
-        return ArithmeticAsk(op, periods, tuple(pairs[:1])) if pairs else None
+        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject) if pairs else None
     if op == "change":
         between = _BETWEEN.search(text)
         if between:
             pairs = tuple((x, y) for x, y in _and_splits(between["items"]) if not (_is_period(x) or _is_period(y)))
             if pairs:
-                return ArithmeticAsk("difference", periods, pairs)
-    return ArithmeticAsk(op, periods)
+                return ArithmeticAsk("difference", periods, pairs, decimals, False, subject)
+    return ArithmeticAsk(op, periods, (), decimals, op == "change" and bool(_IN_PERCENT.search(whole)), subject)

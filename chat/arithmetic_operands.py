@@ -28,6 +28,8 @@ _AMOUNT = re.compile(r"(?:[-\u2212])?[$€£¥₩]\s?\(?\d[\d,]*(?:\.\d+)?\)?(?:
 _PERIOD_AFTER = re.compile(r"^\s*(?:for|in|during|as\s+of|at)\s+(?:the\s+)?(?:(?:fiscal|year|years|calendar|"
                            r"december|june|march|september)\s+)*(?:\d{1,2},\s+)?((?:19|20)\d{2})(?!\d)", re.I)
 
+_MORE_YEARS = re.compile(r"\s*(?:,|and)\s*(?:and\s+)?(?:fiscal\s+)?(?:19|20)\d{2}(?!\d)", re.I)
+
 
 def _years(text: str) -> set[int]:
     return {int(y) for y in YEAR.findall(text)}
@@ -49,6 +51,22 @@ def _one(operands: Sequence[Operand]) -> Operand | None:
     if len(operands) > 1:
         operands = [o for o in operands if not o.quantity.percent]
     return operands[0] if len(operands) == 1 else None
+
+
+def _holds_subject(ask: ArithmeticAsk, text: str) -> bool:
+    """Whether `text` (a sentence; a row label with its columns and table caption) names at least half of what
+    the question is about: a sentence that only states amounts for the same years is no operand source."""
+    if not ask.subject:
+        return True
+    held = terms(text)
+    return 2 * sum(1 for t in ask.subject if t in held) >= len(ask.subject)
+
+
+def _operation(ask: ArithmeticAsk, operands: Sequence[Operand]) -> str:
+    """A change asked "in percentage terms" of amounts is their percentage change."""
+    if ask.op == "change" and ask.in_percent and not any(o.quantity.percent for o in operands):
+        return "percent_change"
+    return ask.op
 
 
 def _states_result(op: str, view: TableView, row: TableRow) -> bool:
@@ -146,13 +164,15 @@ def table_computation(ask: ArithmeticAsk | None, view: TableView, row_index: int
         operands = _period_operands(ask, view, row)
         if operands is None:
             return None
+        if not _holds_subject(ask, " ".join([row.label, view.context, *(o.column for o in operands)])):
+            return None
         if ask.op in ("change", "percent_change"):  # later period minus earlier, whatever the column order
             operands = sorted(operands, key=lambda o: min(_years(o.column)))
             if len({min(_years(o.column)) for o in operands}) != 2:
                 return None
-        return compute(ask.op, operands, row.label)
+        return compute(_operation(ask, operands), operands, row.label, ask.decimals)
     operands = _item_operands(ask, view, row_index)
-    return compute(ask.op, operands) if operands else None
+    return compute(ask.op, operands, "", ask.decimals) if operands else None
 
 
 def _sentence_pairs(sentence: str) -> list[tuple[int, Quantity, str]]:
@@ -163,14 +183,20 @@ def _sentence_pairs(sentence: str) -> list[tuple[int, Quantity, str]]:
     inside = [(m.start(), m.end()) for m, _ in amounts]
     years = [(int(y.group(0)), y.start()) for y in YEAR.finditer(sentence)
              if not any(a <= y.start() < b for a, b in inside)]
+    parallel = len(amounts) == len(years) >= 2
     if re.search(r"\brespectively\b", sentence, re.I):
-        if len(amounts) == len(years) >= 2:
-            return [(year, q, m.group(0)) for (year, _), (m, q) in zip(years, amounts)]
-        return []
+        return [(year, q, m.group(0)) for (year, _), (m, q) in zip(years, amounts)] if parallel else []
+    # "... was $153 million, $156 million and $62 million as of December 31, 2015, 2016 and 2017": a list of
+    # amounts, then a list of as many years with nothing else between them.
+    if parallel and amounts[-1][0].end() < years[0][1] and all(
+            re.fullmatch(r"[\s,]*(?:and\s+)?(?:fiscal\s+)?", sentence[a + 4:b], re.I)
+            for (_, a), (_, b) in zip(years, years[1:])):
+        return [(year, q, m.group(0)) for (year, _), (m, q) in zip(years, amounts)]
     out = []
     for m, q in amounts:
         after = _PERIOD_AFTER.match(sentence[m.end():])
-        if after:
+        # "$2.2 billion in 2015, 2016 and 2017" states one amount for a list of years: no pair.
+        if after and not _MORE_YEARS.match(sentence[m.end() + after.end():]):
             out.append((int(after.group(1)), q, m.group(0)))
     return out
 
@@ -178,7 +204,7 @@ def _sentence_pairs(sentence: str) -> list[tuple[int, Quantity, str]]:
 def sentence_computation(ask: ArithmeticAsk | None, sentence: str) -> Computed | None:
     """The value `ask` asks for, computed from the amounts one sentence states for the periods named; None when
     the sentence does not state exactly one amount for each."""
-    if ask is None or ask.op not in _PERIOD_OPS:
+    if ask is None or ask.op not in _PERIOD_OPS or not _holds_subject(ask, sentence):
         return None
     pairs = _sentence_pairs(" ".join(sentence.split()))
     by_year: dict[int, list[Quantity]] = {}
@@ -192,5 +218,5 @@ def sentence_computation(ask: ArithmeticAsk | None, sentence: str) -> Computed |
     if ask.op in ("change", "percent_change"):
         periods = sorted(periods)
     operands = [Operand("", str(y), by_year[y][0]) for y in periods]
-    return compute(ask.op, operands)
+    return compute(_operation(ask, operands), operands, "", ask.decimals)
 

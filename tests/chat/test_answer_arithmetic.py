@@ -216,3 +216,43 @@ def test_compute_refuses_what_cannot_be_combined():
     points = compute("change", [op(23.6, percent=True), op(25.0, percent=True)])
     assert points.shown == "1.4 percentage points"
     assert compute("percent_change", [op("(50)"), op(25)]).shown == "150%"
+
+
+def test_the_rounding_the_question_asks_for_is_kept():
+    line = first_line("What is the percentage change in payroll and incentive compensation from 2018 to 2019? "
+                      "Round your answer to one decimal place.", assets())
+    assert line.startswith("55.3% \u2014 percentage change in Payroll and incentive compensation")
+    assert read_ask("What is the change? Round to the nearest integer.").decimals == 0
+
+
+def test_a_change_asked_in_percentage_terms_of_amounts_is_their_percentage_change():
+    assert first_line("What is the change in payroll and incentive compensation from 2018 to 2019 (in units of "
+                      "percents)?", assets()).startswith("55.34% \u2014 percentage change")
+    margin = element("table", "t", cells=(("", "2019", "2018"), ("Gross margin", "23.6%", "25.0%")))
+    assert first_line("What is the change in gross margin from 2018 to 2019? Answer in percentage terms.",
+                      margin).startswith("-1.4 percentage points \u2014 change in Gross margin")
+
+
+def test_a_range_of_years_is_every_year_for_an_average():
+    table = element("table", "t", cells=(("", "2019", "2018", "2017"), ("Capital expenditures", "116", "131", "155")))
+    assert read_ask("What is the FY2017 - FY2019 average capital expenditures?").periods == (2017, 2018, 2019)
+    assert first_line("What is the FY2017 - FY2019 average capital expenditures?", table).startswith(
+        "134 \u2014 average of Capital expenditures, 2017, 2018 and 2019")
+
+
+def test_a_list_of_amounts_then_a_list_of_years_pairs_in_order():
+    text = element("text", "Allowance for returns was $153 million, $156 million, and $62 million as of "
+                           "December 31, 2015, 2016, and 2017.")
+    assert first_line("What is the percentage change of the allowance for returns from 2016 to 2017?",
+                      text).startswith("-60.26% \u2014 percentage change, 2016 to 2017")
+    one_for_many = element("text", "Deductions from the allowance were $1.3 billion, $1.5 billion and $2.2 billion "
+                                   "and additions were $2.2 billion in 2015, 2016 and 2017.")
+    assert "change" not in first_line("What is the change in deductions from the allowance from 2016 to 2017?",
+                                      one_for_many)
+
+
+def test_a_sentence_about_something_else_supplies_no_operands():
+    text = element("text", "There was $1 million, $2 million and $5 million of income tax benefits realized from "
+                           "stock option exercises in fiscal 2023, fiscal 2022 and fiscal 2021, respectively.")
+    answer = ask("What is the change of gross margin from FY2021 to FY2022?", text)
+    assert "change," not in answer.text
