@@ -23,7 +23,7 @@ _OPERATIONS = (
     ("share", re.compile(
         r"\bwhat\s+(?:percent(?:age)?|portion|proportion|share|fraction)\s+of\b|"
         r"\bpercentage\s+(?:constitution|share|composition|contribution)\b|"
-        r"\bas\s+an?\s+(?:percent(?:age)?|share|proportion|portion)\s+of\b|"
+        r"\bas\s+an?\s+(?:%|percent(?:age)?|share|proportion|portion)\s+of\b|"
         r"\b(?:percent(?:age)?|share|proportion|portion)\s+of\s+.+\s+(?:among|in|of|to|within)\s+(?:the\s+)?total\b",
         re.I)),
     ("ratio", re.compile(r"\bwhat\s+multiple\s+of\b|\bratio\s+of\b.+\bto\b|\bto\b.+\bratio\b", re.I)),
@@ -46,7 +46,7 @@ _SHARE_ITEMS = (
                r"(?:is|are|was|were|did|does|do|came|comes)\s+(?:comprised\s+of\s+|made\s+up\s+(?:of|by)\s+|"
                r"from\s+|due\s+to\s+|attributable\s+to\s+|accounted\s+for\s+by\s+|related\s+to\s+|"
                r"represented\s+by\s+)?(?P<part>.+)", re.I),
-    re.compile(r"(?P<part>.+?)\s+as\s+an?\s+(?:percent(?:age)?|share|proportion|portion)\s+of\s+(?P<whole>.+)",
+    re.compile(r"(?P<part>.+?)\s+as\s+an?\s+(?:%|percent(?:age)?|share|proportion|portion)\s+of\s+(?P<whole>.+)",
                re.I),
     re.compile(r"\b(?:percent(?:age)?|share|proportion|portion)(?:\s+(?:constitution|share|composition|"
                r"contribution))?\s+of\s+(?P<part>.+?)\s+(?:among|in|of|to|within)\s+(?P<whole>(?:the\s+)?total\b.+)",

@@ -53,12 +53,15 @@ def _one(operands: Sequence[Operand]) -> Operand | None:
     return operands[0] if len(operands) == 1 else None
 
 
-def _holds_subject(ask: ArithmeticAsk, text: str) -> bool:
+def _holds_subject(ask: ArithmeticAsk, text: str, own: str | None = None) -> bool:
     """Whether `text` (a sentence; a row label with its columns and table caption) names at least half of what
-    the question is about: a sentence that only states amounts for the same years is no operand source."""
+    the question is about, and `own` (the row label) some of it: a sentence that only states amounts for the
+    same years, or a row found through the company name in the caption, is no operand source."""
     if not ask.subject:
         return True
     held = terms(text)
+    if own is not None and not set(ask.subject) & set(terms(own)):
+        return False
     return 2 * sum(1 for t in ask.subject if t in held) >= len(ask.subject)
 
 
@@ -164,7 +167,7 @@ def table_computation(ask: ArithmeticAsk | None, view: TableView, row_index: int
         operands = _period_operands(ask, view, row)
         if operands is None:
             return None
-        if not _holds_subject(ask, " ".join([row.label, view.context, *(o.column for o in operands)])):
+        if not _holds_subject(ask, " ".join([row.label, view.context, *(o.column for o in operands)]), row.label):
             return None
         if ask.op in ("change", "percent_change"):  # later period minus earlier, whatever the column order
             operands = sorted(operands, key=lambda o: min(_years(o.column)))

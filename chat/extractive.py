@@ -186,8 +186,9 @@ def candidates(question: str, items: Sequence[EvidenceItem]) -> list[Piece]:
                 out += pieces
                 continue
         out += _text_pieces(q, item, index, quantity, ask)
-    return sorted(out, key=lambda p: (-round(p.support, 6), -p.states_number, -p.specific, -p.focus,
-                                      p.item_index, p.order))
+    # Between equally supported pieces, one that supplies the operands of the arithmetic asked answers it.
+    return sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number, -p.specific,
+                                      -p.focus, p.item_index, p.order))
 
 
 class ExtractiveBackend:
