@@ -34,12 +34,14 @@ _PLURAL_SCALE = {"thousands": "thousand", "millions": "million", "billions": "bi
 @dataclass(frozen=True)
 class Quantity:
     """A number read from a cell or a sentence: its value (a parenthesised amount is negative), currency sign
-    ("" for none), scale word ("million", "" for none) and whether it is a percentage."""
+    ("" for none), scale word ("million", "" for none), whether it is a percentage, and the decimals it was
+    written with (shown as written: "$8.40")."""
 
     value: float
     currency: str
     scale: str
     percent: bool
+    decimals: int = 0
 
 
 def parse_quantity(text: str) -> Quantity | None:
@@ -58,7 +60,8 @@ def parse_quantity(text: str) -> Quantity | None:
     percent = bool(match["pct1"] or match["pct2"])
     if percent and unit:
         return None
-    return Quantity(value, match["cur1"] or match["cur2"] or "", _PLURAL_SCALE.get(unit, unit), percent)
+    decimals = len(match["num"].partition(".")[2])
+    return Quantity(value, match["cur1"] or match["cur2"] or "", _PLURAL_SCALE.get(unit, unit), percent, decimals)
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def _amount(value: float, currency: str, scale: str, decimals: int = 2) -> str:
 
 def _operand_text(operand: Operand, bracket_negative: bool = False) -> str:
     q = operand.quantity
-    text = f"{q.currency}{number_text(q.value)}{'%' if q.percent else ''}"
+    text = f"{q.currency}{q.value:,.{q.decimals}f}{'%' if q.percent else ''}"
     return f"({text})" if bracket_negative and q.value < 0 else text
 
 

@@ -73,8 +73,9 @@ _NOT_SUBJECT = frozenset(
     "total sum combined altogether aggregate ratio multiple share portion proportion fraction constitution value "
     "amount year fiscal fy period both respectively net answer round decimal place unit term calculate million "
     "thousand billion yoy over january february march april may june july august september october november "
-    "december quarter ended ending".split())
-_LATIN_WORD = re.compile(r"^[a-z][a-z'&-]*$")
+    "december quarter ended ending between".split())
+# Latin words and numbers that are no year ("3" of "3-hop"); CJK bigrams are too loose to require of evidence.
+_SUBJECT_TERM = re.compile(r"^(?:[a-z][a-z'&-]*|\d+(?:\.\d+)?)$")
 _LEAD = re.compile(r"^(?:(?:what|how|in|for|the|during|as\s+of)\b[\s,]*|(?:19|20)\d{2}\b[\s,]*)+", re.I)
 
 
@@ -127,7 +128,8 @@ def read_ask(question: str) -> ArithmeticAsk | None:
     op = next((name for name, pattern in _OPERATIONS if pattern.search(text)), None)
     if op is None:
         return None
-    subject = tuple(t for t in terms(re.sub(r"\([^)]*\)", " ", text)) if _LATIN_WORD.match(t) and t not in _NOT_SUBJECT)
+    subject = tuple(t for t in terms(re.sub(r"\([^)]*\)", " ", text))
+                    if _SUBJECT_TERM.match(t) and t not in _NOT_SUBJECT and not YEAR.fullmatch(t))
     rounding = _DECIMALS.search(whole)
     decimals = _DECIMAL_WORDS.get(rounding["n"].lower(), 2) if rounding else 2
     if rounding and rounding["n"].isdigit():
@@ -135,6 +137,8 @@ def read_ask(question: str) -> ArithmeticAsk | None:
     span = _RANGE.search(text)
     if op in ("average", "total") and span and int(span[1]) < int(span[2]) <= int(span[1]) + 10:
         periods = tuple(range(int(span[1]), int(span[2]) + 1))
+    if op == "total" and re.search(r"\b(?:respectively|each)\b", text, re.I):
+        return None  # "the total X for 2018 and 2019 respectively": each value, not their sum
     if op == "share":
         pairs = [(_clean(m["part"]), _clean(m["whole"])) for p in _SHARE_ITEMS for m in [p.search(text)] if m]
         return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject) if pairs else None

@@ -104,53 +104,84 @@ def _item_terms(phrase: str) -> dict[str, float]:
     return {t: w for t, w in terms(phrase).items() if not t[:1].isdigit() and t not in _PERIOD_WORDS}
 
 
-def _resolve(phrase: str, rows: Sequence[TableRow], exclude: int = -1, other: str = "") -> TableRow | None:
-    """The one row named by `phrase`: by the words it does not share with the `other` item first ("net sales
-    from Frozen Kefir" among "total net sales" is the Frozen Kefir row), else by all its words."""
+def _resolve(phrase: str, named: Sequence[tuple[int, dict]], other: str = "",
+             ignore: frozenset = frozenset()) -> int | None:
+    """The one row (or column) of `named` (key, label terms) named by `phrase`: by the words it does not share
+    with the `other` item first ("net sales from Frozen Kefir" among "total net sales" is the Frozen Kefir
+    row), else by all its words; words in `ignore` (the column headers' when resolving rows) name the other
+    axis ("ProgramFC on HOVER 3-hop" is the ProgramFC row)."""
     full = _item_terms(phrase)
+    full = {t: w for t, w in full.items() if t not in ignore} or full
     own = {t: w for t, w in full.items() if t not in _item_terms(other)}
-    found = _best_row(own, rows, exclude) if own and own != full else None
-    return found or _best_row(full, rows, exclude)
+    found = _best_named(own, named) if own and own != full else None
+    return found if found is not None else _best_named(full, named)
 
 
-def _best_row(wanted: dict[str, float], rows: Sequence[TableRow], exclude: int) -> TableRow | None:
-    """The one row whose label names most of `wanted` (at least half its weight), ties broken by the share of
-    the label it names; None when no row or more than one does."""
-    need = sum(wanted.values()) / 2
+def _best_named(wanted: dict[str, float], named: Sequence[tuple[int, dict]]) -> int | None:
+    """The key whose label names most of `wanted` (at least half its weight), ties broken by the share of the
+    label it names; None when none or more than one does."""
     if not wanted:
         return None
-    scored = sorted(((overlap(wanted, r.label_terms), focus(wanted, r.label_terms), r) for r in rows
-                     if r.index != exclude), key=lambda s: (-s[0], -s[1]))
+    need = sum(wanted.values()) / 2
+    scored = sorted(((overlap(wanted, label), focus(wanted, label), key) for key, label in named),
+                    key=lambda s: (-s[0], -s[1]))
     scored = [s for s in scored if s[0] >= need]
     if not scored or (len(scored) > 1 and scored[1][:2] == scored[0][:2]):
         return None
     return scored[0][2]
 
 
-def _item_operands(ask: ArithmeticAsk, view: TableView, row_index: int) -> list[Operand] | None:
+def _pair(ask: ArithmeticAsk, named: Sequence[tuple[int, dict]],
+          ignore: frozenset = frozenset()) -> tuple[int, int] | None:
+    """The two keys the question's items name, in its order; None when no reading or more than one resolves
+    ("X and Y and Z" read two ways)."""
     readings = []
     for first, second in ask.pairs:
-        a = _resolve(first, view.rows, other=second)
-        b = _resolve(second, view.rows, a.index, first) if a else None
-        if a and b and row_index in (a.index, b.index):
+        a = _resolve(first, named, second, ignore)
+        b = _resolve(second, [n for n in named if n[0] != a], first, ignore) if a is not None else None
+        if b is not None:
             readings.append((a, b))
-    if len(readings) != 1:
-        return None  # none, or "X and Y and Z" read two ways
-    a, b = readings[0]
+    return readings[0] if len(set(readings)) == 1 else None
+
+
+def _in_periods(ask: ArithmeticAsk, name: str) -> bool:
+    """A column of the year asked (one year, among those named); any column when the question names none."""
+    return not ask.periods or (len(_years(name)) == 1 and bool(_years(name) & set(ask.periods)))
+
+
+def _row_items(ask: ArithmeticAsk, view: TableView, row_index: int) -> list[Operand] | None:
+    """Two rows named by the question, in one column: the year's, else the one whose header the question
+    names."""
+    headers = frozenset(t for col in range(len(view.headers)) for t in terms(_column_name(view, col)))
+    pair = _pair(ask, [(r.index, r.label_terms) for r in view.rows], headers)
+    if pair is None or row_index not in pair:
+        return None
+    a, b = (next(r for r in view.rows if r.index == i) for i in pair)
     by_col_b = dict(b.values)
     found = []
     for col, value in a.values:
-        name = _column_name(view, col)
-        if col not in by_col_b or (ask.periods and not _years(name) & set(ask.periods)):
-            continue
-        if ask.periods and len(_years(name)) != 1:
-            continue
-        x, y = _cell(view, a, col, value), _cell(view, b, col, by_col_b[col])
-        if x and y:
-            found.append((x, y))
+        if col in by_col_b and _in_periods(ask, _column_name(view, col)):
+            x, y = _cell(view, a, col, value), _cell(view, b, col, by_col_b[col])
+            if x and y:
+                found.append((x, y))
     if len(found) > 1:
         found = [(x, y) for x, y in found if not (x.quantity.percent or y.quantity.percent)]
+    if len(found) > 1:  # "... on the 3-hop set": the column the question's words name, if exactly one
+        held = [sum(1 for t in ask.subject if t in terms(x.column)) for x, _ in found]
+        found = [f for f, h in zip(found, held) if h == max(held) > 0]
     return list(found[0]) if len(found) == 1 else None
+
+
+def _column_items(ask: ArithmeticAsk, view: TableView, row: TableRow) -> list[Operand] | None:
+    """Two columns of one row named by the question ("the difference between the low and high price" in the
+    first-quarter row), among the columns of the year asked."""
+    cells = {col: value for col, value in row.values if _in_periods(ask, _column_name(view, col))}
+    pair = _pair(ask, [(col, terms(_column_name(view, col))) for col in cells])
+    if pair is None:
+        return None
+    x, y = (_cell(view, row, col, cells[col]) for col in pair)
+    # the items are columns here: each is named by its column, the row says where
+    return [Operand(o.column, o.label, o.quantity) for o in (x, y)] if x and y else None
 
 
 def table_computation(ask: ArithmeticAsk | None, view: TableView, row_index: int) -> Computed | None:
@@ -174,7 +205,7 @@ def table_computation(ask: ArithmeticAsk | None, view: TableView, row_index: int
             if len({min(_years(o.column)) for o in operands}) != 2:
                 return None
         return compute(_operation(ask, operands), operands, row.label, ask.decimals)
-    operands = _item_operands(ask, view, row_index)
+    operands = _row_items(ask, view, row_index) or _column_items(ask, view, row)
     return compute(ask.op, operands, "", ask.decimals) if operands else None
 
 

@@ -256,3 +256,20 @@ def test_a_sentence_about_something_else_supplies_no_operands():
                            "stock option exercises in fiscal 2023, fiscal 2022 and fiscal 2021, respectively.")
     answer = ask("What is the change of gross margin from FY2021 to FY2022?", text)
     assert "change," not in answer.text
+
+
+def test_two_columns_of_one_row_and_the_column_the_question_names():
+    prices = element("table", "t", cells=(("", "2018 High", "2018 Low", "2017 High", "2017 Low"),
+                                          ("First Quarter", "$8.40", "$5.99", "$9.10", "$7.00"),
+                                          ("Second Quarter", "$6.20", "$4.79", "$8.00", "$6.50")))
+    line = first_line("In the first quarter of 2018, what is the difference between the high and low price?", prices)
+    assert line.startswith("$2.41 \u2014 difference, 2018 High \u2212 2018 Low, First Quarter ($8.40 \u2212 $5.99)")
+    scores = element("table", "t", cells=(("Model", "HOVER 2-hop", "HOVER 3-hop"), ("ProgramFC", "54.27", "54.18"),
+                                          ("Ours", "55.10", "53.30")))
+    gap = first_line("What is the difference between Ours and ProgramFC on HOVER 3-hop?", scores)
+    assert gap.startswith("-0.88 \u2014 difference, Ours \u2212 ProgramFC, HOVER 3-hop (53.30 \u2212 54.18)")
+    assert "difference," not in ask("What is the difference between Ours and ProgramFC?", scores).text
+
+
+def test_a_total_asked_for_each_period_respectively_is_a_list_not_a_sum():
+    assert read_ask("What is the total current provision for 2018 and 2019 respectively?") is None
