@@ -21,6 +21,17 @@ _DATE_PATTERN = re.compile(r"[YMDHS]+(?:[-/.: ][YMDHS]+)*")  # "YYYY-MM-DD": a f
 _NAME_TOKEN = re.compile(r"[^\W_][\w'.\-+]*")
 _INSTRUCTIONS = frozenset("write answer format list enumerate give please provide note return express round "
                           "output".split())
+# Units, fiscal periods and derived metrics that questions write in capitals ("in USD millions", "FY 2021", "the
+# EBITDA margin", "PP&E"): a filing prints the amounts and the line items they are computed from, not these words,
+# so their absence from the evidence says nothing about whether it answers.
+_UNIT_AND_METRIC_WORDS = frozenset(
+    "usd eur gbp jpy cny rmb krw inr chf cad aud hkd sgd "
+    "fy ytd yoy qoq ttm ltm mom bps "
+    "ebitda ebitdar ebit eps cogs sga dpo dso dio ccc roa roe roi roic roce capex opex fcf nopat wacc cagr "
+    "pp ppne ppe arpu".split())
+# A misspelt name ("Neflix", "Activsion") is held by an evidence word this many edits away (transpositions count
+# one); short words get no slack because one edit turns one short name into another ("Iran" / "Iraq").
+_TYPO_EDITS = ((8, 2), (5, 1))
 
 _MODEL_NOT_FOUND = re.compile(
     r"not\s+(?:be\s+)?found\s+in\s+the\s+(?:provided\s+|given\s+)?(?:documents?|evidence)"
@@ -31,8 +42,9 @@ _MODEL_NOT_FOUND = re.compile(
 
 def names(question: str) -> list[str]:
     """The names a question asks about: capitalised words inside a sentence ("Amazon", "HOVER", "LLaVa"), not at
-    its start, not instructions ("Write the answer ..."), nothing from an all-capitals question; words with digits
-    are left out (years and figures often live only in charts and images)."""
+    its start, not instructions ("Write the answer ..."), not units or derived metrics ("USD", "FY", "EBITDA"),
+    nothing from an all-capitals question; words with digits are left out (years and figures often live only in
+    charts and images)."""
     letters = [c for c in question if c.isalpha()]
     if not letters or sum(c.isupper() for c in letters) > len(letters) / 2:
         return []
@@ -44,14 +56,19 @@ def names(question: str) -> list[str]:
                 or word.lower() in _INSTRUCTIONS or not any(c.isupper() for c in word)
                 or _DATE_PATTERN.fullmatch(word)):
             continue
-        out.append(word)
+        # "AMCOR'FY", "Netflix's": each part on its own, possessive "s" and unit words dropped.
+        out += [part for part in re.split(r"['\u2019]", word)
+                if len(part) > 1 and any(c.isupper() for c in part)
+                and re.sub(r"\W", "", part.lower()) not in _UNIT_AND_METRIC_WORDS]
     return out
 
 
 def missing_names(question: str, vocabulary: Iterable[str], text: str = "") -> list[str]:
     """The question's names (see `names`) of which the evidence holds no term; a term counts as held when the
-    evidence has it or, from four letters on, a word it begins or that begins it ("Russia" / "Russian"); a run of
-    names counts as held when `text` (the evidence) writes its initials ("United States" / "U.S.")."""
+    evidence has it, or from four letters on a word it begins or that begins it ("Russia" / "Russian"), or from
+    five letters on a word with the same first letter one typing slip away (two from eight letters: "Neflix" /
+    "Netflix"); a run of names
+    counts as held when `text` (the evidence) writes its initials ("United States" / "U.S.")."""
     from chat.answer_terms import terms
 
     found = names(question)
@@ -65,9 +82,23 @@ def missing_names(question: str, vocabulary: Iterable[str], text: str = "") -> l
     def present(term: str) -> bool:
         if term in held:
             return True
-        return len(term) >= 4 and any(t.startswith(term) or term.startswith(t) for t in long_terms)
+        if len(term) >= 4 and any(t.startswith(term) or term.startswith(t) for t in long_terms):
+            return True
+        return _misspelt(term, long_terms)
 
     return [name for name in found if not all(present(t) for t in terms(name))]
+
+
+def _misspelt(term: str, vocabulary: Sequence[str]) -> bool:
+    """Whether an evidence word is within the typo allowance of `term` (see _TYPO_EDITS)."""
+    from rapidfuzz.distance import OSA
+
+    edits = next((n for length, n in _TYPO_EDITS if len(term) >= length), 0)
+    if not edits or term[:1].isdigit():
+        return False
+    # Slips keep the first letter; without that rule "Hover" would be held by "cover".
+    return any(t[:1] == term[:1] and abs(len(t) - len(term)) <= edits
+               and OSA.distance(term, t, score_cutoff=edits) <= edits for t in vocabulary)
 
 
 def _initials(question: str, found: Sequence[str]) -> dict[str, list[str]]:
