@@ -118,14 +118,15 @@ def _resolve(phrase: str, named: Sequence[tuple[int, dict]], other: str = "",
 
 
 def _best_named(wanted: dict[str, float], named: Sequence[tuple[int, dict]]) -> int | None:
-    """The key whose label names most of `wanted` (at least half its weight), ties broken by the share of the
-    label it names; None when none or more than one does."""
+    """The key whose label names most of `wanted` (more than half its weight, and either two of its words or at
+    least half of the label's: "sales" is not "Proceeds from sale of short-term investments"), ties broken by
+    the share of the label it names; None when none or more than one does."""
     if not wanted:
         return None
     need = sum(wanted.values()) / 2
     scored = sorted(((overlap(wanted, label), focus(wanted, label), key) for key, label in named),
                     key=lambda s: (-s[0], -s[1]))
-    scored = [s for s in scored if s[0] >= need]
+    scored = [s for s in scored if s[0] > need and (s[0] >= 2 or s[1] >= 0.5)]
     if not scored or (len(scored) > 1 and scored[1][:2] == scored[0][:2]):
         return None
     return scored[0][2]
@@ -176,7 +177,10 @@ def _column_items(ask: ArithmeticAsk, view: TableView, row: TableRow) -> list[Op
     """Two columns of one row named by the question ("the difference between the low and high price" in the
     first-quarter row), among the columns of the year asked."""
     cells = {col: value for col, value in row.values if _in_periods(ask, _column_name(view, col))}
-    pair = _pair(ask, [(col, terms(_column_name(view, col))) for col in cells])
+    named = [(col, terms(_column_name(view, col))) for col in cells]
+    # "the high price": the measure word the columns share by implication names none of them
+    said = terms(" ".join(phrase for pair in ask.pairs for phrase in pair))
+    pair = _pair(ask, named, frozenset(t for t in said if not any(t in name for _, name in named)))
     if pair is None:
         return None
     x, y = (_cell(view, row, col, cells[col]) for col in pair)

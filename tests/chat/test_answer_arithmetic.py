@@ -273,3 +273,12 @@ def test_two_columns_of_one_row_and_the_column_the_question_names():
 
 def test_a_total_asked_for_each_period_respectively_is_a_list_not_a_sum():
     assert read_ask("What is the total current provision for 2018 and 2019 respectively?") is None
+
+
+def test_an_item_named_by_one_loose_word_resolves_to_no_row():
+    table = element("table", "t", cells=(("", "2015"), ("Accrued expenses", "48,810"),
+                                         ("Proceeds from sale of short-term investments", "259,783"),
+                                         ("Advertising expenses", "714,300"), ("Revenues", "6,779,511")))
+    assert "ratio of" not in ask("What is the advertsing expense to sales ratio in 2015?", table).text
+    assert first_line("What is the advertising expenses to revenues ratio in 2015?", table).startswith(
+        "0.11 \u2014 ratio of Advertising expenses to Revenues, 2015 (714,300 / 6,779,511)")
