@@ -65,6 +65,16 @@ def _holds_subject(ask: ArithmeticAsk, text: str, own: str | None = None) -> boo
     return 2 * sum(1 for t in ask.subject if t in held) >= len(ask.subject)
 
 
+def _names_row_most(ask: ArithmeticAsk, view: TableView, row: TableRow) -> bool:
+    """Whether the question names `row` better than any other row of its table (more of its words, then more of
+    the label): "net sales for cheese" names the Cheese row, not the Net Sales row; "restricted cash" the
+    "Restricted cash" row, not "Restricted cash included in other assets"."""
+    def named(r: TableRow) -> tuple[int, float]:
+        wanted = {t: 1.0 for t in ask.subject}
+        return sum(1 for t in wanted if t in r.label_terms), focus(wanted, r.label_terms)
+    return all(named(other) < named(row) for other in view.rows if other.index != row.index)
+
+
 def _operation(ask: ArithmeticAsk, operands: Sequence[Operand]) -> str:
     """A change asked "in percentage terms" of amounts is their percentage change."""
     if ask.op == "change" and ask.in_percent and not any(o.quantity.percent for o in operands):
@@ -203,6 +213,8 @@ def table_computation(ask: ArithmeticAsk | None, view: TableView, row_index: int
         if operands is None:
             return None
         if not _holds_subject(ask, " ".join([row.label, view.context, *(o.column for o in operands)]), row.label):
+            return None
+        if not _names_row_most(ask, view, row):
             return None
         if ask.op in ("change", "percent_change"):  # later period minus earlier, whatever the column order
             operands = sorted(operands, key=lambda o: min(_years(o.column)))

@@ -282,3 +282,17 @@ def test_an_item_named_by_one_loose_word_resolves_to_no_row():
     assert "ratio of" not in ask("What is the advertsing expense to sales ratio in 2015?", table).text
     assert first_line("What is the advertising expenses to revenues ratio in 2015?", table).startswith(
         "0.11 \u2014 ratio of Advertising expenses to Revenues, 2015 (714,300 / 6,779,511)")
+
+
+def test_a_row_the_question_names_no_more_than_another_is_not_taken_for_granted():
+    from chat.arithmetic_operands import table_computation
+    from chat.table_answer import read_table
+
+    question = "What is the change in the net sales for cheese between 2018 and 2019?"
+    view = read_table(sales())
+    net_sales, cheese = (next(r.index for r in view.rows if r.label == name) for name in ("Net Sales", "Cheese"))
+    assert table_computation(read_ask(question), view, net_sales) is None
+    assert table_computation(read_ask(question), view, cheese).value == -27
+    assert first_line(question, sales()).startswith("-27 thousand \u2014 change in Cheese")
+    assert first_line("What is the change in net sales from Frozen Kefir between 2018 and 2019?", sales()).startswith(
+        "183 thousand \u2014 change in Frozen Kefir, 2018 $ to 2019 $ (1,617 \u2212 1,434)")
