@@ -21,8 +21,8 @@ from typing import Sequence
 
 from chat.arithmetic_ask import ArithmeticAsk, read_ask
 
-__all__ = ["ArithmeticAsk", "Computed", "Operand", "Quantity", "compute", "number_text", "parse_quantity",
-           "read_ask"]
+__all__ = ["ArithmeticAsk", "Computed", "Operand", "Quantity", "compute", "computed_first", "number_text",
+           "parse_quantity", "read_ask"]
 
 _QUANTITY = re.compile(
     r"^(?P<neg1>[-\u2212\u2013])?(?P<cur1>[$€£¥₩])?(?P<open>\()?(?P<neg2>[-\u2212\u2013])?(?P<cur2>[$€£¥₩])?"
@@ -76,13 +76,28 @@ class Operand:
 @dataclass(frozen=True)
 class Computed:
     """A value computed for the question: the operation, the value, the result as stated ("$1,072 million",
-    "47.17%"), the operands in the order used, and the line that states it with how it was computed."""
+    "47.17%"), the operands in the order used, the line that states it with how it was computed, and whether
+    the operands' own labels name every word of the question's subject (exact: it may outrank a better-worded
+    piece that computes nothing)."""
 
     op: str
     value: float
     shown: str
     operands: tuple[Operand, ...]
     line: str
+    exact: bool = False
+
+
+def computed_first(pieces: list, share: float) -> list:
+    """`pieces` (ranked, each with .support and .computed) with the best-ranked one that supplies the operands of
+    the arithmetic asked moved first when it holds at least `share` of the top piece's support: the question
+    asks for the value it computes, which a slightly better-worded row ("Change in tax rates" for "percentage
+    change in ingredients") does not give."""
+    if not pieces or pieces[0].computed is not None:
+        return pieces
+    lead = next((p for p in pieces if p.computed is not None and p.computed.exact
+                 and p.support >= pieces[0].support * share), None)
+    return pieces if lead is None else [lead] + [p for p in pieces if p is not lead]
 
 
 def number_text(value: float, decimals: int = 2) -> str:
@@ -172,7 +187,8 @@ def compute(op: str, operands: Sequence[Operand], label: str = "", decimals: int
         text = f"{first.label} as a share of {second.label}" + (f", {first.column}" if first.column else "")
     elif op == "ratio" and len(operands) == 2 and values[1] != 0:
         value = values[0] / values[1]
-        shown = number(value)
+        # a ratio under 1 is also read as a percentage ("debt-to-assets ratio 0.03 (2.7%)")
+        shown = number(value) + (f" ({number(value * 100)}%)" if abs(value) < 1 else "")
         how = f"{_operand_text(first)} / {_operand_text(second)}"
         text = f"ratio of {first.label} to {second.label}" + (f", {first.column}" if first.column else "")
     else:

@@ -7,6 +7,7 @@ there is no computed value and the answer stays as read from the evidence.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Sequence
 
 from chat.answer_arithmetic import Computed, Operand, Quantity, compute, parse_quantity
@@ -220,9 +221,11 @@ def table_computation(ask: ArithmeticAsk | None, view: TableView, row_index: int
             operands = sorted(operands, key=lambda o: min(_years(o.column)))
             if len({min(_years(o.column)) for o in operands}) != 2:
                 return None
-        return compute(_operation(ask, operands), operands, row.label, ask.decimals)
+        computed = compute(_operation(ask, operands), operands, row.label, ask.decimals)
+        return _exact(computed, set(ask.subject) <= set(row.label_terms))
     operands = _row_items(ask, view, row_index) or _column_items(ask, view, row)
-    return compute(ask.op, operands, "", ask.decimals) if operands else None
+    # two items named by more than half their words each, in the row or column the question names
+    return _exact(compute(ask.op, operands, "", ask.decimals), True) if operands else None
 
 
 def _sentence_pairs(sentence: str) -> list[tuple[int, Quantity, str]]:
@@ -268,5 +271,10 @@ def sentence_computation(ask: ArithmeticAsk | None, sentence: str) -> Computed |
     if ask.op in ("change", "percent_change"):
         periods = sorted(periods)
     operands = [Operand("", str(y), by_year[y][0]) for y in periods]
-    return compute(_operation(ask, operands), operands, "", ask.decimals)
+    computed = compute(_operation(ask, operands), operands, "", ask.decimals)
+    return _exact(computed, set(ask.subject) <= set(terms(sentence)))
+
+
+def _exact(computed: Computed | None, exact: bool) -> Computed | None:
+    return replace(computed, exact=exact) if computed is not None else None
 

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from chat.abstention import NOT_FOUND, clip_nearest, missing_names, not_found_text, searched_line, supported
 from chat.answer import Answer, ContextSize, Span, Usage
-from chat.answer_arithmetic import ArithmeticAsk, Computed, read_ask
+from chat.answer_arithmetic import ArithmeticAsk, Computed, computed_first, read_ask
 from chat.answer_terms import coverage, focus, overlap, terms
 from chat.arithmetic_operands import sentence_computation, table_computation
 from chat.citations import clean_answer
@@ -187,8 +187,9 @@ def candidates(question: str, items: Sequence[EvidenceItem]) -> list[Piece]:
                 continue
         out += _text_pieces(q, item, index, quantity, ask)
     # Between equally supported pieces, one that supplies the operands of the arithmetic asked answers it.
-    return sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number, -p.specific,
-                                      -p.focus, p.item_index, p.order))
+    ranked = sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number, -p.specific,
+                                        -p.focus, p.item_index, p.order))
+    return computed_first(ranked, _RUNNER_UP) if ask else ranked
 
 
 class ExtractiveBackend:

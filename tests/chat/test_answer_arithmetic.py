@@ -281,7 +281,7 @@ def test_an_item_named_by_one_loose_word_resolves_to_no_row():
                                          ("Advertising expenses", "714,300"), ("Revenues", "6,779,511")))
     assert "ratio of" not in ask("What is the advertsing expense to sales ratio in 2015?", table).text
     assert first_line("What is the advertising expenses to revenues ratio in 2015?", table).startswith(
-        "0.11 \u2014 ratio of Advertising expenses to Revenues, 2015 (714,300 / 6,779,511)")
+        "0.11 (10.54%) \u2014 ratio of Advertising expenses to Revenues, 2015 (714,300 / 6,779,511)")
 
 
 def test_a_row_the_question_names_no_more_than_another_is_not_taken_for_granted():
@@ -296,3 +296,25 @@ def test_a_row_the_question_names_no_more_than_another_is_not_taken_for_granted(
     assert first_line(question, sales()).startswith("-27 thousand \u2014 change in Cheese")
     assert first_line("What is the change in net sales from Frozen Kefir between 2018 and 2019?", sales()).startswith(
         "183 thousand \u2014 change in Frozen Kefir, 2018 $ to 2019 $ (1,617 \u2212 1,434)")
+
+
+def test_a_nearly_as_well_supported_piece_that_computes_exactly_what_is_asked_comes_first():
+    from chat.answer_arithmetic import computed_first
+    from types import SimpleNamespace as Piece
+
+    exact = compute("change", [Operand("Ingredients", "2018", parse_quantity("1,580")),
+                               Operand("Ingredients", "2019", parse_quantity("1,942"))])
+    assert exact is not None and not exact.exact  # only the operand finders know what the labels name
+    from dataclasses import replace
+    top, loose, named = Piece(support=0.8, computed=None), Piece(support=0.7, computed=exact), \
+        Piece(support=0.7, computed=replace(exact, exact=True))
+    assert computed_first([top, loose, named], 0.8) == [named, top, loose]
+    assert computed_first([top, loose], 0.8) == [top, loose]
+    assert computed_first([top, Piece(support=0.5, computed=replace(exact, exact=True))], 0.8)[0] is top
+    # end to end: "Change in tax rates" holds "change" and "percentage", the Ingredients row is what is asked
+    table = element("table", "t", cells=(("", "2019 Amount", "2019 Percentage", "2018 Amount", "2018 Percentage"),
+                                         ("Change in tax rates", "8", "0.7%", "(37)", "1.1%")))
+    inventory = element("table", "i", cells=(("", "December 31, 2019", "December 31, 2018"),
+                                             ("Ingredients", "$1,942", "$1,580")))
+    assert first_line("What is the percentage change in ingredients between 2018 and 2019?", table, inventory) \
+        .startswith("22.91% \u2014 percentage change in Ingredients")
