@@ -157,7 +157,8 @@ def compute(op: str, operands: Sequence[Operand], label: str = "", decimals: int
     if op in ("change", "difference") and len(operands) == 2:
         value = values[1] - values[0] if op == "change" else values[0] - values[1]
         new, old = (second, first) if op == "change" else (first, second)
-        shown = f"{number(value)} percentage points" if percent else amount(value)
+        points = "percentage point" if number(abs(value)) == "1" else "percentage points"
+        shown = f"{number(value)} {points}" if percent else amount(value)
         how = f"{_operand_text(new)} \u2212 {_operand_text(old, True)}"
         if op == "change":
             text = f"change{' in' + where if where else ''}, {first.column} to {second.column}"

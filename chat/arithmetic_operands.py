@@ -257,7 +257,12 @@ def _sentence_pairs(sentence: str) -> list[tuple[int, Quantity, str]]:
 def sentence_computation(ask: ArithmeticAsk | None, sentence: str) -> Computed | None:
     """The value `ask` asks for, computed from the amounts one sentence states for the periods named; None when
     the sentence does not state exactly one amount for each."""
-    if ask is None or ask.op not in _PERIOD_OPS or not _holds_subject(ask, sentence):
+    if ask is None or ask.op not in _PERIOD_OPS:
+        return None
+    # A sentence names its own subject in full ("net sales" alone is not "net sales for cheese"): at most a
+    # third of the question's words may be missing from it.
+    held = terms(sentence)
+    if sum(1 for t in ask.subject if t not in held) > len(ask.subject) // 3:
         return None
     pairs = _sentence_pairs(" ".join(sentence.split()))
     by_year: dict[int, list[Quantity]] = {}

@@ -318,3 +318,11 @@ def test_a_nearly_as_well_supported_piece_that_computes_exactly_what_is_asked_co
                                              ("Ingredients", "$1,942", "$1,580")))
     assert first_line("What is the percentage change in ingredients between 2018 and 2019?", table, inventory) \
         .startswith("22.91% \u2014 percentage change in Ingredients")
+
+
+def test_a_sentence_must_name_the_subject_in_full():
+    text = element("text", "Two major customers accounted for approximately 22% and 21% of net sales for the years "
+                           "ended December 31, 2019 and 2018, respectively.")
+    assert "change," not in ask("What is the change in the net sales for cheese between 2018 and 2019?", text).text
+    assert first_line("What is the change in the share of net sales of two major customers between 2018 and 2019?",
+                      text).startswith("1 percentage point \u2014 change, 2018 to 2019 (22% \u2212 21%)")
