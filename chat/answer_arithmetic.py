@@ -119,9 +119,18 @@ def _operand_text(operand: Operand, bracket_negative: bool = False) -> str:
     return f"({text})" if bracket_negative and q.value < 0 else text
 
 
-def _joined(names: Sequence[str]) -> str:
+def _joined(names: Sequence[str], last: str = " and ") -> str:
+    """Column names as a list, the words they all begin with said once: "December 31, 2018 and 2019"."""
     names = [n for n in names if n]
-    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+    if len(names) < 2:
+        return "".join(names)
+    words = [n.split() for n in names]
+    shared = 0
+    while all(len(w) > shared + 1 and w[shared] == words[0][shared] for w in words):
+        shared += 1
+    tails = [" ".join(w[shared:]) for w in words]
+    tails[0] = " ".join(words[0])
+    return ", ".join(tails[:-1]) + f"{last}{tails[-1]}"
 
 
 def _units(operands: Sequence[Operand]) -> tuple[str, str, bool] | None:
@@ -161,7 +170,7 @@ def compute(op: str, operands: Sequence[Operand], label: str = "", decimals: int
         shown = f"{number(value)} {points}" if percent else amount(value)
         how = f"{_operand_text(new)} \u2212 {_operand_text(old, True)}"
         if op == "change":
-            text = f"change{' in' + where if where else ''}, {first.column} to {second.column}"
+            text = f"change{' in' + where if where else ''}, {_joined([first.column, second.column], ' to ')}"
         else:
             text = f"difference{' in ' + label if label else ''}, {first.label} \u2212 {second.label}" + \
                    (f", {first.column}" if first.column else "")
@@ -170,7 +179,7 @@ def compute(op: str, operands: Sequence[Operand], label: str = "", decimals: int
         shown = f"{number(value)}%"
         bar = f"|{_operand_text(first)}|" if values[0] < 0 else _operand_text(first)
         how = f"({_operand_text(second)} \u2212 {_operand_text(first, True)}) / {bar} \u00d7 100"
-        text = f"percentage change{' in' + where if where else ''}, {first.column} to {second.column}"
+        text = f"percentage change{' in' + where if where else ''}, {_joined([first.column, second.column], ' to ')}"
     elif op == "average":
         value = sum(values) / len(values)
         shown = f"{number(value)}%" if percent else amount(value)
