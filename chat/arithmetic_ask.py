@@ -100,7 +100,7 @@ def _clean(phrase: str) -> str:
     return _LEAD.sub("", phrase.strip(" ,;:?.!")).strip(" ,;:?.!")
 
 
-def _is_period(phrase: str) -> bool:
+def is_period(phrase: str) -> bool:
     """A phrase that names only a period ("2018", "fiscal 2019", "December 31, 2018", "the year 2017")."""
     rest = re.sub(r"\b(?:fiscal|years?|fy|ended|ending|as|of|at|the|in|for|end|december|june|march|september|"
                   r"january|february|april|may|july|august|october|november|q[1-4]|first|second|third|fourth|"
@@ -148,7 +148,7 @@ def read_ask(question: str) -> ArithmeticAsk | None:
     if op == "change":
         between = _BETWEEN.search(text)
         if between:
-            pairs = tuple((x, y) for x, y in _and_splits(between["items"]) if not (_is_period(x) or _is_period(y)))
+            pairs = tuple((x, y) for x, y in _and_splits(between["items"]) if not (is_period(x) or is_period(y)))
             if pairs:
                 return ArithmeticAsk("difference", periods, pairs, decimals, False, subject)
     return ArithmeticAsk(op, periods, (), decimals, op == "change" and bool(_IN_PERCENT.search(whole)), subject)

@@ -12,7 +12,7 @@ from typing import Sequence
 
 from chat.answer_arithmetic import Computed, Operand, Quantity, compute, parse_quantity
 from chat.answer_terms import focus, overlap, terms
-from chat.arithmetic_ask import OPERATION_WORDS, YEAR, ArithmeticAsk
+from chat.arithmetic_ask import OPERATION_WORDS, YEAR, ArithmeticAsk, is_period
 from chat.table_answer import TableRow, TableView, with_unit
 
 _PERIOD_OPS = ("change", "percent_change", "average", "total")
@@ -94,11 +94,16 @@ def _states_result(op: str, view: TableView, row: TableRow) -> bool:
     return any(words.search(_column_name(view, col)) for col, _ in row.values) if op != "total" else False
 
 
-def _period_operands(ask: ArithmeticAsk, view: TableView, row: TableRow) -> list[Operand] | None:
+def _asked_periods(ask: ArithmeticAsk) -> list[int]:
     periods = list(ask.periods)
     if len(periods) == 1 and ask.op in ("change", "percent_change"):
         periods = [periods[0] - 1, periods[0]]  # "growth in 2019": over the year before
-    if len(periods) < 2:
+    return periods if len(periods) >= 2 else []
+
+
+def _period_operands(ask: ArithmeticAsk, view: TableView, row: TableRow) -> list[Operand] | None:
+    periods = _asked_periods(ask)
+    if not periods:
         return None
     out = []
     for year in periods:
@@ -108,6 +113,31 @@ def _period_operands(ask: ArithmeticAsk, view: TableView, row: TableRow) -> list
         if one is None:
             return None
         out.append(one)
+    return out
+
+
+def _transposed_operands(ask: ArithmeticAsk, view: TableView, row: TableRow) -> list[Operand] | None:
+    """Periods in rows ("2019", "Fiscal 2018") and items in columns: the one column the question names, under
+    the one row of each year asked. Each operand is labelled by the column, its period by the row."""
+    periods = _asked_periods(ask)
+    if not periods or not is_period(row.label):
+        return None
+    by_year: dict[int, list[TableRow]] = {}
+    for r in view.rows:
+        if is_period(r.label) and len(_years(r.label)) == 1:
+            by_year.setdefault(min(_years(r.label)), []).append(r)
+    col = _best_named({t: 1.0 for t in ask.subject}, [(c, terms(_column_name(view, c))) for c in
+                                                        range(len(view.headers))])
+    words = OPERATION_WORDS.get(ask.op)
+    if col is None or (words is not None and words.search(_column_name(view, col))):
+        return None
+    out = []
+    for year in periods:
+        value = dict(by_year[year][0].values).get(col) if len(by_year.get(year, ())) == 1 else None
+        found = _cell(view, by_year[year][0], col, value) if value else None
+        if found is None:
+            return None
+        out.append(Operand(found.column, by_year[year][0].label, found.quantity))
     return out
 
 
@@ -210,19 +240,21 @@ def table_computation(ask: ArithmeticAsk | None, view: TableView, row_index: int
     if ask.op in _PERIOD_OPS:
         if _states_result(ask.op, view, row):
             return None
-        operands = _period_operands(ask, view, row)
+        operands, label = _period_operands(ask, view, row), row.label
         if operands is None:
-            return None
-        if not _holds_subject(ask, " ".join([row.label, view.context, *(o.column for o in operands)]), row.label):
-            return None
-        if not _names_row_most(ask, view, row):
+            operands = _transposed_operands(ask, view, row)
+            if operands is None:
+                return None
+            label = operands[0].label
+        elif not (_holds_subject(ask, " ".join([row.label, view.context, *(o.column for o in operands)]), row.label)
+                  and _names_row_most(ask, view, row)):
             return None
         if ask.op in ("change", "percent_change"):  # later period minus earlier, whatever the column order
             operands = sorted(operands, key=lambda o: min(_years(o.column)))
             if len({min(_years(o.column)) for o in operands}) != 2:
                 return None
-        computed = compute(_operation(ask, operands), operands, row.label, ask.decimals)
-        return _exact(computed, set(ask.subject) <= set(row.label_terms))
+        computed = compute(_operation(ask, operands), operands, label, ask.decimals)
+        return _exact(computed, set(ask.subject) <= set(terms(label)))
     operands = _row_items(ask, view, row_index) or _column_items(ask, view, row)
     # two items named by more than half their words each, in the row or column the question names
     return _exact(compute(ask.op, operands, "", ask.decimals), True) if operands else None

@@ -337,3 +337,13 @@ def test_the_words_the_columns_share_are_said_once():
                     "((70 + 72) / 2)")
     mixed = compute("change", [cell("Year Ended December 2015", "5"), cell("As of December 2016", "7")]).line
     assert "Year Ended December 2015 to As of December 2016" in mixed
+
+
+def test_periods_in_rows_and_items_in_columns():
+    table = element("table", "t", cells=(("Fiscal year", "Revenue", "Net income"), ("2019", "$5,200", "$610"),
+                                         ("2018", "$4,800", "$540"), ("2017", "$4,100", "$(20)")),
+                    caption="Selected financial data (in millions)")
+    line = first_line("What was the percentage change in revenue from 2018 to 2019?", table)
+    assert line.startswith("8.33% \u2014 percentage change in Revenue, 2018 to 2019 (($5,200 \u2212 $4,800) / $4,800")
+    assert first_line("What was the change in net income between 2017 and 2018?", table).startswith(
+        "$560 million \u2014 change in Net income, 2017 to 2018 ($540 \u2212 ($-20))")
