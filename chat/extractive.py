@@ -17,7 +17,9 @@ from typing import Callable, Sequence
 from chat.abstention import (NOT_FOUND, clip_nearest, missing_names, missing_numbers, not_found_text,
                              searched_line, supported)
 from chat.answer import Answer, ContextSize, Span, Usage
+from chat.answer_arithmetic import ArithmeticAsk, Computed, computed_first, read_ask
 from chat.answer_terms import coverage, focus, overlap, terms
+from chat.arithmetic_operands import sentence_computation, table_computation
 from chat.citations import clean_answer
 from chat.context import EvidenceItem, select_evidence
 from chat.sentence_answer import sentence_candidates, split_sentences
@@ -53,7 +55,8 @@ class Piece:
     support: share of the question's term weight it holds with its context (caption, headers, section);
     specific: weight held by its own words (row label and column, or the sentence); focus: share of its row
     label's (or sentence's) terms the question asks for; states_number: it states a number the question does
-    not name; line: the fact as shown; extra: a support line ("" for none); span: the part of the element used.
+    not name; line: the fact as shown; extra: a support line ("" for none); span: the part of the element used;
+    computed: the value the question asks to be computed from this piece's operands (chat.answer_arithmetic).
     """
 
     support: float
@@ -66,6 +69,7 @@ class Piece:
     extra: str
     key: str
     span: Span | None
+    computed: Computed | None = None
 
 
 def fact_key(text: str) -> str:
@@ -106,7 +110,7 @@ def _figure_summary(element: Element, max_chars: int = 200) -> str:
 
 
 def _table_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity: bool,
-                  comparison: bool) -> list[Piece] | None:
+                  comparison: bool, ask: ArithmeticAsk | None = None) -> list[Piece] | None:
     """The table's answer piece: the cell(s) its best-named row and column hold (for a comparison, the row's
     values side by side, and the next best row as a second piece); None when it is no table."""
     view = read_table(item.element)
@@ -120,7 +124,7 @@ def _table_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity:
         others = [m for m in matches if m.row.index != pieces[0].order and m.row_hit > 0]
         if others:
             pieces.append(_cells_piece(q, view, item, index, quantity, comparison, others))
-    return pieces
+    return [replace(p, computed=table_computation(ask, view, p.order)) for p in pieces] if ask else pieces
 
 
 def _cells_piece(q: dict[str, float], view, item: EvidenceItem, index: int, quantity: bool, comparison: bool,
@@ -146,13 +150,14 @@ def _cells_piece(q: dict[str, float], view, item: EvidenceItem, index: int, quan
                  best.row.index, line, extra, item.key, span)
 
 
-def _text_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity: bool) -> list[Piece]:
+def _text_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity: bool,
+                 ask: ArithmeticAsk | None = None) -> list[Piece]:
     total = sum(q.values()) or 1.0
     out = []
     for pick in sentence_candidates(q, item.element.text, item.element.section):
         out.append(Piece(pick.context_score / total, pick.score, focus(q, pick.terms),
                          quantity and _states_new_number(q, pick.text), index, pick.index, pick.text, "", item.key,
-                         Span("sentence", (pick.text,))))
+                         Span("sentence", (pick.text,)), sentence_computation(ask, pick.text)))
     return out
 
 
@@ -173,6 +178,7 @@ def candidates(question: str, items: Sequence[EvidenceItem]) -> list[Piece]:
     q = terms(question)
     quantity = bool(_QUANTITY_QUESTION.search(question))
     comparison = bool(_COMPARISON_QUESTION.search(question))
+    ask = read_ask(question)
     out: list[Piece] = []
     for index, item in enumerate(items):
         kind = item.element.kind
@@ -182,13 +188,15 @@ def candidates(question: str, items: Sequence[EvidenceItem]) -> list[Piece]:
             out += _figure_piece(q, item, index)
             continue
         if kind is ElementKind.TABLE:
-            pieces = _table_pieces(q, item, index, quantity, comparison)
+            pieces = _table_pieces(q, item, index, quantity, comparison, ask)
             if pieces is not None:
                 out += pieces
                 continue
-        out += _text_pieces(q, item, index, quantity)
-    return sorted(out, key=lambda p: (-round(p.support, 6), -p.states_number, -p.specific, -p.focus,
-                                      p.item_index, p.order))
+        out += _text_pieces(q, item, index, quantity, ask)
+    # Between equally supported pieces, one that supplies the operands of the arithmetic asked answers it.
+    ranked = sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number, -p.specific,
+                                        -p.focus, p.item_index, p.order))
+    return computed_first(ranked, _RUNNER_UP) if ask else ranked
 
 
 class ExtractiveBackend:
@@ -264,7 +272,10 @@ class ExtractiveBackend:
             room -= 1
         if best.extra:
             lines.append(f"{best.extra} [{best.key}]")
-        return "\n".join(lines[:self.max_pieces]), True
+        lines = lines[:self.max_pieces]
+        if best.computed is not None:  # the value asked for first; the cells it came from stay as support
+            lines.insert(0, f"{escape_labels(best.computed.line)} [{best.key}]")
+        return "\n".join(lines), True
 
     def _not_found(self, pieces: list[Piece], items: Sequence[EvidenceItem], question: str,
                    missing: Sequence[str]) -> str:

@@ -1,0 +1,207 @@
+"""Arithmetic on extractive answers: the value a question asks to be computed from the cells or amounts it names.
+
+A question asking for a change, a percentage change (growth rate), an average, a total, a difference between two
+items, a share of a total or a ratio (chat.arithmetic_ask) is answered with the computed value first, followed by
+how it was computed from the cited operands; the operands come from the best candidate piece
+(chat.arithmetic_operands: one row's cells under the periods named, two rows of one column, or the amount/period
+pairs of one sentence). Rules any finance reader expects:
+  change (increase, decrease) between two periods    later period minus earlier, ordered by the year named;
+  difference between two items X and Y               X minus Y, in the order the question names them;
+  percentage change (growth rate)                    (new - old) / |old| x 100;
+  share of a total                                   part / whole x 100;  ratio, multiple: X / Y;
+  average, total                                      of the operands named.
+Results are rounded to 2 decimals (trailing zeros dropped) and keep the operands' currency and scale; operands
+that are not all numbers, or that mix scales, currencies or percentages with amounts, give no result.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from chat.arithmetic_ask import ArithmeticAsk, read_ask
+
+__all__ = ["ArithmeticAsk", "Computed", "Operand", "Quantity", "compute", "computed_first", "number_text",
+           "parse_quantity", "read_ask"]
+
+_QUANTITY = re.compile(
+    r"^(?P<neg1>[-\u2212\u2013])?(?P<cur1>[$€£¥₩])?(?P<open>\()?(?P<neg2>[-\u2212\u2013])?(?P<cur2>[$€£¥₩])?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?P<pct1>%)?(?P<close>\))?(?P<pct2>%)?"
+    r"(?P<unit>[^\W\d_]+)?$")
+_PLURAL_SCALE = {"thousands": "thousand", "millions": "million", "billions": "billion", "trillions": "trillion"}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number read from a cell or a sentence: its value (a parenthesised amount is negative), currency sign
+    ("" for none), scale word ("million", "" for none), whether it is a percentage, and the decimals it was
+    written with (shown as written: "$8.40")."""
+
+    value: float
+    currency: str
+    scale: str
+    percent: bool
+    decimals: int = 0
+
+
+def parse_quantity(text: str) -> Quantity | None:
+    """The quantity `text` states ("$(1,255) million", "14.5%", "(47 )", "3,700"), or None when it is not one
+    number (a dash, a word, a range, two numbers)."""
+    compact = re.sub(r"\s+", "", text.replace("percent", "%"))
+    match = _QUANTITY.match(compact)
+    if not match or bool(match["open"]) != bool(match["close"]):
+        return None
+    if match["cur1"] and match["cur2"]:
+        return None
+    value = float(match["num"].replace(",", ""))
+    if match["neg1"] or match["neg2"] or match["open"]:
+        value = -value
+    unit = (match["unit"] or "").lower()
+    percent = bool(match["pct1"] or match["pct2"])
+    if percent and unit:
+        return None
+    decimals = len(match["num"].partition(".")[2])
+    return Quantity(value, match["cur1"] or match["cur2"] or "", _PLURAL_SCALE.get(unit, unit), percent, decimals)
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One value used in a computation: where it was read (row label, column or period) and what it holds."""
+
+    label: str
+    column: str
+    quantity: Quantity
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A value computed for the question: the operation, the value, the result as stated ("$1,072 million",
+    "47.17%"), the operands in the order used, the line that states it with how it was computed, and whether
+    the operands' own labels name every word of the question's subject (exact: it may outrank a better-worded
+    piece that computes nothing)."""
+
+    op: str
+    value: float
+    shown: str
+    operands: tuple[Operand, ...]
+    line: str
+    exact: bool = False
+
+
+def computed_first(pieces: list, share: float) -> list:
+    """`pieces` (ranked, each with .support and .computed) with the best-ranked one that supplies the operands of
+    the arithmetic asked moved first when it holds at least `share` of the top piece's support: the question
+    asks for the value it computes, which a slightly better-worded row ("Change in tax rates" for "percentage
+    change in ingredients") does not give."""
+    if not pieces or pieces[0].computed is not None:
+        return pieces
+    lead = next((p for p in pieces if p.computed is not None and p.computed.exact
+                 and p.support >= pieces[0].support * share), None)
+    return pieces if lead is None else [lead] + [p for p in pieces if p is not lead]
+
+
+def number_text(value: float, decimals: int = 2) -> str:
+    """`value` rounded to `decimals` (2 unless the question asks otherwise), thousands grouped, trailing zeros
+    dropped ("1,072", "857.5", "-182")."""
+    text = f"{round(value, decimals):,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _amount(value: float, currency: str, scale: str, decimals: int = 2) -> str:
+    return f"{currency}{number_text(value, decimals)}{' ' + scale if scale else ''}"
+
+
+def _operand_text(operand: Operand, bracket_negative: bool = False) -> str:
+    q = operand.quantity
+    text = f"{q.currency}{q.value:,.{q.decimals}f}{'%' if q.percent else ''}"
+    return f"({text})" if bracket_negative and q.value < 0 else text
+
+
+def _joined(names: Sequence[str], last: str = " and ") -> str:
+    """Column names as a list, the words they all begin with said once: "December 31, 2018 and 2019"."""
+    names = [n for n in names if n]
+    if len(names) < 2:
+        return "".join(names)
+    words = [n.split() for n in names]
+    shared = 0
+    while all(len(w) > shared + 1 and w[shared] == words[0][shared] for w in words):
+        shared += 1
+    tails = [" ".join(w[shared:]) for w in words]
+    tails[0] = " ".join(words[0])
+    return ", ".join(tails[:-1]) + f"{last}{tails[-1]}"
+
+
+def _units(operands: Sequence[Operand]) -> tuple[str, str, bool] | None:
+    """(currency, scale, percent) the operands share; None when they mix currencies, scales or percentages with
+    amounts (an operand without a currency sign takes the others': tables print "$" on a column's first row)."""
+    currencies = {o.quantity.currency for o in operands} - {""}
+    scales = {o.quantity.scale for o in operands}
+    percents = {o.quantity.percent for o in operands}
+    if len(currencies) > 1 or len(scales) > 1 or len(percents) > 1:
+        return None
+    return (currencies.pop() if currencies else ""), scales.pop(), percents.pop()
+
+
+def compute(op: str, operands: Sequence[Operand], label: str = "", decimals: int = 2) -> Computed | None:
+    """The value of `op` over `operands` (for "change" and "percent_change" ordered old then new; for
+    "difference", "share" and "ratio" the two items in the order the question names them), with its line, the
+    result rounded to `decimals`; None when the operands cannot be combined (units, a zero divisor, a percentage
+    of percentages)."""
+    units = _units(operands)
+    if units is None or len(operands) < 2:
+        return None
+    currency, scale, percent = units
+
+    def amount(value: float) -> str:
+        return _amount(value, currency, scale, decimals)
+
+    def number(value: float) -> str:
+        return number_text(value, decimals)
+
+    values = [o.quantity.value for o in operands]
+    first, second = operands[0], operands[-1]
+    where = f" {label}" if label else ""  # "change in Land, 2018 to 2019"; "change, 2015 to 2016" for a sentence
+    if op in ("change", "difference") and len(operands) == 2:
+        value = values[1] - values[0] if op == "change" else values[0] - values[1]
+        new, old = (second, first) if op == "change" else (first, second)
+        points = "percentage point" if number(abs(value)) == "1" else "percentage points"
+        shown = f"{number(value)} {points}" if percent else amount(value)
+        how = f"{_operand_text(new)} \u2212 {_operand_text(old, True)}"
+        if op == "change":
+            text = f"change{' in' + where if where else ''}, {_joined([first.column, second.column], ' to ')}"
+        else:
+            text = f"difference{' in ' + label if label else ''}, {first.label} \u2212 {second.label}" + \
+                   (f", {first.column}" if first.column else "")
+    elif op == "percent_change" and len(operands) == 2 and not percent and values[0] != 0:
+        value = (values[1] - values[0]) / abs(values[0]) * 100
+        shown = f"{number(value)}%"
+        bar = f"|{_operand_text(first)}|" if values[0] < 0 else _operand_text(first)
+        how = f"({_operand_text(second)} \u2212 {_operand_text(first, True)}) / {bar} \u00d7 100"
+        text = f"percentage change{' in' + where if where else ''}, {_joined([first.column, second.column], ' to ')}"
+    elif op == "average":
+        value = sum(values) / len(values)
+        shown = f"{number(value)}%" if percent else amount(value)
+        how = f"({' + '.join(_operand_text(o, True) for o in operands)}) / {len(operands)}"
+        text = f"average{' of' + where if where else ''}, {_joined([o.column for o in operands])}"
+    elif op == "total" and not percent:
+        value = sum(values)
+        shown = amount(value)
+        how = " + ".join(_operand_text(o, True) for o in operands)
+        text = f"total{' of' + where if where else ''}, {_joined([o.column for o in operands])}"
+    elif op == "share" and len(operands) == 2 and not percent and values[1] != 0:
+        value = values[0] / values[1] * 100
+        shown = f"{number(value)}%"
+        how = f"{_operand_text(first)} / {_operand_text(second)} \u00d7 100"
+        text = f"{first.label} as a share of {second.label}" + (f", {first.column}" if first.column else "")
+    elif op == "ratio" and len(operands) == 2 and values[1] != 0:
+        value = values[0] / values[1]
+        # a ratio under 1 is also read as a percentage ("debt-to-assets ratio 0.03 (2.7%)")
+        shown = number(value) + (f" ({number(value * 100)}%)" if abs(value) < 1 else "")
+        how = f"{_operand_text(first)} / {_operand_text(second)}"
+        text = f"ratio of {first.label} to {second.label}" + (f", {first.column}" if first.column else "")
+    else:
+        return None
+    text = " ".join(text.replace(" ,", ",").split())
+    return Computed(op, round(value, decimals), shown, tuple(operands), f"{shown} \u2014 {text} ({how})")

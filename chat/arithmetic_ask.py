@@ -1,0 +1,154 @@
+"""Reading a question for the arithmetic it asks: the operation, the periods (years) it names, and the two items
+it compares ("the difference between X and Y", "X as a percentage of Y", "X was what multiple of Y").
+
+Only the wording decides: a question that names no operation asks for none, whatever its evidence holds.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chat.answer_terms import terms
+
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_P = r"(?:percent(?:age)?|%)"
+# Checked in this order: "percentage change" before "change", "average total" is an average, "change in total
+# accrued expenses" a change.
+_OPERATIONS = (
+    ("percent_change", re.compile(
+        rf"\b{_P}\s*(?:change|increase|decrease|growth|decline|rise|drop|reduction|gain|fall)\b|\bgrowth\s+rate\b|"
+        r"\brate\s+of\s+(?:change|growth|increase|decrease|decline)\b|\bby\s+what\s+percent(?:age)?\b|"
+        rf"\bwhat\s+{_P}\s+(?:did|has|have|was|were|is|does)\b.*\b(?:increase|decrease|change|grow|growth|decline|"
+        r"rise|fall|drop)|증가율|감소율|성장률|증감률|변동률", re.I)),
+    ("share", re.compile(
+        r"\bwhat\s+(?:percent(?:age)?|portion|proportion|share|fraction)\s+of\b|"
+        r"\bpercentage\s+(?:constitution|share|composition|contribution)\b|"
+        r"\bas\s+an?\s+(?:%|percent(?:age)?|share|proportion|portion)\s+of\b|"
+        r"\b(?:percent(?:age)?|share|proportion|portion)\s+of\s+.+\s+(?:among|in|of|to|within)\s+(?:the\s+)?total\b",
+        re.I)),
+    ("ratio", re.compile(r"\bwhat\s+multiple\s+of\b|\bratio\s+of\b.+\bto\b|\bto\b.+\bratio\b", re.I)),
+    ("average", re.compile(r"\baverage\b|\bmean\b|평균", re.I)),
+    ("change", re.compile(r"\b(?:change|changes|increase|increased|decrease|decreased|difference|growth|grew|"
+                          r"decline|declined|rise|rose|drop|dropped|variance)\b|증가|감소|차이|증감|변화|변동", re.I)),
+    ("total", re.compile(r"\b(?:total|sum|combined|altogether|aggregate)\b|합계|합산|총합", re.I)),
+)
+# Words a row label or column header holds when it already states the operation's result.
+OPERATION_WORDS = {
+    "percent_change": re.compile(r"\bchanges?\b|\bgrowth\b|\bincrease\b|\bdecrease\b|증감|증가|감소", re.I),
+    "change": re.compile(r"\bchanges?\b|\bincrease\b|\bdecrease\b|\bvariance\b|\bdifference\b|증감|증가|감소|차이",
+                         re.I),
+    "average": re.compile(r"\baverage\b|\bmean\b|평균", re.I),
+    "total": re.compile(r"\btotal\b|합계|총", re.I),
+}
+_STRIP = r"[\s,;:?.!]*"
+_SHARE_ITEMS = (
+    re.compile(r"\b(?:what|the)\s+(?:percent(?:age)?|portion|proportion|share|fraction)\s+of\s+(?P<whole>.+?)\s+"
+               r"(?:is|are|was|were|did|does|do|came|comes)\s+(?:comprised\s+of\s+|made\s+up\s+(?:of|by)\s+|"
+               r"from\s+|due\s+to\s+|attributable\s+to\s+|accounted\s+for\s+by\s+|related\s+to\s+|"
+               r"represented\s+by\s+)?(?P<part>.+)", re.I),
+    re.compile(r"(?P<part>.+?)\s+as\s+an?\s+(?:%|percent(?:age)?|share|proportion|portion)\s+of\s+(?P<whole>.+)",
+               re.I),
+    re.compile(r"\b(?:percent(?:age)?|share|proportion|portion)(?:\s+(?:constitution|share|composition|"
+               r"contribution))?\s+of\s+(?P<part>.+?)\s+(?:among|in|of|to|within)\s+(?P<whole>(?:the\s+)?total\b.+)",
+               re.I),
+)
+_RATIO_ITEMS = (
+    re.compile(r"(?P<x>.+?)\s+(?:was|were|is|are)\s+what\s+multiple\s+of\s+(?P<y>.+)", re.I),
+    re.compile(r"\bratio\s+of\s+(?P<x>.+?)\s+to\s+(?P<y>.+)", re.I),
+    re.compile(r"(?P<x>[\w&]+(?:\s+[\w&]+)?)-to-(?P<y>[\w&]+(?:[\s-][\w&]+){0,3}?)\s+ratio\b", re.I),
+    re.compile(r"\b(?:what\s+(?:is|was|were|are)\s+(?:the\s+)?)(?P<x>.+?)\s+to\s+(?P<y>.+?)\s+ratio\b", re.I),
+)
+# "(in units of percents)", "answer in percentage terms": a change asked as a percentage of the earlier value.
+_IN_PERCENT = re.compile(r"\bin\s+(?:units\s+of\s+)?percent(?:s|age)?(?:\s+terms?)?\b|\bas\s+a\s+percent(?:age)?\b",
+                         re.I)
+_DECIMALS = re.compile(r"\brounde?d?\s+(?:\w+\s+){0,3}?to\s+(?:the\s+nearest\s+)?(?P<n>\w+)(?:\s+decimal)?", re.I)
+_DECIMAL_WORDS = {"zero": 0, "no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "integer": 0, "whole": 0,
+                  "tenth": 1, "hundredth": 2, "thousandth": 3}
+# "FY2017 - FY2019", "2017 through 2019": every year of the range, for an average or a total.
+_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:-|\u2013|through|thru)\s*(?:fy\s*)?((?:19|20)\d{2})(?!\d)", re.I)
+_BETWEEN = re.compile(r"\bdifference\b.*?\bbetween\s+(?P<items>.+)", re.I)
+# Words that say what to compute or how to state it, not what it is about: no evidence needs to hold them.
+_NOT_SUBJECT = frozenset(
+    "change increase increased decrease decreased difference growth grow grew rate percentage percent average mean "
+    "total sum combined altogether aggregate ratio multiple share portion proportion fraction constitution value "
+    "amount year fiscal fy period both respectively net answer round decimal place unit term calculate million "
+    "thousand billion yoy over january february march april may june july august september october november "
+    "december quarter ended ending between".split())
+# Latin words and numbers that are no year ("3" of "3-hop"); CJK bigrams are too loose to require of evidence.
+_SUBJECT_TERM = re.compile(r"^(?:[a-z][a-z'&-]*|\d+(?:\.\d+)?)$")
+_LEAD = re.compile(r"^(?:(?:what|how|in|for|the|during|as\s+of)\b[\s,]*|(?:19|20)\d{2}\b[\s,]*)+", re.I)
+
+
+@dataclass(frozen=True)
+class ArithmeticAsk:
+    """What a question asks to compute. op: "change", "percent_change", "average", "total", "difference",
+    "share" or "ratio"; periods: the years it names, in its order; pairs: for "difference", "share" and "ratio",
+    the candidate (first item, second item) readings of its wording (share: part, whole; ratio: numerator,
+    denominator; "X and Y" may split at more than one "and"); decimals: the rounding asked ("round to one
+    decimal place"), else 2; in_percent: a change asked "in percentage terms"; subject: the question's own
+    content words (not its operation, periods or units), which the evidence a value is computed from must hold."""
+
+    op: str
+    periods: tuple[int, ...]
+    pairs: tuple[tuple[str, str], ...] = ()
+    decimals: int = 2
+    in_percent: bool = False
+    subject: tuple[str, ...] = ()
+
+
+def _clean(phrase: str) -> str:
+    return _LEAD.sub("", phrase.strip(" ,;:?.!")).strip(" ,;:?.!")
+
+
+def is_period(phrase: str) -> bool:
+    """A phrase that names only a period ("2018", "fiscal 2019", "December 31, 2018", "the year 2017")."""
+    rest = re.sub(r"\b(?:fiscal|years?|fy|ended|ending|as|of|at|the|in|for|end|december|june|march|september|"
+                  r"january|february|april|may|july|august|october|november|q[1-4]|first|second|third|fourth|"
+                  r"quarter|half)\b", " ", YEAR.sub(" ", phrase), flags=re.I)
+    return bool(YEAR.search(phrase)) and not re.search(r"[^\W\d_]", rest)
+
+
+def _and_splits(text: str) -> tuple[tuple[str, str], ...]:
+    """Every reading of "X and Y" as two items, split at each " and "."""
+    parts = re.split(r"\s+and\s+", text)
+    out = []
+    for cut in range(1, len(parts)):
+        x, y = _clean(" and ".join(parts[:cut])), _clean(" and ".join(parts[cut:]))
+        if x and y:
+            out.append((x, y))
+    return tuple(out)
+
+
+def read_ask(question: str) -> ArithmeticAsk | None:
+    """The arithmetic `question` asks for, or None when it asks for none (or its items cannot be read)."""
+    whole = " ".join(question.split())
+    # The question itself, not the instructions after it ("... ratio in FY2015? Round your answer to ...").
+    text = whole.split("?")[0] if "?" in whole.rstrip("? ") else whole
+    periods = tuple(dict.fromkeys(int(y) for y in YEAR.findall(text)))
+    op = next((name for name, pattern in _OPERATIONS if pattern.search(text)), None)
+    if op is None:
+        return None
+    subject = tuple(t for t in terms(re.sub(r"\([^)]*\)", " ", text))
+                    if _SUBJECT_TERM.match(t) and t not in _NOT_SUBJECT and not YEAR.fullmatch(t))
+    rounding = _DECIMALS.search(whole)
+    decimals = _DECIMAL_WORDS.get(rounding["n"].lower(), 2) if rounding else 2
+    if rounding and rounding["n"].isdigit():
+        decimals = min(int(rounding["n"]), 6)
+    span = _RANGE.search(text)
+    if op in ("average", "total") and span and int(span[1]) < int(span[2]) <= int(span[1]) + 10:
+        periods = tuple(range(int(span[1]), int(span[2]) + 1))
+    if op == "total" and re.search(r"\b(?:respectively|each)\b", text, re.I):
+        return None  # "the total X for 2018 and 2019 respectively": each value, not their sum
+    if op == "share":
+        pairs = [(_clean(m["part"]), _clean(m["whole"])) for p in _SHARE_ITEMS for m in [p.search(text)] if m]
+        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject) if pairs else None
+    if op == "ratio":
+        pairs = [(_clean(m["x"]), _clean(m["y"])) for p in _RATIO_ITEMS for m in [p.search(text)] if m]
+        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject) if pairs else None
+    if op == "change":
+        between = _BETWEEN.search(text)
+        if between:
+            pairs = tuple((x, y) for x, y in _and_splits(between["items"]) if not (is_period(x) or is_period(y)))
+            if pairs:
+                return ArithmeticAsk("difference", periods, pairs, decimals, False, subject)
+    return ArithmeticAsk(op, periods, (), decimals, op == "change" and bool(_IN_PERCENT.search(whole)), subject)
