@@ -22,6 +22,7 @@ from chat.answer_terms import coverage, focus, overlap, terms
 from chat.arithmetic_operands import sentence_computation, table_computation
 from chat.citations import clean_answer
 from chat.context import EvidenceItem, select_evidence
+from chat.financial_ratios import compute_ratio, read_ratio
 from chat.sentence_answer import sentence_candidates, split_sentences
 from chat.table_answer import MAX_TIED_VALUES, best_row, cell_line, match_cells, read_table, support_line, tied
 from chat.untrusted_text import escape_labels
@@ -56,7 +57,8 @@ class Piece:
     specific: weight held by its own words (row label and column, or the sentence); focus: share of its row
     label's (or sentence's) terms the question asks for; states_number: it states a number the question does
     not name; line: the fact as shown; extra: a support line ("" for none); span: the part of the element used;
-    computed: the value the question asks to be computed from this piece's operands (chat.answer_arithmetic).
+    computed: the value the question asks to be computed from this piece's operands (chat.answer_arithmetic);
+    cited: other items the line also cites (a ratio's operands from two statements).
     """
 
     support: float
@@ -70,6 +72,7 @@ class Piece:
     key: str
     span: Span | None
     computed: Computed | None = None
+    cited: tuple[str, ...] = ()
 
 
 def fact_key(text: str) -> str:
@@ -196,7 +199,24 @@ def candidates(question: str, items: Sequence[EvidenceItem]) -> list[Piece]:
     # Between equally supported pieces, one that supplies the operands of the arithmetic asked answers it.
     ranked = sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number, -p.specific,
                                         -p.focus, p.item_index, p.order))
-    return computed_first(ranked, _RUNNER_UP) if ask else ranked
+    ranked = computed_first(ranked, _RUNNER_UP) if ask else ranked
+    ratio = _ratio_piece(question, items)
+    return [ratio, *ranked] if ratio else ranked
+
+
+def _ratio_piece(question: str, items: Sequence[EvidenceItem]) -> Piece | None:
+    """A standard financial ratio the question names, computed from the statements among the evidence
+    (chat.financial_ratios): it answers exactly what is asked, so it comes first, citing every operand's item."""
+    ask = read_ratio(question)
+    if ask is None:
+        return None
+    result = compute_ratio(ask, [(i, item.element) for i, item in enumerate(items)
+                                 if item.element.kind is ElementKind.TABLE])
+    if result is None:
+        return None
+    first, *others = result.cited
+    return Piece(1.0, float("inf"), 1.0, True, first, 0, result.line, "", items[first].key, None,
+                 cited=tuple(items[i].key for i in others))
 
 
 class ExtractiveBackend:
@@ -242,7 +262,7 @@ class ExtractiveBackend:
         if not pieces or missing or not supported(pieces[0].support, self.threshold):
             return self._not_found(pieces, items, question, missing), False
         best = pieces[0]
-        keys = [best.key]
+        keys = [best.key, *best.cited]
         for other in pieces[1:]:  # corroborating items that state the same fact are cited together
             if other.key not in keys and fact_key(other.line) == fact_key(best.line):
                 keys.append(other.key)
