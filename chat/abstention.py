@@ -35,6 +35,8 @@ _UNIT_AND_METRIC_WORDS = frozenset(
 # A misspelt name ("Neflix", "Activsion") is held by an evidence word this many edits away (transpositions count
 # one); short words get no slack because one edit turns one short name into another ("Iran" / "Iraq").
 _TYPO_EDITS = ((8, 2), (5, 1))
+_ALIAS = re.compile(r"(?P<name>[^\W\d_][\w.&'-]*(?:\s+[A-Z][\w.&'-]*)*)\s*\(\s*(?:formerly|also|now|previously)\s+"
+                    r"(?:known\s+as|called|named)\s+(?P<other>[^)]+?)\s*\)")
 
 _MODEL_NOT_FOUND = re.compile(
     r"not\s+(?:be\s+)?found\s+in\s+the\s+(?:provided\s+|given\s+)?(?:documents?|evidence)"
@@ -74,7 +76,8 @@ def missing_names(question: str, vocabulary: Iterable[str], text: str = "") -> l
     evidence has it, or from four letters on a word it begins or that begins it ("Russia" / "Russian"), or from
     five letters on a word with the same first letter one typing slip away (two from eight letters: "Neflix" /
     "Netflix"); a run of names
-    counts as held when `text` (the evidence) writes its initials ("United States" / "U.S.")."""
+    counts as held when `text` (the evidence) writes its initials ("United States" / "U.S."); of a renamed company
+    ("Block (formerly known as Square)") either name is enough."""
     from chat.answer_terms import terms
 
     found = names(question)
@@ -92,7 +95,14 @@ def missing_names(question: str, vocabulary: Iterable[str], text: str = "") -> l
             return True
         return _misspelt(term, long_terms)
 
-    return [name for name in found if not all(present(t) for t in terms(name))]
+    missing = [name for name in found if not all(present(t) for t in terms(name))]
+    # "Block (formerly known as Square)": either name of a renamed company is enough.
+    for alias in _ALIAS.finditer(question):
+        pair = (alias["name"].split(), alias["other"].split())
+        held_either = any(all(present(t) for t in terms(" ".join(side))) for side in pair)
+        if held_either:
+            missing = [name for name in missing if name not in pair[0] + pair[1]]
+    return missing
 
 
 def _misspelt(term: str, vocabulary: Sequence[str]) -> bool:

@@ -120,6 +120,8 @@ _SAME_QUANTITY: dict[str, tuple[str, ...]] = {
                             "net cash from operating activities"),
     "cost of goods sold": ("cost of sales", "cost of revenue", "cost of revenues", "cost of products sold"),
     "shareholders equity": ("total stockholders equity", "total shareowners equity", "total equity"),
+    "revenue": ("total net sales", "net sales", "net revenues", "total net revenues", "total revenues"),
+    "net income": ("net earnings",),
 }
 
 

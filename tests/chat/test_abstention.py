@@ -83,3 +83,9 @@ def test_an_extractive_answer_abstains_on_a_year_no_passage_states():
     assert answer.answerable is False
     assert "None of them mentions: 2024." in answer.text
     assert ExtractiveBackend().answer("What share of Democrats voted in 2018?", hits).answerable is True
+
+
+def test_either_name_of_a_renamed_company_is_enough():
+    question = "What is the FY2020 revenue growth for Block (formerly known as Square)?"
+    assert missing_names(question, terms("Square, Inc. total net revenue")) == []
+    assert missing_names(question, terms("total net revenue")) == ["Block", "Square"]
