@@ -145,4 +145,5 @@ def test_metric_names_read_a_line_item_as_the_metric_it_states() -> None:
 
     assert metric_names("Purchases of property, plant and equipment (PP&E)") == ["capital expenditure", "capex"]
     assert metric_names("Cost of sales") == ["cost of goods sold"]
-    assert metric_names("Net sales") == []
+    assert metric_names("Net sales") == ["revenue"]
+    assert metric_names("Other income") == []
