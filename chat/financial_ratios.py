@@ -286,7 +286,9 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
             shown = f"{number_text(value * 100, max(ask.decimals - 2, 1))}% ({number_text(value, ask.decimals + 1)})"
         else:
             shown = number_text(value, ask.decimals)
-            if abs(value) < 1:
+            # A return or a share of one item in another reads as a percentage too; a liquidity, turnover or
+            # coverage ratio does not ("current ratio 0.86").
+            if abs(value) < 1 and (ask.name.startswith("return") or " to " in ask.name):
                 shown += f" ({number_text(value * 100, max(ask.decimals - 2, 1))}%)"
         how = f"{top_text} / {bottom_text}"
     line = f"{shown} \u2014 {ask.name}, {year}: {names[0]} / {names[1]} ({how})"
