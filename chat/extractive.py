@@ -187,9 +187,8 @@ def candidates(question: str, items: Sequence[EvidenceItem]) -> list[Piece]:
                 continue
         out += _text_pieces(q, item, index, quantity, ask)
     # Between equally supported pieces, one that supplies the operands of the arithmetic asked answers it.
-    ranked = sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number, -p.specific,
-                                        -p.focus, p.item_index, p.order))
-    return computed_first(ranked, _RUNNER_UP) if ask else ranked
+    return sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number, -p.specific,
+                                      -p.focus, p.item_index, p.order))
 
 
 class ExtractiveBackend:
@@ -297,6 +296,7 @@ class ExtractiveBackend:
         # Quoted document text keeps its words, but a "[S2]" written by the document is not a citation.
         pieces = [replace(p, line=escape_labels(p.line), extra=escape_labels(p.extra))
                   for p in candidates(asked, items)]
+        pieces = computed_first(pieces, _RUNNER_UP, self.threshold)  # the value asked for, when nearly as good
         vocabulary: dict[str, float] = {}
         for item in items:
             e = item.element

@@ -311,6 +311,9 @@ def test_a_nearly_as_well_supported_piece_that_computes_exactly_what_is_asked_co
     assert computed_first([top, loose, named], 0.8) == [named, top, loose]
     assert computed_first([top, loose], 0.8) == [top, loose]
     assert computed_first([top, Piece(support=0.5, computed=replace(exact, exact=True))], 0.8)[0] is top
+    # never promoted under the support an answer needs: the answer would turn into "not found"
+    assert computed_first([Piece(support=0.22, computed=None), Piece(support=0.19, computed=named.computed)],
+                          0.8, 0.2)[0].computed is None
     # end to end: "Change in tax rates" holds "change" and "percentage", the Ingredients row is what is asked
     table = element("table", "t", cells=(("", "2019 Amount", "2019 Percentage", "2018 Amount", "2018 Percentage"),
                                          ("Change in tax rates", "8", "0.7%", "(37)", "1.1%")))
