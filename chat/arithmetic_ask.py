@@ -28,8 +28,9 @@ _OPERATIONS = (
         re.I)),
     ("ratio", re.compile(r"\bwhat\s+multiple\s+of\b|\bratio\s+of\b.+\bto\b|\bto\b.+\bratio\b", re.I)),
     ("average", re.compile(r"\baverage\b|\bmean\b|평균", re.I)),
-    ("change", re.compile(r"\b(?:change|changes|increase|increased|decrease|decreased|difference|growth|grew|"
-                          r"decline|declined|rise|rose|drop|dropped|variance)\b|증가|감소|차이|증감|변화|변동", re.I)),
+    ("change", re.compile(r"\b(?:chang(?:e|es|ed)|increas(?:e|es|ed)|decreas(?:e|es|ed)|difference|grow(?:th|n|s)?|"
+                          r"grew|declin(?:e|es|ed)|ris(?:e|es|en)|rose|drop(?:s|ped)?|variance)\b|"
+                          r"증가|감소|차이|증감|변화|변동", re.I)),
     ("total", re.compile(r"\b(?:total|sum|combined|altogether|aggregate)\b|합계|합산|총합", re.I)),
 )
 # Words a row label or column header holds when it already states the operation's result.
@@ -40,6 +41,9 @@ OPERATION_WORDS = {
     "average": re.compile(r"\baverage\b|\bmean\b|평균", re.I),
     "total": re.compile(r"\btotal\b|합계|총", re.I),
 }
+# A question about causes or reasons ("What drove the change in operating margin?") asks for no value.
+_WHY = re.compile(r"^\s*(?:why|explain|describe)\b|\bwhat\s+(?:drove|drives|caused|causes|led\s+to|contributed)\b|"
+                  r"\b(?:reasons?|drivers?)\s+(?:for|of|behind)\b|왜|이유|원인", re.I)
 _STRIP = r"[\s,;:?.!]*"
 _SHARE_ITEMS = (
     re.compile(r"\b(?:what|the)\s+(?:percent(?:age)?|portion|proportion|share|fraction)\s+of\s+(?P<whole>.+?)\s+"
@@ -126,7 +130,7 @@ def read_ask(question: str) -> ArithmeticAsk | None:
     text = whole.split("?")[0] if "?" in whole.rstrip("? ") else whole
     periods = tuple(dict.fromkeys(int(y) for y in YEAR.findall(text)))
     op = next((name for name, pattern in _OPERATIONS if pattern.search(text)), None)
-    if op is None:
+    if op is None or _WHY.search(text):
         return None
     subject = tuple(t for t in terms(re.sub(r"\([^)]*\)", " ", text))
                     if _SUBJECT_TERM.match(t) and t not in _NOT_SUBJECT and not YEAR.fullmatch(t))

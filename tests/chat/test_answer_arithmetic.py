@@ -78,6 +78,8 @@ def test_numbers_are_rounded_to_two_decimals_without_trailing_zeros():
      (2016, 2015, 2014)),
     ("2018년 대비 2019년 토지의 증가액은 얼마인가?", "change", (2018, 2019)),
     ("2018년과 2019년 매출의 평균은?", "average", (2018, 2019)),
+    ("How much did revenue grow from 2018 to 2019?", "change", (2018, 2019)),
+    ("By how much has the backlog risen since 2017 to 2019?", "change", (2017, 2019)),
 ])
 def test_the_operation_and_periods_asked_are_read(question, op, periods):
     read = read_ask(question)
@@ -85,7 +87,9 @@ def test_the_operation_and_periods_asked_are_read(question, op, periods):
 
 
 @pytest.mark.parametrize("question", ["What was the value of land in 2019?", "Which year has a higher value of land?",
-                                      "Who audited the financial statements?"])
+                                      "Who audited the financial statements?",
+                                      "What drove the change in operating margin from 2021 to 2022?",
+                                      "Why did revenue decrease between 2018 and 2019?"])
 def test_a_question_asking_no_arithmetic_asks_none(question):
     assert read_ask(question) is None
 
