@@ -44,7 +44,6 @@ OPERATION_WORDS = {
 # A question about causes or reasons ("What drove the change in operating margin?") asks for no value.
 _WHY = re.compile(r"^\s*(?:why|explain|describe)\b|\bwhat\s+(?:drove|drives|caused|causes|led\s+to|contributed)\b|"
                   r"\b(?:reasons?|drivers?)\s+(?:for|of|behind)\b|왜|이유|원인", re.I)
-_STRIP = r"[\s,;:?.!]*"
 _SHARE_ITEMS = (
     re.compile(r"\b(?:what|the)\s+(?:percent(?:age)?|portion|proportion|share|fraction)\s+of\s+(?P<whole>.+?)\s+"
                r"(?:is|are|was|were|did|does|do|came|comes)\s+(?:comprised\s+of\s+|made\s+up\s+(?:of|by)\s+|"

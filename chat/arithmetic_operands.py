@@ -1,5 +1,6 @@
-"""Finding the operands of an arithmetic question in one candidate piece: a table row's cells under the periods
-named, two rows of one column, or the amount/period pairs of one sentence; then computing (chat.answer_arithmetic).
+"""Finding the operands of an arithmetic question in one candidate piece, then computing (chat.answer_arithmetic):
+a table row's cells under the periods named (or, periods in rows, one column's cells under them), two rows of one
+column or two columns of one row (the items named), or the amount/period pairs of one sentence.
 
 Operands are never guessed: every period or item the question names must resolve to exactly one number, else
 there is no computed value and the answer stays as read from the evidence.
@@ -28,7 +29,6 @@ _AMOUNT = re.compile(r"(?:[-\u2212])?[$€£¥₩]\s?\(?\d[\d,]*(?:\.\d+)?\)?(?:
 # "... for 2016", "in fiscal 2009", "as of December 2016": the period an amount is stated for.
 _PERIOD_AFTER = re.compile(r"^\s*(?:for|in|during|as\s+of|at)\s+(?:the\s+)?(?:(?:fiscal|year|years|calendar|"
                            r"december|june|march|september)\s+)*(?:\d{1,2},\s+)?((?:19|20)\d{2})(?!\d)", re.I)
-
 _MORE_YEARS = re.compile(r"\s*(?:,|and)\s*(?:and\s+)?(?:fiscal\s+)?(?:19|20)\d{2}(?!\d)", re.I)
 
 
