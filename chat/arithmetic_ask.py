@@ -11,6 +11,15 @@ from dataclasses import dataclass
 from chat.answer_terms import terms
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_SHORT_FISCAL = re.compile(r"\bFY\s?'?(\d{2})(?!\d)", re.I)  # "FY19", "FY '18"
+
+
+def years_in(text: str) -> list[int]:
+    """The years `text` names, in order: "2019", "FY2019" and the short fiscal form "FY19"."""
+    found = [(m.start(), int(m.group(0))) for m in YEAR.finditer(text)]
+    found += [(m.start(), 2000 + int(m.group(1))) for m in _SHORT_FISCAL.finditer(text)]
+    return [year for _, year in sorted(found)]
+
 _P = r"(?:percent(?:age)?|%)"
 # Checked in this order: "percentage change" before "change", "average total" is an average, "change in total
 # accrued expenses" a change.
@@ -107,8 +116,8 @@ def is_period(phrase: str) -> bool:
     """A phrase that names only a period ("2018", "fiscal 2019", "December 31, 2018", "the year 2017")."""
     rest = re.sub(r"\b(?:fiscal|years?|fy|ended|ending|as|of|at|the|in|for|end|december|june|march|september|"
                   r"january|february|april|may|july|august|october|november|q[1-4]|first|second|third|fourth|"
-                  r"quarter|half)\b", " ", YEAR.sub(" ", phrase), flags=re.I)
-    return bool(YEAR.search(phrase)) and not re.search(r"[^\W\d_]", rest)
+                  r"quarter|half)\b", " ", _SHORT_FISCAL.sub(" ", YEAR.sub(" ", phrase)), flags=re.I)
+    return bool(years_in(phrase)) and not re.search(r"[^\W\d_]", rest)
 
 
 def _and_splits(text: str) -> tuple[tuple[str, str], ...]:
@@ -127,11 +136,11 @@ def read_ask(question: str) -> ArithmeticAsk | None:
     whole = " ".join(question.split())
     # The question itself, not the instructions after it ("... ratio in FY2015? Round your answer to ...").
     text = whole.split("?")[0] if "?" in whole.rstrip("? ") else whole
-    periods = tuple(dict.fromkeys(int(y) for y in YEAR.findall(text)))
+    periods = tuple(dict.fromkeys(years_in(text)))
     op = next((name for name, pattern in _OPERATIONS if pattern.search(text)), None)
     if op is None or _WHY.search(text):
         return None
-    subject = tuple(t for t in terms(re.sub(r"\([^)]*\)", " ", text))
+    subject = tuple(t for t in terms(_SHORT_FISCAL.sub(" ", re.sub(r"\([^)]*\)", " ", text)))
                     if _SUBJECT_TERM.match(t) and t not in _NOT_SUBJECT and not YEAR.fullmatch(t))
     rounding = _DECIMALS.search(whole)
     decimals = _DECIMAL_WORDS.get(rounding["n"].lower(), 2) if rounding else 2

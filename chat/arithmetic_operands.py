@@ -13,7 +13,7 @@ from typing import Sequence
 
 from chat.answer_arithmetic import Computed, Operand, Quantity, compute, parse_quantity
 from chat.answer_terms import focus, overlap, terms
-from chat.arithmetic_ask import OPERATION_WORDS, YEAR, ArithmeticAsk, is_period
+from chat.arithmetic_ask import OPERATION_WORDS, YEAR, ArithmeticAsk, is_period, years_in
 from chat.table_answer import TableRow, TableView, with_unit
 
 _PERIOD_OPS = ("change", "percent_change", "average", "total")
@@ -33,7 +33,7 @@ _MORE_YEARS = re.compile(r"\s*(?:,|and)\s*(?:and\s+)?(?:fiscal\s+)?(?:19|20)\d{2
 
 
 def _years(text: str) -> set[int]:
-    return {int(y) for y in YEAR.findall(text)}
+    return set(years_in(text))
 
 
 def _column_name(view: TableView, col: int) -> str:

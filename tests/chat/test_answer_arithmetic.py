@@ -354,3 +354,11 @@ def test_periods_in_rows_and_items_in_columns():
     assert line.startswith("8.33% \u2014 percentage change in Revenue, 2018 to 2019 (($5,200 \u2212 $4,800) / $4,800")
     assert first_line("What was the change in net income between 2017 and 2018?", table).startswith(
         "$560 million \u2014 change in Net income, 2017 to 2018 ($540 \u2212 ($-20))")
+
+
+def test_short_fiscal_years():
+    assert read_ask("What was the change in revenue from FY18 to FY19?").periods == (2018, 2019)
+    assert read_ask("What was the change in revenue from FY18 to FY19?").subject == ("revenue",)
+    table = element("table", "t", cells=(("", "FY19", "FY18"), ("Revenue", "5,200", "4,800")))
+    assert first_line("What was the change in revenue from FY18 to FY19?", table).startswith(
+        "400 \u2014 change in Revenue, FY18 to FY19 (5,200 \u2212 4,800)")
