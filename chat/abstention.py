@@ -10,7 +10,10 @@ with those words.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Iterable, Sequence
+
+from docparse.scripts import CJK
 
 NOT_FOUND = "Not found in the documents."
 # Calibrated on the dev split (bench/abstention.py): the highest threshold whose false abstention on answerable
@@ -32,6 +35,8 @@ _UNIT_AND_METRIC_WORDS = frozenset(
 # A misspelt name ("Neflix", "Activsion") is held by an evidence word this many edits away (transpositions count
 # one); short words get no slack because one edit turns one short name into another ("Iran" / "Iraq").
 _TYPO_EDITS = ((8, 2), (5, 1))
+_ALIAS = re.compile(r"(?P<name>[^\W\d_][\w.&'-]*(?:\s+[A-Z][\w.&'-]*)*)\s*\(\s*(?:formerly|also|now|previously)\s+"
+                    r"(?:known\s+as|called|named)\s+(?P<other>[^)]+?)\s*\)")
 
 _MODEL_NOT_FOUND = re.compile(
     r"not\s+(?:be\s+)?found\s+in\s+the\s+(?:provided\s+|given\s+)?(?:documents?|evidence)"
@@ -45,6 +50,7 @@ def names(question: str) -> list[str]:
     its start, not instructions ("Write the answer ..."), not units or derived metrics ("USD", "FY", "EBITDA"),
     nothing from an all-capitals question; words with digits are left out (years and figures often live only in
     charts and images)."""
+    question = unicodedata.normalize("NFKC", question)  # "𝗖𝗨" is "CU"
     letters = [c for c in question if c.isalpha()]
     if not letters or sum(c.isupper() for c in letters) > len(letters) / 2:
         return []
@@ -56,8 +62,10 @@ def names(question: str) -> list[str]:
                 or word.lower() in _INSTRUCTIONS or not any(c.isupper() for c in word)
                 or _DATE_PATTERN.fullmatch(word)):
             continue
-        # "AMCOR'FY", "Netflix's": each part on its own, possessive "s" and unit words dropped.
-        out += [part for part in re.split(r"['\u2019]", word)
+        # "AMCOR'FY", "Netflix's": each part on its own, possessive "s" and unit words dropped; in Korean the
+        # Latin part of a word only ("Workshop에서의" -> "Workshop", "글랜스TV는" -> "TV"): capitals mark names
+        # in Latin script alone, and particles are no part of the name.
+        out += [part for part in re.split(rf"['\u2019]|[{CJK}]+", word)
                 if len(part) > 1 and any(c.isupper() for c in part)
                 and re.sub(r"\W", "", part.lower()) not in _UNIT_AND_METRIC_WORDS]
     return out
@@ -68,7 +76,8 @@ def missing_names(question: str, vocabulary: Iterable[str], text: str = "") -> l
     evidence has it, or from four letters on a word it begins or that begins it ("Russia" / "Russian"), or from
     five letters on a word with the same first letter one typing slip away (two from eight letters: "Neflix" /
     "Netflix"); a run of names
-    counts as held when `text` (the evidence) writes its initials ("United States" / "U.S.")."""
+    counts as held when `text` (the evidence) writes its initials ("United States" / "U.S."); of a renamed company
+    ("Block (formerly known as Square)") either name is enough."""
     from chat.answer_terms import terms
 
     found = names(question)
@@ -86,7 +95,14 @@ def missing_names(question: str, vocabulary: Iterable[str], text: str = "") -> l
             return True
         return _misspelt(term, long_terms)
 
-    return [name for name in found if not all(present(t) for t in terms(name))]
+    missing = [name for name in found if not all(present(t) for t in terms(name))]
+    # "Block (formerly known as Square)": either name of a renamed company is enough.
+    for alias in _ALIAS.finditer(question):
+        pair = (alias["name"].split(), alias["other"].split())
+        held_either = any(all(present(t) for t in terms(" ".join(side))) for side in pair)
+        if held_either:
+            missing = [name for name in missing if name not in pair[0] + pair[1]]
+    return missing
 
 
 def _misspelt(term: str, vocabulary: Sequence[str]) -> bool:
@@ -115,6 +131,54 @@ def _initials(question: str, found: Sequence[str]) -> dict[str, list[str]]:
             runs[" ".join(run)] = [re.escape(w[0].upper()) for w in run]
         run = []
     return runs
+
+
+# Numbers a question uses rather than names: references to the document's own parts (page 9, Figure 3, Table 2),
+# thresholds and constants of a computation ("lower than $2.00", "365 *"), ordinals ("15th": ranks are read, not
+# printed) and anything in a format example ("for example [3000, 4000]").
+_REFERENCE_BEFORE = re.compile(r"(?:\b(?:page|pages|p|pp|figure|figures|fig|table|tables|tab|section|chapter|slide|"
+                               r"slides|appendix|step|steps|level|question|example|line|row|column|item|note|footnote|"
+                               r"exhibit|part|no|number)\.?|[<>\u2264\u2265*/\u00d7+=]|\b(?:than|over|under|above|"
+                               r"below|least|most|exceeding|exceeds?|top)\s+[$\u20ac\u00a3]?)\s*(?:and\s+|or\s+)?$", re.I)
+_ORDINAL_OR_OPERATOR_AFTER = re.compile(r"^[^\W\d_]|^\s*[*/\u00d7]")  # "15th", "2019s", "3M", "* 100"
+_FORMAT_EXAMPLE = re.compile(r"\b(?:for example|e\.g\.|such as|like this|in the format)\b", re.I)
+_QUESTION_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+
+
+def named_numbers(question: str) -> list[str]:
+    """The numbers a question names as part of what it asks about ("in 2024", "iOS 7", "the 50-shot setting"),
+    commas dropped; see _REFERENCE_BEFORE for the numbers it only uses. Dates written with dots ("2002.1.26") are
+    left out: documents write them in too many ways."""
+    question = unicodedata.normalize("NFKC", question)
+    example = _FORMAT_EXAMPLE.search(question)
+    text = question[:example.start()] if example else question
+    out = []
+    for match in _QUESTION_NUMBER.finditer(text):
+        before, after = text[:match.start()], text[match.end():]
+        if (_REFERENCE_BEFORE.search(before) or _ORDINAL_OR_OPERATOR_AFTER.search(after)
+                or re.match(r"\.\d", after)):
+            continue
+        out.append(match.group().replace(",", ""))
+    return list(dict.fromkeys(out))
+
+
+def missing_numbers(question: str, text: str) -> list[str]:
+    """The numbers the question names (`named_numbers`) that the evidence `text` never states: an extractive
+    answer cannot be grounded on a year or version no passage it can read mentions ("in 2024" over a 2018
+    survey). "2.0" is stated by "2", a year by its short forms ("FY24", "'24"); thousands separators are ignored.
+    Only for questions in Latin script: the rule is calibrated on the English dev questions, the only ones with
+    unanswerable questions to calibrate on (Korean documents also write years as "24년" and dates as "24.2월")."""
+    if re.search(f"[{CJK}]", question):
+        return []
+    plain = unicodedata.normalize("NFKC", text).replace(",", "")
+    missing = []
+    for number in named_numbers(question):
+        forms = [re.escape(number.rstrip("0").rstrip(".") if "." in number else number) + r"(?:\.0+)?"]
+        if re.fullmatch(r"(?:19|20)\d\d", number):
+            forms.append(r"(?:FY|\u2019|')" + number[2:])
+        if not any(re.search(r"(?<![\d.])" + f + r"(?![\d]|\.\d)", plain, re.I) for f in forms):
+            missing.append(number)
+    return missing
 
 
 def supported(support: float, threshold: float = SUPPORT_THRESHOLD) -> bool:

@@ -8,13 +8,18 @@ count extra because a question that names a number or year usually wants the row
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from docparse.scripts import CJK
 from retrieval.english_words import QUESTION_STOPWORDS, fold_plural
 from retrieval.tokenize import char_bigrams
 
-# Question-word bigrams that carry no content (얼마인가 "how much is", 무엇 "what", 입니까 "is it?").
-_CJK_STOP = frozenset({"무엇", "얼마", "인가", "입니", "니까", "습니", "나요", "어떻", "떻게", "엇인", "었나", "는가"})
+# Question-word and instruction bigrams that carry no content, as "what", "explain" and "describe" are English
+# stop words: 얼마인가 "how much is", 무엇 "what", 입니까 "is it?", 어떤/어떠한 "what kind of", 설명하시오
+# "explain", 구체적으로 "in detail", 알려주세요 "tell me", 있는지/인지 "whether".
+_CJK_STOP = frozenset({"무엇", "얼마", "인가", "입니", "니까", "습니", "나요", "어떻", "떻게", "엇인", "었나", "는가",
+                       "어떤", "어떠", "떠한", "엇이", "설명", "명하", "하시", "시오", "해주", "주세", "세요", "주실",
+                       "구체", "체적", "적으", "알려", "려주", "는지", "인지", "까요", "가요", "되나"})
 _CJK_RUN = re.compile(f"[{CJK}]+")
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(rf"[^\W\d_{CJK}]+")
@@ -24,7 +29,7 @@ NUMBER_WEIGHT = 3.0
 
 def terms(text: str) -> dict[str, float]:
     """Content terms of `text` with their weights: words 1, CJK bigrams 1, numbers (commas removed) 3."""
-    lowered = text.lower()
+    lowered = unicodedata.normalize("NFKC", text).lower()
     out: dict[str, float] = {}
     for number in NUMBER.findall(lowered):
         out[number.replace(",", "")] = NUMBER_WEIGHT

@@ -14,13 +14,15 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
-from chat.abstention import NOT_FOUND, clip_nearest, missing_names, not_found_text, searched_line, supported
+from chat.abstention import (NOT_FOUND, clip_nearest, missing_names, missing_numbers, not_found_text,
+                             searched_line, supported)
 from chat.answer import Answer, ContextSize, Span, Usage
 from chat.answer_arithmetic import ArithmeticAsk, Computed, computed_first, read_ask
 from chat.answer_terms import coverage, focus, overlap, terms
 from chat.arithmetic_operands import sentence_computation, table_computation
 from chat.citations import clean_answer
 from chat.context import EvidenceItem, select_evidence
+from chat.financial_ratios import compute_ratio, read_ratio
 from chat.sentence_answer import sentence_candidates, split_sentences
 from chat.table_answer import MAX_TIED_VALUES, best_row, cell_line, match_cells, read_table, support_line, tied
 from chat.untrusted_text import escape_labels
@@ -55,7 +57,8 @@ class Piece:
     specific: weight held by its own words (row label and column, or the sentence); focus: share of its row
     label's (or sentence's) terms the question asks for; states_number: it states a number the question does
     not name; line: the fact as shown; extra: a support line ("" for none); span: the part of the element used;
-    computed: the value the question asks to be computed from this piece's operands (chat.answer_arithmetic).
+    computed: the value the question asks to be computed from this piece's operands (chat.answer_arithmetic);
+    cited: other items the line also cites (a ratio's operands from two statements).
     """
 
     support: float
@@ -69,6 +72,7 @@ class Piece:
     key: str
     span: Span | None
     computed: Computed | None = None
+    cited: tuple[str, ...] = ()
 
 
 def fact_key(text: str) -> str:
@@ -82,6 +86,12 @@ def fact_key(text: str) -> str:
 
 def _states_new_number(question: dict[str, float], text: str) -> bool:
     return any(n.replace(",", "") not in question for n in _NUMBER_TOKEN.findall(text))
+
+
+def _readable_text(element: Element) -> str:
+    """Everything of an element an extractive answer can quote: its text, cells, caption and section headings."""
+    cells = " ".join(c for row in element.cells or () for c in row)
+    return f"{element.text} {cells} {element.caption or ''} {' '.join(element.section)}"
 
 
 def _is_cell(piece: Piece) -> bool:
@@ -165,9 +175,9 @@ def _figure_piece(q: dict[str, float], item: EvidenceItem, index: int) -> list[P
                   f"Figure: {_figure_summary(e)}", "", item.key, None)]
 
 
-def candidates(question: str, items: Sequence[EvidenceItem]) -> list[Piece]:
+def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0) -> list[Piece]:
     """Every item's candidate pieces, best first (ties go to the higher-ranked evidence: the retriever's order is
-    the best prior there is)."""
+    the best prior there is); a piece computing the arithmetic asked may lead when it holds `floor` support."""
     q = terms(question)
     quantity = bool(_QUANTITY_QUESTION.search(question))
     comparison = bool(_COMPARISON_QUESTION.search(question))
@@ -187,8 +197,27 @@ def candidates(question: str, items: Sequence[EvidenceItem]) -> list[Piece]:
                 continue
         out += _text_pieces(q, item, index, quantity, ask)
     # Between equally supported pieces, one that supplies the operands of the arithmetic asked answers it.
-    return sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number, -p.specific,
-                                      -p.focus, p.item_index, p.order))
+    ranked = sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number, -p.specific,
+                                        -p.focus, p.item_index, p.order))
+    # the value asked for, when a piece nearly as good computes it (never under the support an answer needs)
+    ranked = computed_first(ranked, _RUNNER_UP, floor) if ask else ranked
+    ratio = _ratio_piece(question, items)
+    return [ratio, *ranked] if ratio else ranked
+
+
+def _ratio_piece(question: str, items: Sequence[EvidenceItem]) -> Piece | None:
+    """A standard financial ratio the question names, computed from the statements among the evidence
+    (chat.financial_ratios): it answers exactly what is asked, so it comes first, citing every operand's item."""
+    ask = read_ratio(question)
+    if ask is None:
+        return None
+    result = compute_ratio(ask, [(i, item.element) for i, item in enumerate(items)
+                                 if item.element.kind is ElementKind.TABLE])
+    if result is None:
+        return None
+    first, *others = result.cited
+    return Piece(1.0, float("inf"), 1.0, True, first, 0, result.line, "", items[first].key, None,
+                 cited=tuple(items[i].key for i in others))
 
 
 class ExtractiveBackend:
@@ -234,7 +263,7 @@ class ExtractiveBackend:
         if not pieces or missing or not supported(pieces[0].support, self.threshold):
             return self._not_found(pieces, items, question, missing), False
         best = pieces[0]
-        keys = [best.key]
+        keys = [best.key, *best.cited]
         for other in pieces[1:]:  # corroborating items that state the same fact are cited together
             if other.key not in keys and fact_key(other.line) == fact_key(best.line):
                 keys.append(other.key)
@@ -295,15 +324,11 @@ class ExtractiveBackend:
         items = select_evidence(hits, max_items=self.max_items, token_budget=10 ** 9)
         # Quoted document text keeps its words, but a "[S2]" written by the document is not a citation.
         pieces = [replace(p, line=escape_labels(p.line), extra=escape_labels(p.extra))
-                  for p in candidates(asked, items)]
-        pieces = computed_first(pieces, _RUNNER_UP, self.threshold)  # the value asked for, when nearly as good
-        vocabulary: dict[str, float] = {}
-        for item in items:
-            e = item.element
-            cells = " ".join(c for row in e.cells or () for c in row)
-            vocabulary.update(terms(f"{e.text} {cells} {e.caption or ''} {' '.join(e.section)}"))
-        evidence_text = " ".join(item.element.text for item in items)
-        missing = missing_names(asked, vocabulary, evidence_text) if items else []
+                  for p in candidates(asked, items, self.threshold)]
+        evidence_text = " ".join(_readable_text(item.element) for item in items)
+        vocabulary = terms(evidence_text)
+        missing = (missing_names(asked, vocabulary, evidence_text) + missing_numbers(asked, evidence_text)
+                   if items else [])
         text, answerable = self._compose(pieces, items, asked, missing)
         clean, citations = clean_answer(text, items)
         spans: dict[str, Span] = {}

@@ -15,6 +15,7 @@ from typing import Sequence
 from chat.answer_terms import NUMBER, focus, overlap, terms
 from docparse.element import Element
 from docparse.table_continuation import header_row_count
+from retrieval.financial_statements import metric_names
 
 FILLER_CELL = re.compile(r"^[\s$€£¥₩%()\-–—]*$")  # "$", "%", "—": layout columns, not values
 _CURRENCY_CELL = re.compile(r"^\s*([$€£¥₩])\s*$")
@@ -165,7 +166,9 @@ def read_table(element: Element) -> TableView | None:
         section = parent
         if label.lower().startswith("total"):
             parent = ""  # a total closes its section
-        own_terms = terms(label)
+        # A row stating a metric under its line-item name answers to the metric's words too (retrieval.
+        # financial_statements: "Purchases of property, plant and equipment" is the capital expenditure).
+        own_terms = {**terms(" ".join(metric_names(label))), **terms(label)}
         parent_terms = terms(section)
         # "Net sales: Products", but "Total net sales" alone when its own words already say what the parent does.
         shown = f"{section}: {label}" if section and label and not set(parent_terms) <= set(own_terms) else label

@@ -107,6 +107,31 @@ _METRICS: dict[str, tuple[str, ...]] = {
     "total current liabilities": ("total current liabilities",),
 }
 
+# Metrics that are one line item under another name: the row that states it answers a question naming the metric
+# ("capital expenditure" is the cash-flow row "Purchases of property, plant and equipment").
+_SAME_QUANTITY: dict[str, tuple[str, ...]] = {
+    "capital expenditure": ("purchases of property and equipment", "purchases of property plant and equipment",
+                            "capital expenditures", "additions to property", "payments for property",
+                            "purchases of property equipment"),
+    "capex": ("purchases of property and equipment", "purchases of property plant and equipment",
+              "capital expenditures", "additions to property", "payments for property"),
+    "operating income": ("income from operations", "operating profit"),
+    "operating cash flow": ("net cash provided by operating activities", "cash provided by operations",
+                            "net cash from operating activities"),
+    "cost of goods sold": ("cost of sales", "cost of revenue", "cost of revenues", "cost of products sold"),
+    "shareholders equity": ("total stockholders equity", "total shareowners equity", "total equity"),
+    "revenue": ("total net sales", "net sales", "net revenues", "total net revenues", "total revenues"),
+    "net income": ("net earnings",),
+}
+
+
+def metric_names(label: str) -> list[str]:
+    """The metrics a row label states under another name ("Purchases of property, plant and equipment (PP&E)" ->
+    capital expenditure, capex), so that a question naming the metric finds the row."""
+    text = normalise(label)
+    return [metric for metric, items in _SAME_QUANTITY.items() if any(_contains(text, i) for i in items)]
+
+
 # Line items a statement of each kind must show at least this many of (distinct) to count as one when no title
 # names it: an MD&A paragraph repeats one or two line items, a statement lists many.
 MIN_LINE_ITEMS = 4

@@ -23,13 +23,12 @@ from retrieval.chroma_store import ChromaStore
 from retrieval.clip_route import ClipRoute
 from retrieval.crash_points import crash_point
 from retrieval.hit import Hit
-from retrieval.financial_statements import expanded_query
 from retrieval.lexical_index import LexicalIndex
 from retrieval.model_profiles import route_reading
 from retrieval.query_language import reads_query
 from retrieval.rerank import Reranker
 from retrieval.search_filter import SearchFilter
-from retrieval.search_pipeline import check_queries, finish_hits, fuse_query, image_hits, truncate
+from retrieval.search_pipeline import check_queries, finish_hits, fuse_query, image_hits, lexical_queries, truncate
 from retrieval.search_routes import dense_route, lexical_route
 from retrieval.search_settings import SearchSettings
 from retrieval.server_binding import resolve_chroma_url
@@ -246,8 +245,7 @@ class LibraryIndex(SourceWrites):
             self._check_vector_count()
             ranked["dense"] = dense_route(self.embedder, self.store, self.catalog, texts, filters, depth)
         if "lexical" in settings.route_names:
-            # A ratio's line items join its words, so that word matching reaches the statement rows ("statement").
-            words = [expanded_query(t) for t in texts] if "statement" in settings.route_names else texts
+            words = lexical_queries(texts, filters, settings)
             ranked["lexical"] = lexical_route(self.lexical, words, filters, depth)
         if "image" in settings.route_names and self.images is not None:
             ranked["image"] = self.images.ranked_for_texts(texts, filters, depth)

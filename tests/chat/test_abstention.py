@@ -1,4 +1,4 @@
-from chat.abstention import missing_names, model_abstained, names, searched_line
+from chat.abstention import missing_names, missing_numbers, model_abstained, named_numbers, names, searched_line
 from chat.answer_terms import terms
 
 
@@ -45,3 +45,47 @@ def test_searched_line_names_words_documents_and_absent_names():
     line = searched_line("What did Amazon earn in 2021?", ["a.pdf", "b.pdf", "c.pdf", "d.pdf"], 12, ["Amazon"])
     assert line == ("Searched 12 passages in a.pdf, b.pdf, c.pdf and 1 more for: Amazon, earn, 2021. "
                     "None of them mentions: Amazon.")
+
+
+def test_korean_words_lend_only_their_latin_part_to_names():
+    assert names("안구건조증에 대한 Dry Eye Workshop에서의 분류체계는?") == ["Dry", "Eye", "Workshop"]
+    assert names("라이브11과 글랜스TV는 어떤 활동을 했나요?") == ["TV"]
+    assert names("2021년 𝗖𝗨의 캠페인은?") == ["CU"]  # mathematical bold letters read as plain ones
+
+
+def test_numbers_a_question_names_and_numbers_it_only_uses():
+    assert named_numbers("What share voted in 2024, and how did iOS 7 do in the 50-shot setting?") == \
+        ["2024", "7", "50"]
+    assert named_numbers("How many examples are in Figure 7 and Figure 8 on page 6985?") == []
+    assert named_numbers("How many quarters closed lower than $2.00? DPO is 365 * payables / COGS.") == []
+    assert named_numbers("Which app ranks 15th? What did 3M earn? For example: [3000, 4000].") == []
+    assert named_numbers("What changed in the 2002.1.26 revision?") == []
+
+
+def test_a_named_number_no_evidence_states_is_missing():
+    assert missing_numbers("What share voted in 2024?", "In the 2018 survey, 59% voted.") == ["2024"]
+    assert missing_numbers("What share voted in 2024?", "FY24 turnout was 59%.") == []
+    assert missing_numbers("What was revenue in 2024?", "Revenue was 1,577 in 20245.") == ["2024"]
+    assert missing_numbers("Which model scored 2.0?", "It scored 2 points.") == []
+    assert missing_numbers("What was the 1,577 line?", "Total 1577") == []
+    assert missing_numbers("2024년 실적은?", "2023년 실적") == []  # not applied to Korean questions
+
+
+def test_an_extractive_answer_abstains_on_a_year_no_passage_states():
+    from chat.extractive import ExtractiveBackend
+    from docparse.element import Element, ElementKind, Provenance
+    from retrieval.hit import Hit
+
+    element = Element(id="e1", kind=ElementKind.TEXT, text="In 2018, 59% of Democrats said they voted.",
+                      provenance=Provenance(doc_id="d", source="pew.pdf", page=3))
+    hits = [Hit(element=element, score=1.0, rank=1, routes=("dense",))]
+    answer = ExtractiveBackend().answer("What share of Democrats voted in 2024?", hits)
+    assert answer.answerable is False
+    assert "None of them mentions: 2024." in answer.text
+    assert ExtractiveBackend().answer("What share of Democrats voted in 2018?", hits).answerable is True
+
+
+def test_either_name_of_a_renamed_company_is_enough():
+    question = "What is the FY2020 revenue growth for Block (formerly known as Square)?"
+    assert missing_names(question, terms("Square, Inc. total net revenue")) == []
+    assert missing_names(question, terms("total net revenue")) == ["Block", "Square"]

@@ -38,9 +38,9 @@ Provision for income taxes 612 1,285 Net income 5,791 5,921"""
 
 
 def _element(element_id: str, text: str, kind: ElementKind = ElementKind.TEXT, section: tuple[str, ...] = (),
-             caption: str | None = None) -> Element:
+             caption: str | None = None, doc: str = "acme") -> Element:
     return Element(id=element_id, kind=kind, text=text, section=section, caption=caption,
-                   provenance=Provenance(doc_id="acme", source="ACME_2022_10K.pdf", page=1))
+                   provenance=Provenance(doc_id=doc, source=f"{doc.upper()}_2022_10K.pdf", page=1))
 
 
 def test_statements_are_recognised_by_their_line_items_and_prose_is_not() -> None:
@@ -108,3 +108,42 @@ def test_the_route_keeps_only_the_best_match_so_the_primary_statement_beats_a_su
     hits = fuse_query("What is the working capital?", ranked, found, SearchSettings(per_page=0), {}, 2, lambda: {})
     assert [h.element.id for h in hits] == ["bs", "summary"]
     assert "statement" not in hits[1].routes  # the excerpt lists both items but carries no statement title
+
+
+def test_across_filings_the_route_votes_only_in_documents_the_other_routes_favour() -> None:
+    found = {e.id: e for e in (_element("mdna", MDNA), _element("mdna2", MDNA + " More prose."),
+                               _element("cash", CASH_FLOWS),
+                               _element("bs", BALANCE_SHEET, ElementKind.TABLE, section=("Item 8",)),
+                               _element("other-bs", BALANCE_SHEET, ElementKind.TABLE,
+                                        section=("Item 8", "Consolidated Balance Sheets"), doc="globex"))}
+    # Acme's pages lead both routes; Globex's balance sheet (a better match: it carries the title) is a candidate
+    # only far down, so it is another company's statement, not the one asked about.
+    ranked = {"dense": ["mdna", "mdna2", "cash", "bs", "other-bs"],
+              "lexical": ["mdna", "mdna2", "cash", "bs", "other-bs"]}
+    hits = fuse_query("What is Acme's current ratio?", ranked, found, SearchSettings(per_page=0), {}, 5,
+                      lambda: {})
+    routes = {h.element.id: h.routes for h in hits}
+    assert "statement" in routes["bs"] and "statement" not in routes["other-bs"]
+    assert hits[0].element.id == "bs"
+
+
+def test_line_items_join_the_lexical_query_only_inside_one_document() -> None:
+    from retrieval.search_filter import SearchFilter
+    from retrieval.search_pipeline import lexical_queries
+
+    texts = ["What is Acme's current ratio?"] * 3
+    filters = [SearchFilter.build(["ACME_2022_10K.pdf"]), SearchFilter.build(), SearchFilter.build(["a.pdf", "b.pdf"])]
+    inside, across, several = lexical_queries(texts, filters, SearchSettings())
+    assert "total current assets" in inside.lower()
+    assert across == several == texts[0]  # across filings the words naming the company decide the document
+    plain = SearchSettings(routes=(("dense", 1.0), ("lexical", 1.0)))
+    assert lexical_queries(texts[:1], filters[:1], plain) == texts[:1]
+
+
+def test_metric_names_read_a_line_item_as_the_metric_it_states() -> None:
+    from retrieval.financial_statements import metric_names
+
+    assert metric_names("Purchases of property, plant and equipment (PP&E)") == ["capital expenditure", "capex"]
+    assert metric_names("Cost of sales") == ["cost of goods sold"]
+    assert metric_names("Net sales") == ["revenue"]
+    assert metric_names("Other income") == []

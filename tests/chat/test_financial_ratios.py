@@ -1,0 +1,88 @@
+"""Standard financial ratios computed from the statements among the evidence, stated first with their operands."""
+from chat.extractive import ExtractiveBackend
+from chat.financial_ratios import compute_ratio, read_ratio
+from tests.chat.evidence_fixtures import element, hits
+
+BALANCE_SHEET = (
+    ("", "May 31, 2021", "May 31, 2020"),
+    ("Current assets:", "", ""),
+    ("Cash and equivalents", "$ 9,889", "$ 8,348"),
+    ("Short-term investments", "3,587", "439"),
+    ("Accounts receivable, net", "4,463", "2,749"),
+    ("Inventories", "6,854", "7,367"),
+    ("Total current assets", "26,291", "20,556"),
+    ("Total assets", "37,740", "31,342"),
+    ("Total current liabilities", "9,674", "8,284"),
+    ("Total liabilities and shareholders' equity", "37,740", "31,342"),
+)
+INCOME_STATEMENT = (
+    ("", "Year Ended May 31, 2021", "Year Ended May 31, 2020"),
+    ("Revenues", "$ 44,538", "$ 37,403"),
+    ("Cost of sales", "(24,576)", "(21,162)"),
+    ("Gross profit", "19,962", "16,241"),
+    ("Income before income taxes", "6,661", "2,887"),
+    ("Income tax expense", "934", "348"),
+    ("Net income", "5,727", "2,539"),
+)
+CASH_FLOWS = (
+    ("", "2021", "2020"),
+    ("Cash and equivalents, beginning of year", "8,348", "4,466"),
+    ("Cash and equivalents, end of year", "9,889", "8,348"),
+)
+
+
+def _tables():
+    return (element("table", "cash flows", cells=CASH_FLOWS, caption="Consolidated Statements of Cash Flows"),
+            element("table", "balance", cells=BALANCE_SHEET, caption="Consolidated Balance Sheets"),
+            element("table", "income", cells=INCOME_STATEMENT, caption="Consolidated Statements of Income"))
+
+
+def _ratio(question: str):
+    ask = read_ratio(question)
+    assert ask is not None, question
+    return compute_ratio(ask, list(enumerate(_tables())))
+
+
+def test_liquidity_ratios_read_year_end_balances_of_the_year_named():
+    assert _ratio("What is the current ratio in FY2021? Round your answer to two decimal places.").value == \
+        26291 / 9674
+    assert round(_ratio("What is the FY2020 current ratio?").value, 4) == round(20556 / 8284, 4)
+    # The balance sheet's cash, not the cash flow statement's "Cash and equivalents, beginning of year".
+    assert _ratio("What is the cash ratio in FY2021?").value == 9889 / 9674
+    assert _ratio("What is the quick ratio in FY2021?").value == (9889 + 3587 + 4463) / 9674
+
+
+def test_turnover_divides_by_the_average_balance_and_expenses_count_as_amounts():
+    result = _ratio("What is the FY2021 inventory turnover ratio?")
+    assert result.value == 24576 / ((6854 + 7367) / 2)
+    assert "(24,576) / (6,854 + 7,367) / 2" in result.line and result.cited == (2, 1)
+
+
+def test_rates_are_stated_as_percentages_with_the_ratio():
+    result = _ratio("What is the effective tax rate for FY2021? Round your answer to three decimal places.")
+    assert result.line.startswith("14% (0.1402) \u2014 effective tax rate, 2021: Income tax expense / "
+                                  "Income before income taxes")
+
+
+def test_a_to_b_ratio_of_two_line_items_and_its_average_form():
+    result = _ratio("What is the gross profit to total assets ratio in FY2021?")
+    assert result.value == 19962 / 37740
+    assert read_ratio("What is current liabilities to total liabilities in FY2021?").formula.numerator == \
+        (("total current liabilities",),)
+    assert read_ratio("What is interest expense to average long-term debt in FY2017?").formula.average
+
+
+def test_nothing_is_computed_without_every_operand_or_for_a_why_question():
+    assert read_ratio("What were total net sales in 2021?") is None
+    assert read_ratio("What drove the operating margin change in FY2022?") is None
+    assert read_ratio("What is the change in the current ratio between 2020 and 2021?") is None  # two periods
+    # Receivables of 2019 are not in the evidence: no average, no answer.
+    assert _ratio("What is the FY2020 receivables turnover?") is None
+
+
+def test_the_extractive_answer_states_the_ratio_first_citing_both_statements():
+    answer = ExtractiveBackend().answer("What is the FY2021 return on assets? Round to three decimal places.",
+                                        hits(*_tables()))
+    first = answer.text.splitlines()[0]
+    assert first.startswith("0.152 (15.2%) \u2014 return on assets, 2021: Net income / Total assets")
+    assert first.endswith("[S3][S2]") and answer.answerable
