@@ -50,6 +50,9 @@ OPERATION_WORDS = {
     "average": re.compile(r"\baverage\b|\bmean\b|평균", re.I),
     "total": re.compile(r"\btotal\b|합계|총", re.I),
 }
+# Periods shorter than a year: "the first quarter of 2019", "Q2", "three months ended", "1분기".
+SUB_YEAR = re.compile(r"\b(?:quarters?|quarterly|q[1-4]|months?|monthly|half|semi-?annual|weeks?)\b|분기|반기|개월",
+                      re.I)
 # A question about causes or reasons ("What drove the change in operating margin?") asks for no value.
 _WHY = re.compile(r"^\s*(?:why|explain|describe)\b|\bwhat\s+(?:drove|drives|caused|causes|led\s+to|contributed)\b|"
                   r"\b(?:reasons?|drivers?)\s+(?:for|of|behind)\b|왜|이유|원인", re.I)
@@ -98,7 +101,8 @@ class ArithmeticAsk:
     the candidate (first item, second item) readings of its wording (share: part, whole; ratio: numerator,
     denominator; "X and Y" may split at more than one "and"); decimals: the rounding asked ("round to one
     decimal place"), else 2; in_percent: a change asked "in percentage terms"; subject: the question's own
-    content words (not its operation, periods or units), which the evidence a value is computed from must hold."""
+    content words (not its operation, periods or units), which the evidence a value is computed from must hold;
+    sub_year: it names quarters, months or halves, which whole-year columns do not answer."""
 
     op: str
     periods: tuple[int, ...]
@@ -106,6 +110,7 @@ class ArithmeticAsk:
     decimals: int = 2
     in_percent: bool = False
     subject: tuple[str, ...] = ()
+    sub_year: bool = False
 
 
 def _clean(phrase: str) -> str:
@@ -140,6 +145,7 @@ def read_ask(question: str) -> ArithmeticAsk | None:
     op = next((name for name, pattern in _OPERATIONS if pattern.search(text)), None)
     if op is None or _WHY.search(text):
         return None
+    sub_year = bool(SUB_YEAR.search(text))
     subject = tuple(t for t in terms(_SHORT_FISCAL.sub(" ", re.sub(r"\([^)]*\)", " ", text)))
                     if _SUBJECT_TERM.match(t) and t not in _NOT_SUBJECT and not YEAR.fullmatch(t))
     rounding = _DECIMALS.search(whole)
@@ -153,14 +159,15 @@ def read_ask(question: str) -> ArithmeticAsk | None:
         return None  # "the total X for 2018 and 2019 respectively": each value, not their sum
     if op == "share":
         pairs = [(_clean(m["part"]), _clean(m["whole"])) for p in _SHARE_ITEMS for m in [p.search(text)] if m]
-        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject) if pairs else None
+        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject, sub_year) if pairs else None
     if op == "ratio":
         pairs = [(_clean(m["x"]), _clean(m["y"])) for p in _RATIO_ITEMS for m in [p.search(text)] if m]
-        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject) if pairs else None
+        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject, sub_year) if pairs else None
     if op == "change":
         between = _BETWEEN.search(text)
         if between:
             pairs = tuple((x, y) for x, y in _and_splits(between["items"]) if not (is_period(x) or is_period(y)))
             if pairs:
-                return ArithmeticAsk("difference", periods, pairs, decimals, False, subject)
-    return ArithmeticAsk(op, periods, (), decimals, op == "change" and bool(_IN_PERCENT.search(whole)), subject)
+                return ArithmeticAsk("difference", periods, pairs, decimals, False, subject, sub_year)
+    in_percent = op == "change" and bool(_IN_PERCENT.search(whole))
+    return ArithmeticAsk(op, periods, (), decimals, in_percent, subject, sub_year)

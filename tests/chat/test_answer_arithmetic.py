@@ -362,3 +362,13 @@ def test_short_fiscal_years():
     table = element("table", "t", cells=(("", "FY19", "FY18"), ("Revenue", "5,200", "4,800")))
     assert first_line("What was the change in revenue from FY18 to FY19?", table).startswith(
         "400 \u2014 change in Revenue, FY18 to FY19 (5,200 \u2212 4,800)")
+
+
+def test_a_question_about_quarters_is_not_answered_from_whole_years():
+    assert read_ask("What was the change in revenue in the first quarter of 2019?").sub_year
+    table = element("table", "t", cells=(("", "2019", "2018"), ("Revenue", "5,200", "4,800")))
+    assert "change in" not in ask("What was the change in revenue in the first quarter of 2019?", table).text
+    assert "change in" not in ask("What was the change in revenue from Q1 2018 to Q1 2019?", table).text
+    quarters = element("table", "q", cells=(("", "Q1 2019", "Q1 2018"), ("Revenue", "1,300", "1,100")))
+    assert first_line("What was the change in revenue from Q1 2018 to Q1 2019?", quarters).startswith(
+        "200 \u2014 change in Revenue, Q1 2018 to 2019 (1,300 \u2212 1,100)")
