@@ -88,15 +88,15 @@ class Computed:
     exact: bool = False
 
 
-def computed_first(pieces: list, share: float) -> list:
+def computed_first(pieces: list, share: float, floor: float = 0.0) -> list:
     """`pieces` (ranked, each with .support and .computed) with the best-ranked one that supplies the operands of
-    the arithmetic asked moved first when it holds at least `share` of the top piece's support: the question
-    asks for the value it computes, which a slightly better-worded row ("Change in tax rates" for "percentage
-    change in ingredients") does not give."""
+    the arithmetic asked moved first when it holds at least `share` of the top piece's support (and `floor`, the
+    support an answer needs): the question asks for the value it computes, which a slightly better-worded row
+    ("Change in tax rates" for "percentage change in ingredients") does not give."""
     if not pieces or pieces[0].computed is not None:
         return pieces
     lead = next((p for p in pieces if p.computed is not None and p.computed.exact
-                 and p.support >= pieces[0].support * share), None)
+                 and p.support >= max(pieces[0].support * share, floor)), None)
     return pieces if lead is None else [lead] + [p for p in pieces if p is not lead]
 
 

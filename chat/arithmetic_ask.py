@@ -11,6 +11,15 @@ from dataclasses import dataclass
 from chat.answer_terms import terms
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_SHORT_FISCAL = re.compile(r"\bFY\s?'?(\d{2})(?!\d)", re.I)  # "FY19", "FY '18"
+
+
+def years_in(text: str) -> list[int]:
+    """The years `text` names, in order: "2019", "FY2019" and the short fiscal form "FY19"."""
+    found = [(m.start(), int(m.group(0))) for m in YEAR.finditer(text)]
+    found += [(m.start(), 2000 + int(m.group(1))) for m in _SHORT_FISCAL.finditer(text)]
+    return [year for _, year in sorted(found)]
+
 _P = r"(?:percent(?:age)?|%)"
 # Checked in this order: "percentage change" before "change", "average total" is an average, "change in total
 # accrued expenses" a change.
@@ -28,8 +37,9 @@ _OPERATIONS = (
         re.I)),
     ("ratio", re.compile(r"\bwhat\s+multiple\s+of\b|\bratio\s+of\b.+\bto\b|\bto\b.+\bratio\b", re.I)),
     ("average", re.compile(r"\baverage\b|\bmean\b|평균", re.I)),
-    ("change", re.compile(r"\b(?:change|changes|increase|increased|decrease|decreased|difference|growth|grew|"
-                          r"decline|declined|rise|rose|drop|dropped|variance)\b|증가|감소|차이|증감|변화|변동", re.I)),
+    ("change", re.compile(r"\b(?:chang(?:e|es|ed)|increas(?:e|es|ed)|decreas(?:e|es|ed)|difference|grow(?:th|n|s)?|"
+                          r"grew|declin(?:e|es|ed)|ris(?:e|es|en)|rose|drop(?:s|ped)?|variance)\b|"
+                          r"증가|감소|차이|증감|변화|변동", re.I)),
     ("total", re.compile(r"\b(?:total|sum|combined|altogether|aggregate)\b|합계|합산|총합", re.I)),
 )
 # Words a row label or column header holds when it already states the operation's result.
@@ -40,7 +50,12 @@ OPERATION_WORDS = {
     "average": re.compile(r"\baverage\b|\bmean\b|평균", re.I),
     "total": re.compile(r"\btotal\b|합계|총", re.I),
 }
-_STRIP = r"[\s,;:?.!]*"
+# Periods shorter than a year: "the first quarter of 2019", "Q2", "three months ended", "1분기".
+SUB_YEAR = re.compile(r"\b(?:quarters?|quarterly|q[1-4]|months?|monthly|half|semi-?annual|weeks?)\b|분기|반기|개월",
+                      re.I)
+# A question about causes or reasons ("What drove the change in operating margin?") asks for no value.
+_WHY = re.compile(r"^\s*(?:why|explain|describe)\b|\bwhat\s+(?:drove|drives|caused|causes|led\s+to|contributed)\b|"
+                  r"\b(?:reasons?|drivers?)\s+(?:for|of|behind)\b|왜|이유|원인", re.I)
 _SHARE_ITEMS = (
     re.compile(r"\b(?:what|the)\s+(?:percent(?:age)?|portion|proportion|share|fraction)\s+of\s+(?P<whole>.+?)\s+"
                r"(?:is|are|was|were|did|does|do|came|comes)\s+(?:comprised\s+of\s+|made\s+up\s+(?:of|by)\s+|"
@@ -86,7 +101,8 @@ class ArithmeticAsk:
     the candidate (first item, second item) readings of its wording (share: part, whole; ratio: numerator,
     denominator; "X and Y" may split at more than one "and"); decimals: the rounding asked ("round to one
     decimal place"), else 2; in_percent: a change asked "in percentage terms"; subject: the question's own
-    content words (not its operation, periods or units), which the evidence a value is computed from must hold."""
+    content words (not its operation, periods or units), which the evidence a value is computed from must hold;
+    sub_year: it names quarters, months or halves, which whole-year columns do not answer."""
 
     op: str
     periods: tuple[int, ...]
@@ -94,6 +110,7 @@ class ArithmeticAsk:
     decimals: int = 2
     in_percent: bool = False
     subject: tuple[str, ...] = ()
+    sub_year: bool = False
 
 
 def _clean(phrase: str) -> str:
@@ -104,8 +121,8 @@ def is_period(phrase: str) -> bool:
     """A phrase that names only a period ("2018", "fiscal 2019", "December 31, 2018", "the year 2017")."""
     rest = re.sub(r"\b(?:fiscal|years?|fy|ended|ending|as|of|at|the|in|for|end|december|june|march|september|"
                   r"january|february|april|may|july|august|october|november|q[1-4]|first|second|third|fourth|"
-                  r"quarter|half)\b", " ", YEAR.sub(" ", phrase), flags=re.I)
-    return bool(YEAR.search(phrase)) and not re.search(r"[^\W\d_]", rest)
+                  r"quarter|half)\b", " ", _SHORT_FISCAL.sub(" ", YEAR.sub(" ", phrase)), flags=re.I)
+    return bool(years_in(phrase)) and not re.search(r"[^\W\d_]", rest)
 
 
 def _and_splits(text: str) -> tuple[tuple[str, str], ...]:
@@ -124,11 +141,12 @@ def read_ask(question: str) -> ArithmeticAsk | None:
     whole = " ".join(question.split())
     # The question itself, not the instructions after it ("... ratio in FY2015? Round your answer to ...").
     text = whole.split("?")[0] if "?" in whole.rstrip("? ") else whole
-    periods = tuple(dict.fromkeys(int(y) for y in YEAR.findall(text)))
+    periods = tuple(dict.fromkeys(years_in(text)))
     op = next((name for name, pattern in _OPERATIONS if pattern.search(text)), None)
-    if op is None:
+    if op is None or _WHY.search(text):
         return None
-    subject = tuple(t for t in terms(re.sub(r"\([^)]*\)", " ", text))
+    sub_year = bool(SUB_YEAR.search(text))
+    subject = tuple(t for t in terms(_SHORT_FISCAL.sub(" ", re.sub(r"\([^)]*\)", " ", text)))
                     if _SUBJECT_TERM.match(t) and t not in _NOT_SUBJECT and not YEAR.fullmatch(t))
     rounding = _DECIMALS.search(whole)
     decimals = _DECIMAL_WORDS.get(rounding["n"].lower(), 2) if rounding else 2
@@ -141,14 +159,15 @@ def read_ask(question: str) -> ArithmeticAsk | None:
         return None  # "the total X for 2018 and 2019 respectively": each value, not their sum
     if op == "share":
         pairs = [(_clean(m["part"]), _clean(m["whole"])) for p in _SHARE_ITEMS for m in [p.search(text)] if m]
-        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject) if pairs else None
+        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject, sub_year) if pairs else None
     if op == "ratio":
         pairs = [(_clean(m["x"]), _clean(m["y"])) for p in _RATIO_ITEMS for m in [p.search(text)] if m]
-        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject) if pairs else None
+        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject, sub_year) if pairs else None
     if op == "change":
         between = _BETWEEN.search(text)
         if between:
             pairs = tuple((x, y) for x, y in _and_splits(between["items"]) if not (is_period(x) or is_period(y)))
             if pairs:
-                return ArithmeticAsk("difference", periods, pairs, decimals, False, subject)
-    return ArithmeticAsk(op, periods, (), decimals, op == "change" and bool(_IN_PERCENT.search(whole)), subject)
+                return ArithmeticAsk("difference", periods, pairs, decimals, False, subject, sub_year)
+    in_percent = op == "change" and bool(_IN_PERCENT.search(whole))
+    return ArithmeticAsk(op, periods, (), decimals, in_percent, subject, sub_year)

@@ -1,5 +1,6 @@
-"""Finding the operands of an arithmetic question in one candidate piece: a table row's cells under the periods
-named, two rows of one column, or the amount/period pairs of one sentence; then computing (chat.answer_arithmetic).
+"""Finding the operands of an arithmetic question in one candidate piece, then computing (chat.answer_arithmetic):
+a table row's cells under the periods named (or, periods in rows, one column's cells under them), two rows of one
+column or two columns of one row (the items named), or the amount/period pairs of one sentence.
 
 Operands are never guessed: every period or item the question names must resolve to exactly one number, else
 there is no computed value and the answer stays as read from the evidence.
@@ -12,7 +13,7 @@ from typing import Sequence
 
 from chat.answer_arithmetic import Computed, Operand, Quantity, compute, parse_quantity
 from chat.answer_terms import focus, overlap, terms
-from chat.arithmetic_ask import OPERATION_WORDS, YEAR, ArithmeticAsk, is_period
+from chat.arithmetic_ask import OPERATION_WORDS, SUB_YEAR, YEAR, ArithmeticAsk, is_period, years_in
 from chat.table_answer import TableRow, TableView, with_unit
 
 _PERIOD_OPS = ("change", "percent_change", "average", "total")
@@ -28,12 +29,11 @@ _AMOUNT = re.compile(r"(?:[-\u2212])?[$€£¥₩]\s?\(?\d[\d,]*(?:\.\d+)?\)?(?:
 # "... for 2016", "in fiscal 2009", "as of December 2016": the period an amount is stated for.
 _PERIOD_AFTER = re.compile(r"^\s*(?:for|in|during|as\s+of|at)\s+(?:the\s+)?(?:(?:fiscal|year|years|calendar|"
                            r"december|june|march|september)\s+)*(?:\d{1,2},\s+)?((?:19|20)\d{2})(?!\d)", re.I)
-
 _MORE_YEARS = re.compile(r"\s*(?:,|and)\s*(?:and\s+)?(?:fiscal\s+)?(?:19|20)\d{2}(?!\d)", re.I)
 
 
 def _years(text: str) -> set[int]:
-    return {int(y) for y in YEAR.findall(text)}
+    return set(years_in(text))
 
 
 def _column_name(view: TableView, col: int) -> str:
@@ -96,7 +96,7 @@ def _states_result(op: str, view: TableView, row: TableRow) -> bool:
 
 def _asked_periods(ask: ArithmeticAsk) -> list[int]:
     periods = list(ask.periods)
-    if len(periods) == 1 and ask.op in ("change", "percent_change"):
+    if len(periods) == 1 and ask.op in ("change", "percent_change") and not ask.sub_year:
         periods = [periods[0] - 1, periods[0]]  # "growth in 2019": over the year before
     return periods if len(periods) >= 2 else []
 
@@ -107,7 +107,9 @@ def _period_operands(ask: ArithmeticAsk, view: TableView, row: TableRow) -> list
         return None
     out = []
     for year in periods:
+        # "the first quarter of 2019" is not answered by a whole-year column
         found = [o for col, value in row.values if _years(_column_name(view, col)) == {year}
+                 and (not ask.sub_year or SUB_YEAR.search(_column_name(view, col)))
                  for o in [_cell(view, row, col, value)] if o]
         one = _one(found)
         if one is None:
@@ -120,7 +122,7 @@ def _transposed_operands(ask: ArithmeticAsk, view: TableView, row: TableRow) -> 
     """Periods in rows ("2019", "Fiscal 2018") and items in columns: the one column the question names, under
     the one row of each year asked. Each operand is labelled by the column, its period by the row."""
     periods = _asked_periods(ask)
-    if not periods or not is_period(row.label):
+    if not periods or ask.sub_year or not is_period(row.label):
         return None
     by_year: dict[int, list[TableRow]] = {}
     for r in view.rows:
@@ -300,11 +302,9 @@ def sentence_computation(ask: ArithmeticAsk | None, sentence: str) -> Computed |
     by_year: dict[int, list[Quantity]] = {}
     for year, quantity, _ in pairs:
         by_year.setdefault(year, []).append(quantity)
-    periods = list(ask.periods)
-    if len(periods) == 1 and ask.op in ("change", "percent_change"):
-        periods = [periods[0] - 1, periods[0]]
-    if len(periods) < 2 or any(len(by_year.get(y, ())) != 1 for y in periods):
-        return None
+    periods = _asked_periods(ask)
+    if not periods or ask.sub_year or any(len(by_year.get(y, ())) != 1 for y in periods):
+        return None  # a sentence's amounts are paired with years, not quarters
     if ask.op in ("change", "percent_change"):
         periods = sorted(periods)
     operands = [Operand("", str(y), by_year[y][0]) for y in periods]

@@ -175,9 +175,9 @@ def _figure_piece(q: dict[str, float], item: EvidenceItem, index: int) -> list[P
                   f"Figure: {_figure_summary(e)}", "", item.key, None)]
 
 
-def candidates(question: str, items: Sequence[EvidenceItem]) -> list[Piece]:
+def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0) -> list[Piece]:
     """Every item's candidate pieces, best first (ties go to the higher-ranked evidence: the retriever's order is
-    the best prior there is)."""
+    the best prior there is); a piece computing the arithmetic asked may lead when it holds `floor` support."""
     q = terms(question)
     quantity = bool(_QUANTITY_QUESTION.search(question))
     comparison = bool(_COMPARISON_QUESTION.search(question))
@@ -199,7 +199,8 @@ def candidates(question: str, items: Sequence[EvidenceItem]) -> list[Piece]:
     # Between equally supported pieces, one that supplies the operands of the arithmetic asked answers it.
     ranked = sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number, -p.specific,
                                         -p.focus, p.item_index, p.order))
-    ranked = computed_first(ranked, _RUNNER_UP) if ask else ranked
+    # the value asked for, when a piece nearly as good computes it (never under the support an answer needs)
+    ranked = computed_first(ranked, _RUNNER_UP, floor) if ask else ranked
     ratio = _ratio_piece(question, items)
     return [ratio, *ranked] if ratio else ranked
 
@@ -323,7 +324,7 @@ class ExtractiveBackend:
         items = select_evidence(hits, max_items=self.max_items, token_budget=10 ** 9)
         # Quoted document text keeps its words, but a "[S2]" written by the document is not a citation.
         pieces = [replace(p, line=escape_labels(p.line), extra=escape_labels(p.extra))
-                  for p in candidates(asked, items)]
+                  for p in candidates(asked, items, self.threshold)]
         evidence_text = " ".join(_readable_text(item.element) for item in items)
         vocabulary = terms(evidence_text)
         missing = (missing_names(asked, vocabulary, evidence_text) + missing_numbers(asked, evidence_text)
