@@ -136,6 +136,17 @@ def _and_splits(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def asked_decimals(question: str, default: int = 2) -> int:
+    """The decimals a question asks its answer rounded to ("round to three decimal places" -> 3), else
+    `default`."""
+    rounding = _DECIMALS.search(question)
+    if not rounding:
+        return default
+    if rounding["n"].isdigit():
+        return min(int(rounding["n"]), 6)
+    return _DECIMAL_WORDS.get(rounding["n"].lower(), default)
+
+
 def read_ask(question: str) -> ArithmeticAsk | None:
     """The arithmetic `question` asks for, or None when it asks for none (or its items cannot be read)."""
     whole = " ".join(question.split())
@@ -148,10 +159,7 @@ def read_ask(question: str) -> ArithmeticAsk | None:
     sub_year = bool(SUB_YEAR.search(text))
     subject = tuple(t for t in terms(_SHORT_FISCAL.sub(" ", re.sub(r"\([^)]*\)", " ", text)))
                     if _SUBJECT_TERM.match(t) and t not in _NOT_SUBJECT and not YEAR.fullmatch(t))
-    rounding = _DECIMALS.search(whole)
-    decimals = _DECIMAL_WORDS.get(rounding["n"].lower(), 2) if rounding else 2
-    if rounding and rounding["n"].isdigit():
-        decimals = min(int(rounding["n"]), 6)
+    decimals = asked_decimals(whole)
     span = _RANGE.search(text)
     if op in ("average", "total") and span and int(span[1]) < int(span[2]) <= int(span[1]) + 10:
         periods = tuple(range(int(span[1]), int(span[2]) + 1))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from chat.answer_arithmetic import number_text, parse_quantity
-from chat.arithmetic_ask import YEAR
+from chat.arithmetic_ask import YEAR, asked_decimals
 from chat.table_answer import TableRow, TableView, read_table
 from retrieval.financial_statements import normalise, statement_kinds
 
@@ -107,8 +107,6 @@ _ITEM_NAMES: dict[str, tuple[str, ...]] = {
     "property plant and equipment": _PPE, "ppe": _PPE,
 }
 _A_TO_B = re.compile(r"\b(?:ratio of )?(?P<a>[a-z ]+?) to (?P<b>[a-z ]+?)(?= ratio\b| for\b| in\b| of\b| at\b|\s*$)")
-_DECIMALS = re.compile(r"\bround\w*\s+(?:\w+\s+){0,3}?to\s+(?P<n>one|two|three|four|\d)\s+decimal", re.I)
-_DECIMAL_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
 
 
 @dataclass(frozen=True)
@@ -131,9 +129,7 @@ def read_ratio(question: str) -> RatioAsk | None:
     year = years[0] if len(set(years)) == 1 else None
     if len(set(years)) > 1:
         return None  # two periods: a change or a comparison, not one ratio
-    rounding = _DECIMALS.search(question)
-    decimals = (int(rounding["n"]) if rounding["n"].isdigit() else _DECIMAL_WORDS[rounding["n"].lower()]) \
-        if rounding else 2
+    decimals = asked_decimals(question)
     for name in sorted(FORMULAS, key=len, reverse=True):
         if f" {name} " in text:
             return RatioAsk(name, FORMULAS[name], year, decimals)
