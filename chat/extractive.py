@@ -216,8 +216,8 @@ def _ratio_piece(question: str, items: Sequence[EvidenceItem]) -> Piece | None:
     if result is None:
         return None
     first, *others = result.cited
-    return Piece(1.0, float("inf"), 1.0, True, first, 0, result.line, "", items[first].key, None,
-                 cited=tuple(items[i].key for i in others))
+    return Piece(1.0, float("inf"), 1.0, True, first, 0, result.line, "", items[first].key,
+                 Span("cell", result.cell), cited=tuple(items[i].key for i in others))
 
 
 class ExtractiveBackend:

@@ -219,11 +219,12 @@ def _value(index: int, view: TableView, row: TableRow, columns: list[tuple[int, 
 @dataclass(frozen=True)
 class RatioResult:
     """A computed ratio: the line that states it with its operands, the evidence indexes cited (first the
-    numerator's), and the value."""
+    numerator's), the value, and the numerator's first cell (row label, value as printed) for its citation box."""
 
     line: str
     cited: tuple[int, ...]
     value: float
+    cell: tuple[str, str] = ("", "")
 
 
 def _side(items: tuple[tuple[str, ...], ...], views, year: int, average: bool) -> list[Found] | None:
@@ -289,4 +290,4 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
         how = f"{top_text} / {bottom_text}"
     line = f"{shown} \u2014 {ask.name}, {year}: {names[0]} / {names[1]} ({how})"
     cited = tuple(dict.fromkeys(x.item_index for x in top + bottom))
-    return RatioResult(line, cited, value)
+    return RatioResult(line, cited, value, (top[0].label.split(": ")[-1], top[0].text))
