@@ -13,7 +13,7 @@ Short answers (the rule, decided from answer_format and length, never from indiv
             (a "['22.91']" list string is unwrapped) has at most 5 words and is not a bare yes/no;
   variants  every string in `answers` counts (FinQA rows carry the written and the computed value).
 Containment, after normalising both texts: lower case; blanks collapsed; thousands separators dropped
-(1,577 -> 1577); $, EUR, GBP and % signs dropped; trailing decimal zeros dropped (1577.00 -> 1577, 3.50 -> 3.5).
+(1,577 -> 1577); $, EUR, GBP and % signs dropped ("-$182" reads -182); trailing decimal zeros dropped (1577.00 -> 1577, 3.50 -> 3.5).
 The gold answer must match at word boundaries (gold 8 is not found in 18 or 8.5).
 
 Usage
@@ -95,6 +95,7 @@ def is_short(record: dict) -> bool:
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _CURRENCY = re.compile(r"[$€£%]")
+_SIGNED_CURRENCY = re.compile(r"(-)\s*[$€£]")
 _ZEROS_ONLY = re.compile(r"(\d)\.0+(?!\d)")
 _TRAILING_ZEROS = re.compile(r"(\d\.\d*?[1-9])0+(?!\d)")
 
@@ -103,6 +104,7 @@ def normalise(text: str) -> str:
     """Lower case, thousands separators, currency and % signs and trailing decimal zeros dropped, blanks
     collapsed."""
     text = text.lower().replace("\u2212", "-")
+    text = _SIGNED_CURRENCY.sub(r"\1", text)  # "-$182" is -182
     text = _THOUSANDS.sub("", text)
     text = _CURRENCY.sub(" ", text)
     text = _ZEROS_ONLY.sub(r"\1", text)

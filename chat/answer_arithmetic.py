@@ -110,12 +110,15 @@ def number_text(value: float, decimals: int = 2) -> str:
 
 
 def _amount(value: float, currency: str, scale: str, decimals: int = 2) -> str:
-    return f"{currency}{number_text(value, decimals)}{' ' + scale if scale else ''}"
+    """"-$182 million": the sign before the currency, as amounts are written."""
+    sign = "-" if number_text(value, decimals).startswith("-") else ""
+    return f"{sign}{currency}{number_text(abs(value), decimals)}{' ' + scale if scale else ''}"
 
 
 def _operand_text(operand: Operand, bracket_negative: bool = False) -> str:
     q = operand.quantity
-    text = f"{q.currency}{q.value:,.{q.decimals}f}{'%' if q.percent else ''}"
+    sign = "-" if q.value < 0 else ""
+    text = f"{sign}{q.currency}{abs(q.value):,.{q.decimals}f}{'%' if q.percent else ''}"
     return f"({text})" if bracket_negative and q.value < 0 else text
 
 

@@ -113,11 +113,11 @@ def test_two_items_are_read_in_the_order_named():
 def test_change_is_later_minus_earlier_whatever_the_column_order_and_comes_first_cited():
     answer = ask("What is the change in the value of land between 2018 and 2019?", assets())
     lines = answer.text.splitlines()
-    assert lines[0] == ("$-182 \u2014 change in Land, December 31, 2018 to 2019 ($1,565 \u2212 $1,747) "
+    assert lines[0] == ("-$182 \u2014 change in Land, December 31, 2018 to 2019 ($1,565 \u2212 $1,747) "
                         "[S1]")
     assert lines[1] == "Land: $1,565 (December 31, 2019); $1,747 (December 31, 2018) [S1]"
     assert answer.citations[0].span == Span("row", ("Land", "1,565", "1,747"))
-    assert ask("What was the increase in land from 2019 to 2018?", assets()).text.startswith("$-182 \u2014")
+    assert ask("What was the increase in land from 2019 to 2018?", assets()).text.startswith("-$182 \u2014")
 
 
 def test_percentage_change_average_and_total_of_one_row():
@@ -353,7 +353,7 @@ def test_periods_in_rows_and_items_in_columns():
     line = first_line("What was the percentage change in revenue from 2018 to 2019?", table)
     assert line.startswith("8.33% \u2014 percentage change in Revenue, 2018 to 2019 (($5,200 \u2212 $4,800) / $4,800")
     assert first_line("What was the change in net income between 2017 and 2018?", table).startswith(
-        "$560 million \u2014 change in Net income, 2017 to 2018 ($540 \u2212 ($-20))")
+        "$560 million \u2014 change in Net income, 2017 to 2018 ($540 \u2212 (-$20))")
 
 
 def test_short_fiscal_years():
