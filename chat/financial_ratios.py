@@ -53,6 +53,10 @@ _NOT_AMOUNT_ROW = re.compile(r"\b(?:per share|per common share|per diluted|margi
 _QUALIFIER = frozenset({"net", "excluding", "less", "loss", "benefit", "attributable", "of"})
 # Expenses that statements print as deductions in parentheses; their ratios use the amount.
 _EXPENSES = frozenset({_TAX, _INTEREST, _COGS})
+# Column headers of a part of a year ("Third Quarter", "Three Months Ended", "13 Weeks Ended"); "52 Weeks Ended"
+# and "Twelve Months Ended" are whole fiscal years.
+_PART_OF_YEAR = re.compile(r"\b(?:quarter|q[1-4]|(?:three|six|nine|3|6|9)\s+months|(?:12|13|16|24|36)\s+weeks|half)\b",
+                           re.I)
 # A question asking why or whether, not for the figure.
 _NOT_A_FIGURE = re.compile(r"^\s*(?:why|does|did|do|is|are|was there|has|have|what drove|what caused|explain)\b",
                            re.I)
@@ -167,10 +171,11 @@ class Found:
 
 
 def _year_columns(view: TableView, year: int | None) -> list[tuple[int, int]]:
-    """(column, year) of the value columns, the year each names; all value columns without a year when none
-    does."""
+    """(column, year) of the value columns that name one fiscal year (not a quarter's or a half-year's)."""
     out = []
     for col, (group, leaf) in enumerate(view.headers):
+        if _PART_OF_YEAR.search(f"{group} {leaf}"):
+            continue  # a quarter's or half-year's column is no fiscal year's
         years = YEAR.findall(f"{group} {leaf}")
         if len(set(years)) == 1:
             out.append((col, int(years[0])))
@@ -291,3 +296,34 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
     line = f"{shown} \u2014 {ask.name}, {year}: {names[0]} / {names[1]} ({how})"
     cited = tuple(dict.fromkeys(x.item_index for x in top + bottom))
     return RatioResult(line, cited, value, (top[0].label.split(": ")[-1], top[0].text))
+
+
+# Where a ratio's operand tables join the evidence: after the question's own best hits.
+_OPERAND_SLOT = 5
+
+
+def operand_queries(question: str) -> list[str]:
+    """One search per line item of the ratio `question` names ("total current assets 2021"), so that both
+    statements a ratio reads (the balance sheet and the income statement) reach the evidence; [] for a question
+    naming no ratio."""
+    ask = read_ratio(question)
+    if ask is None:
+        return []
+    year = f" {ask.year}" if ask.year else ""
+    items = dict.fromkeys(names[0] for names in ask.formula.numerator + ask.formula.denominator)
+    return [f"{item}{year}" for item in items]
+
+
+def with_operand_hits(hits: list, found: Sequence[Sequence]) -> list:
+    """`hits` with the best table of each operand search (`found`, one hit list per query) placed after the
+    first _OPERAND_SLOT hits, when not already among them."""
+    have = {h.element.id for h in hits}
+    extra = []
+    for results in found:
+        best = next((h for h in results if h.element.id not in have), None)
+        if best is not None and not any(h.element.id == best.element.id for h in hits):
+            extra.append(best)
+            have.add(best.element.id)
+    if not extra:
+        return hits
+    return hits[:_OPERAND_SLOT] + extra + hits[_OPERAND_SLOT:]

@@ -308,8 +308,13 @@ class Library:
         return ChatSession(self, k=k, sources=sources)
 
     def _evidence(self, query: str, images: Sequence[str], k: int, sources: Sequence[str] | None) -> list[Hit]:
-        """The text search for `query`, fused with an image search per attached image when image search is on."""
+        """The text search for `query` (with the tables a financial ratio it names is computed from), fused with an
+        image search per attached image when image search is on."""
         hits = self.search(query, k=k, sources=sources)
+        from chat.financial_ratios import operand_queries, with_operand_hits
+        operands = operand_queries(query)
+        if operands:  # a ratio reads two statements; the question's own words may find only one
+            hits = with_operand_hits(hits, self.search_many([(q, sources) for q in operands], k=3, kinds=["table"]))
         if not images:
             return hits
         from chat.attachments import merge_hit_lists

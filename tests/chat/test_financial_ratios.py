@@ -87,3 +87,24 @@ def test_the_extractive_answer_states_the_ratio_first_citing_both_statements():
     assert first.startswith("0.152 (15.2%) \u2014 return on assets, 2021: Net income / Total assets")
     assert first.endswith("[S3][S2]") and answer.answerable
     assert answer.citations[0].span.texts == ("Net income", "5,727")  # the numerator's cell is highlighted
+
+
+def test_a_quarter_column_is_no_fiscal_year():
+    quarterly = (("", "Year Ended December 31, 2017 Third Quarter", "Year Ended December 31, 2017 Fourth Quarter"),
+                 ("Net income", "256", "1,856"))
+    tables = [element("table", "quarters", cells=quarterly, caption="Quarterly Results (unaudited)"), *_tables()]
+    ask = read_ratio("What is the FY2021 return on assets?")
+    assert compute_ratio(ask, list(enumerate(tables))).value == 5727 / 37740
+    assert compute_ratio(read_ratio("What is the FY2017 return on assets?"), list(enumerate(tables[:1]))) is None
+
+
+def test_each_operand_is_searched_and_its_best_table_joins_the_evidence():
+    from chat.financial_ratios import operand_queries, with_operand_hits
+
+    assert operand_queries("What is the FY2021 return on assets?") == ["net income 2021", "total assets 2021"]
+    assert operand_queries("What were total net sales?") == []
+    main = hits(*(element("text", f"passage {i}") for i in range(8)))
+    balance, income = hits(*_tables()[1:])
+    merged = with_operand_hits(main, [[main[0], balance], [income]])
+    assert [h.element.text for h in merged][5:7] == ["balance", "income"] and len(merged) == 10
+    assert with_operand_hits(main, [[main[1]]]) == main  # already in the evidence: nothing moves
