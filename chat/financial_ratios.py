@@ -298,8 +298,9 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
     return RatioResult(line, cited, value, (top[0].label.split(": ")[-1], top[0].text))
 
 
-# Where a ratio's operand tables join the evidence: after the question's own best hits.
-_OPERAND_SLOT = 5
+# Where a ratio's operand tables join the evidence (after the question's own best hits), and how many per line
+# item (its statement may come after a quarterly table or a five-year summary that repeat the row).
+_OPERAND_SLOT, _PER_OPERAND = 5, 3
 
 
 def operand_queries(question: str) -> list[str]:
@@ -310,20 +311,20 @@ def operand_queries(question: str) -> list[str]:
     if ask is None:
         return []
     year = f" {ask.year}" if ask.year else ""
-    items = dict.fromkeys(names[0] for names in ask.formula.numerator + ask.formula.denominator)
+    # A line item's usual printed names together ("total net sales net sales total revenues"): filings differ.
+    items = dict.fromkeys(" ".join(names[:3]) for names in ask.formula.numerator + ask.formula.denominator)
     return [f"{item}{year}" for item in items]
 
 
 def with_operand_hits(hits: list, found: Sequence[Sequence]) -> list:
-    """`hits` with the best table of each operand search (`found`, one hit list per query) placed after the
-    first _OPERAND_SLOT hits, when not already among them."""
+    """`hits` with the best tables of each operand search (`found`, one hit list per query; _PER_OPERAND each)
+    placed after the first _OPERAND_SLOT hits, when not already among them."""
     have = {h.element.id for h in hits}
     extra = []
     for results in found:
-        best = next((h for h in results if h.element.id not in have), None)
-        if best is not None and not any(h.element.id == best.element.id for h in hits):
-            extra.append(best)
-            have.add(best.element.id)
+        for hit in [h for h in results if h.element.id not in have][:_PER_OPERAND]:
+            extra.append(hit)
+            have.add(hit.element.id)
     if not extra:
         return hits
     return hits[:_OPERAND_SLOT] + extra + hits[_OPERAND_SLOT:]

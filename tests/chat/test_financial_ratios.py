@@ -101,10 +101,13 @@ def test_a_quarter_column_is_no_fiscal_year():
 def test_each_operand_is_searched_and_its_best_table_joins_the_evidence():
     from chat.financial_ratios import operand_queries, with_operand_hits
 
-    assert operand_queries("What is the FY2021 return on assets?") == ["net income 2021", "total assets 2021"]
+    assert operand_queries("What is the FY2021 return on assets?") == \
+        ["net income net earnings net income attributable to 2021", "total assets 2021"]
     assert operand_queries("What were total net sales?") == []
     main = hits(*(element("text", f"passage {i}") for i in range(8)))
     balance, income = hits(*_tables()[1:])
     merged = with_operand_hits(main, [[main[0], balance], [income]])
     assert [h.element.text for h in merged][5:7] == ["balance", "income"] and len(merged) == 10
+    cash_flows = hits(_tables()[0])[0]
+    assert len(with_operand_hits(main, [[balance, income, cash_flows]])) == 11  # every table of the search
     assert with_operand_hits(main, [[main[1]]]) == main  # already in the evidence: nothing moves
