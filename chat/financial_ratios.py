@@ -45,6 +45,9 @@ _PAYABLES = ("accounts payable",)
 _PPE = ("property plant and equipment net", "property and equipment net", "property plant and equipment",
         "property and equipment")
 _GROSS_PROFIT = ("gross profit", "gross margin")
+_DEPRECIATION = ("depreciation and amortization", "depreciation amortization", "depreciation and amortization expense")
+_OPERATING_CASH = ("net cash provided by operating activities", "net cash provided by used in operating activities",
+                   "net cash from operating activities", "cash provided by operations", "net cash provided by operations")
 # A row about a per-share figure, a percentage or a change is not the line item itself.
 _NOT_AMOUNT_ROW = re.compile(r"\b(?:per share|per common share|per diluted|margin|percent|change in|changes in)\b")
 # What may follow a line item's name in its row label: "Accounts receivable, net", "Long-term debt, excluding
@@ -66,13 +69,12 @@ _NOT_A_FIGURE = re.compile(r"^\s*(?:why|does|did|do|is|are|was there|has|have|wh
 class RatioFormula:
     """A ratio's definition: numerator and denominator as sums of line items (each a tuple of printed names);
     average: the denominator is the average of the year's and the previous year's balance; percent: stated as a
-    percentage of the denominator; difference: numerator minus denominator (working capital)."""
+    percentage of the denominator. No denominator: the numerator's sum (EBITDA)."""
 
     numerator: tuple[tuple[str, ...], ...]
     denominator: tuple[tuple[str, ...], ...]
     average: bool = False
     percent: bool = False
-    difference: bool = False
 
 
 # Common textbook definitions; names as questions write them (after normalise()).
@@ -96,6 +98,10 @@ FORMULAS: dict[str, RatioFormula] = {
     "asset turnover": RatioFormula((_REVENUE,), (_TOTAL_ASSETS,), average=True),
     "fixed asset turnover": RatioFormula((_REVENUE,), (_PPE,), average=True),
     "interest coverage": RatioFormula((_OPERATING_INCOME,), (_INTEREST,)),
+    "effective tax ratio": RatioFormula((_TAX,), (_PRETAX,), percent=True),
+    # EBITDA as operating income plus depreciation and amortization (operating income standing for EBIT).
+    "ebitda": RatioFormula((_OPERATING_INCOME, _DEPRECIATION), ()),
+    "ebitda margin": RatioFormula((_OPERATING_INCOME, _DEPRECIATION), (_REVENUE,), percent=True),
 }
 _ITEM_NAMES: dict[str, tuple[str, ...]] = {
     "sales": _REVENUE, "revenue": _REVENUE, "revenues": _REVENUE, "net sales": _REVENUE,
@@ -108,7 +114,8 @@ _ITEM_NAMES: dict[str, tuple[str, ...]] = {
     "cash": _CASH, "cash balance": _CASH, "cash and cash equivalents": _CASH, "inventory": _INVENTORY,
     "accounts receivable": _RECEIVABLES, "accounts payable": _PAYABLES, "gross profit": _GROSS_PROFIT,
     "long term debt": ("long term debt", "long term debt excluding current portion", "long term debt net"),
-    "property plant and equipment": _PPE, "ppe": _PPE,
+    "property plant and equipment": _PPE, "ppe": _PPE, "operating cash flow": _OPERATING_CASH,
+    "cash flow from operations": _OPERATING_CASH, "working capital": ("working capital",),
 }
 _A_TO_B = re.compile(r"\b(?:ratio of )?(?P<a>[a-z ]+?) to (?P<b>[a-z ]+?)(?= ratio\b| for\b| in\b| of\b| at\b|\s*$)")
 
@@ -135,7 +142,8 @@ def read_ratio(question: str) -> RatioAsk | None:
         return None  # two periods: a change or a comparison, not one ratio
     decimals = asked_decimals(question)
     for name in sorted(FORMULAS, key=len, reverse=True):
-        if f" {name} " in text:
+        # "debt to EBITDA" asks for another ratio that merely names this one
+        if f" {name} " in text and f" to {name} " not in text and f" {name} to " not in text:
             return RatioAsk(name, FORMULAS[name], year, decimals)
     for match in _A_TO_B.finditer(text.strip()):
         a = _item(match["a"])
@@ -262,8 +270,9 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
         year = max(years)
     f = ask.formula
     top = _side(f.numerator, views, year, False)
-    bottom = _side(f.denominator, views, year, f.average)
-    if not top or not bottom or len({x.unit for x in top + bottom} - {""}) > 1:
+    bottom = _side(f.denominator, views, year, f.average) if f.denominator else []
+    if not top or bottom is None or (f.denominator and not bottom) \
+            or len({x.unit for x in top + bottom} - {""}) > 1:
         return None
     numerator = sum(x.value for x in top)
     if f.average:
@@ -275,11 +284,12 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
         bottom_text = " + ".join(x.text for x in bottom)
     top_text = " + ".join(x.text for x in top)
     names = " + ".join(x.label for x in top), " + ".join(dict.fromkeys(x.label for x in bottom))
-    if f.difference:
-        value = numerator - denominator
-        unit = next((f" {x.unit}" for x in top + bottom if x.unit), "")
-        shown = f"{number_text(value, ask.decimals)}{unit}"
-        how = f"{top_text} \u2212 {bottom_text}"
+    if not f.denominator:
+        value = numerator
+        unit = next((f" {x.unit}" for x in top if x.unit), "")
+        line = f"{number_text(value, ask.decimals)}{unit} \u2014 {ask.name}, {year}: {names[0]} ({top_text})"
+        return RatioResult(line, tuple(dict.fromkeys(x.item_index for x in top)), value,
+                           (top[0].label.split(": ")[-1], top[0].text))
     else:
         if denominator == 0:
             return None

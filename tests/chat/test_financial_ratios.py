@@ -111,3 +111,16 @@ def test_each_operand_is_searched_and_its_best_table_joins_the_evidence():
     cash_flows = hits(_tables()[0])[0]
     assert len(with_operand_hits(main, [[balance, income, cash_flows]])) == 11  # every table of the search
     assert with_operand_hits(main, [[main[1]]]) == main  # already in the evidence: nothing moves
+
+
+def test_ebitda_is_operating_income_plus_depreciation_and_a_ratio_naming_it_is_another():
+    income = (("", "2021", "2020"), ("Revenues", "10,000", "9,000"), ("Operating income", "1,500", "1,200"))
+    flows = (("", "2021", "2020"), ("Depreciation and amortization", "400", "380"),
+             ("Net cash provided by operating activities", "2,000", "1,700"))
+    tables = [element("table", "income", cells=income), element("table", "flows", cells=flows)]
+    ebitda = compute_ratio(read_ratio("What is EBITDA in FY2021?"), list(enumerate(tables)))
+    assert ebitda.value == 1900 and ebitda.line.startswith("1,900 \u2014 ebitda, 2021") and ebitda.cited == (0, 1)
+    assert compute_ratio(read_ratio("What is the EBITDA margin in FY2021?"), list(enumerate(tables))).value == 0.19
+    assert read_ratio("What is the debt to EBITDA ratio in FY2021?") is None
+    assert read_ratio("What is operating cash flow to current liabilities in 2021?").formula.numerator[0][0] == \
+        "net cash provided by operating activities"
