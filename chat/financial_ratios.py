@@ -69,12 +69,14 @@ _NOT_A_FIGURE = re.compile(r"^\s*(?:why|does|did|do|is|are|was there|has|have|wh
 class RatioFormula:
     """A ratio's definition: numerator and denominator as sums of line items (each a tuple of printed names);
     average: the denominator is the average of the year's and the previous year's balance; percent: stated as a
-    percentage of the denominator. No denominator: the numerator's sum (EBITDA)."""
+    percentage of the denominator; less: line items subtracted from the denominator (capital employed is total
+    assets less current liabilities). No denominator: the numerator's sum (EBITDA)."""
 
     numerator: tuple[tuple[str, ...], ...]
     denominator: tuple[tuple[str, ...], ...]
     average: bool = False
     percent: bool = False
+    less: tuple[tuple[str, ...], ...] = ()
 
 
 # Common textbook definitions; names as questions write them (after normalise()).
@@ -99,6 +101,11 @@ FORMULAS: dict[str, RatioFormula] = {
     "fixed asset turnover": RatioFormula((_REVENUE,), (_PPE,), average=True),
     "interest coverage": RatioFormula((_OPERATING_INCOME,), (_INTEREST,)),
     "effective tax ratio": RatioFormula((_TAX,), (_PRETAX,), percent=True),
+    "return on average equity": RatioFormula((_NET_INCOME,), (_EQUITY,), average=True),
+    "return on average assets": RatioFormula((_NET_INCOME,), (_TOTAL_ASSETS,), average=True),
+    "return on capital employed": RatioFormula((_OPERATING_INCOME,), (_TOTAL_ASSETS,), less=(_CURRENT_LIABILITIES,)),
+    "operating profit margin before depreciation": RatioFormula((_OPERATING_INCOME, _DEPRECIATION), (_REVENUE,),
+                                                                percent=True),
     # EBITDA as operating income plus depreciation and amortization (operating income standing for EBIT).
     "ebitda": RatioFormula((_OPERATING_INCOME, _DEPRECIATION), ()),
     "ebitda margin": RatioFormula((_OPERATING_INCOME, _DEPRECIATION), (_REVENUE,), percent=True),
@@ -271,8 +278,9 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
     f = ask.formula
     top = _side(f.numerator, views, year, False)
     bottom = _side(f.denominator, views, year, f.average) if f.denominator else []
-    if not top or bottom is None or (f.denominator and not bottom) \
-            or len({x.unit for x in top + bottom} - {""}) > 1:
+    less = _side(f.less, views, year, False) if f.less else []
+    if not top or bottom is None or less is None or (f.denominator and not bottom) \
+            or len({x.unit for x in top + bottom + less} - {""}) > 1:
         return None
     numerator = sum(x.value for x in top)
     if f.average:
@@ -280,10 +288,13 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
         denominator = sum((a.value + b.value) / 2 for a, b in pairs)
         bottom_text = " + ".join(f"({a.text} + {b.text}) / 2" for a, b in pairs)
     else:
-        denominator = sum(x.value for x in bottom)
-        bottom_text = " + ".join(x.text for x in bottom)
+        denominator = sum(x.value for x in bottom) - sum(x.value for x in less)
+        bottom_text = " + ".join(x.text for x in bottom) + "".join(f" \u2212 {x.text}" for x in less)
+        if less:
+            bottom_text = f"({bottom_text})"
     top_text = " + ".join(x.text for x in top)
-    names = " + ".join(x.label for x in top), " + ".join(dict.fromkeys(x.label for x in bottom))
+    names = " + ".join(x.label for x in top), " + ".join(dict.fromkeys(x.label for x in bottom)) + \
+        "".join(f" \u2212 {x.label}" for x in less)
     if not f.denominator:
         value = numerator
         unit = next((f" {x.unit}" for x in top if x.unit), "")
@@ -304,7 +315,7 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
                 shown += f" ({number_text(value * 100, max(ask.decimals - 2, 1))}%)"
         how = f"{top_text} / {bottom_text}"
     line = f"{shown} \u2014 {ask.name}, {year}: {names[0]} / {names[1]} ({how})"
-    cited = tuple(dict.fromkeys(x.item_index for x in top + bottom))
+    cited = tuple(dict.fromkeys(x.item_index for x in top + bottom + less))
     return RatioResult(line, cited, value, (top[0].label.split(": ")[-1], top[0].text))
 
 
@@ -322,7 +333,8 @@ def operand_queries(question: str) -> list[str]:
         return []
     year = f" {ask.year}" if ask.year else ""
     # A line item's usual printed names together ("total net sales net sales total revenues"): filings differ.
-    items = dict.fromkeys(" ".join(names[:3]) for names in ask.formula.numerator + ask.formula.denominator)
+    formula = ask.formula
+    items = dict.fromkeys(" ".join(names[:3]) for names in formula.numerator + formula.denominator + formula.less)
     return [f"{item}{year}" for item in items]
 
 

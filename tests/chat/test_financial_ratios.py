@@ -124,3 +124,13 @@ def test_ebitda_is_operating_income_plus_depreciation_and_a_ratio_naming_it_is_a
     assert read_ratio("What is the debt to EBITDA ratio in FY2021?") is None
     assert read_ratio("What is operating cash flow to current liabilities in 2021?").formula.numerator[0][0] == \
         "net cash provided by operating activities"
+
+
+def test_capital_employed_is_total_assets_less_current_liabilities_and_average_returns_average():
+    income = (("", "2021", "2020"), ("Operating income", "1,500", "1,200"), ("Net income", "1,000", "900"))
+    balance = (("", "2021", "2020"), ("Total assets", "20,000", "18,000"),
+               ("Total current liabilities", "5,000", "4,000"), ("Total equity", "8,000", "7,000"))
+    tables = list(enumerate([element("table", "income", cells=income), element("table", "balance", cells=balance)]))
+    roce = compute_ratio(read_ratio("What is the return on capital employed in FY2021?"), tables)
+    assert roce.value == 1500 / 15000 and "(20,000 \u2212 5,000)" in roce.line
+    assert compute_ratio(read_ratio("What is the return on average equity in FY2021?"), tables).value == 1000 / 7500
