@@ -329,6 +329,9 @@ class ExtractiveBackend:
         vocabulary = terms(evidence_text)
         missing = (missing_names(asked, vocabulary, evidence_text) + missing_numbers(asked, evidence_text)
                    if items else [])
+        ratio = read_ratio(asked)
+        if ratio is not None:  # "Return on Capital Employed": filings print a ratio's operands, not its name
+            missing = [name for name in missing if name.lower() not in ratio.name.split()]
         text, answerable = self._compose(pieces, items, asked, missing)
         clean, citations = clean_answer(text, items)
         spans: dict[str, Span] = {}

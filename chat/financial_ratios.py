@@ -265,8 +265,9 @@ def _side(items: tuple[tuple[str, ...], ...], views, year: int, average: bool) -
 def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> RatioResult | None:
     """The ratio `ask` names, computed from the tables among `evidence` ((index, element) pairs), or None."""
     views = [(i, v) for i, element in evidence if (v := read_table(element)) is not None]
-    # The primary statements first: a quarterly table or an MD&A summary may repeat a line item for the year.
-    views.sort(key=lambda iv: not statement_kinds(" ".join(" ".join(r) for r in iv[1].cells), iv[1].context))
+    # Only the financial statements: a note's table ("Deferred tax assets: Depreciation & amortization") or an MD&A
+    # summary may print a line item's name for another quantity.
+    views = [(i, v) for i, v in views if statement_kinds(" ".join(" ".join(r) for r in v.cells), v.context)]
     if not views:
         return None
     year = ask.year

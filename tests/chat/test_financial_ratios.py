@@ -89,6 +89,15 @@ def test_the_extractive_answer_states_the_ratio_first_citing_both_statements():
     assert answer.citations[0].span.texts == ("Net income", "5,727")  # the numerator's cell is highlighted
 
 
+def test_a_note_table_is_no_statement():
+    note = (("", "2021", "2020"), ("Deferred tax assets:", "", ""), ("Total current assets", "900", "800"),
+            ("Total current liabilities", "300", "200"), ("Valuation allowance", "(10)", "(9)"))
+    tables = [element("table", "note", cells=note, caption="Note 9 - Income taxes"), *_tables()]
+    assert compute_ratio(read_ratio("What is the current ratio in FY2021?"), list(enumerate(tables))).value == \
+        26291 / 9674
+    assert compute_ratio(read_ratio("What is the current ratio in FY2021?"), [(0, tables[0])]) is None
+
+
 def test_a_quarter_column_is_no_fiscal_year():
     quarterly = (("", "Year Ended December 31, 2017 Third Quarter", "Year Ended December 31, 2017 Fourth Quarter"),
                  ("Net income", "256", "1,856"))
@@ -117,7 +126,8 @@ def test_ebitda_is_operating_income_plus_depreciation_and_a_ratio_naming_it_is_a
     income = (("", "2021", "2020"), ("Revenues", "10,000", "9,000"), ("Operating income", "1,500", "1,200"))
     flows = (("", "2021", "2020"), ("Depreciation and amortization", "400", "380"),
              ("Net cash provided by operating activities", "2,000", "1,700"))
-    tables = [element("table", "income", cells=income), element("table", "flows", cells=flows)]
+    tables = [element("table", "income", cells=income, caption="Consolidated Statements of Operations"),
+              element("table", "flows", cells=flows, caption="Consolidated Statements of Cash Flows")]
     ebitda = compute_ratio(read_ratio("What is EBITDA in FY2021?"), list(enumerate(tables)))
     assert ebitda.value == 1900 and ebitda.line.startswith("1,900 \u2014 ebitda, 2021") and ebitda.cited == (0, 1)
     assert compute_ratio(read_ratio("What is the EBITDA margin in FY2021?"), list(enumerate(tables))).value == 0.19
@@ -130,7 +140,18 @@ def test_capital_employed_is_total_assets_less_current_liabilities_and_average_r
     income = (("", "2021", "2020"), ("Operating income", "1,500", "1,200"), ("Net income", "1,000", "900"))
     balance = (("", "2021", "2020"), ("Total assets", "20,000", "18,000"),
                ("Total current liabilities", "5,000", "4,000"), ("Total equity", "8,000", "7,000"))
-    tables = list(enumerate([element("table", "income", cells=income), element("table", "balance", cells=balance)]))
+    tables = list(enumerate([element("table", "income", cells=income, caption="Consolidated Statements of Income"),
+                             element("table", "balance", cells=balance, caption="Consolidated Balance Sheets")]))
     roce = compute_ratio(read_ratio("What is the return on capital employed in FY2021?"), tables)
     assert roce.value == 1500 / 15000 and "(20,000 \u2212 5,000)" in roce.line
     assert compute_ratio(read_ratio("What is the return on average equity in FY2021?"), tables).value == 1000 / 7500
+
+
+def test_the_words_of_a_computed_ratio_are_not_names_the_evidence_must_print():
+    income = (("", "2021", "2020"), ("Operating income", "1,500", "1,200"), ("Net income", "1,000", "900"))
+    balance = (("", "2021", "2020"), ("Total assets", "20,000", "18,000"),
+               ("Total current liabilities", "5,000", "4,000"), ("Total equity", "8,000", "7,000"))
+    tables = hits(element("table", "income", cells=income, caption="Consolidated Statements of Income"),
+                  element("table", "balance", cells=balance, caption="Consolidated Balance Sheets"))
+    answer = ExtractiveBackend().answer("What is the Return on Capital Employed for FY2021?", tables)
+    assert answer.answerable and answer.text.startswith("0.1 (10%) \u2014 return on capital employed, 2021")
