@@ -44,6 +44,9 @@ _COMPARISON_QUESTION = re.compile(r"\b(?:which|what)\s+(?:year|quarter|month|per
                                   r"less|larger|smaller|greater|fewer|highest|lowest|compared?|difference|"
                                   r"increased?|decreased?|between)\b|"
                                   r"비교|차이|증가|감소|평균|합계", re.I)
+# Lines that state nothing: a contents entry with dot leaders, a row of axis labels or years ("2012 #2013 2014"), a
+# label without its value ("Produced by:"), a lone capitalised heading ("GOVERNOR").
+_FRAGMENT = re.compile(r"^(?:.*\.{5,}.*|[\d\s#,.%()\-]+|[^\n]*:|[A-Z][A-Z]+)\s*$")
 _NUMBER_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # Amounts, not years or footnote numbers: comma-grouped, decimal, or five digits and more.
 _BIG_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d{5,}")
@@ -196,6 +199,7 @@ def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0)
                 out += pieces
                 continue
         out += _text_pieces(q, item, index, quantity, ask)
+    out = [p for p in out if not _FRAGMENT.match(p.line)]
     # Between equally supported pieces, one that supplies the operands of the arithmetic asked answers it.
     ranked = sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number, -p.specific,
                                         -p.focus, p.item_index, p.order))

@@ -260,3 +260,16 @@ def test_a_metric_finds_the_row_that_states_it_under_its_line_item_name():
     table = element("table", md, caption="Consolidated Statement of Cash Flows (Millions)")
     answer = ExtractiveBackend().answer("What was the capital expenditure in 2018?", hits(table))
     assert answer.text.startswith("(1,577)") and "Purchases of property, plant and equipment" in answer.text
+
+
+def test_lines_that_state_nothing_are_no_answer():
+    contents = element("text", "1 Mission, Vision and Values ....................... 4\n"
+                               "10 Appendix D: Alignment .......................... 22")
+    axis = element("text", "2012 #2013 2014")
+    label = element("text", "GOVERNOR\nRevised May 2018\nProduced by:")
+    answer = ExtractiveBackend().answer("What is the title of the appendix on alignment?", hits(contents, axis, label))
+    assert answer.answerable is False and answer.text.startswith(NOT_FOUND)
+    sentence = element("text", "Appendix D describes the alignment of goals with the state health plan.")
+    answer = ExtractiveBackend().answer("What is the title of the appendix on alignment?",
+                                        hits(contents, sentence))
+    assert answer.text.startswith("Appendix D describes the alignment")
