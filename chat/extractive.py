@@ -35,10 +35,11 @@ NOTE = "extractive answer: no language model configured"
 _MAX_LINES = 3
 _MIN_NEAREST_WORDS = 4
 _RUNNER_UP = 0.8  # share of the best piece's support (and own-word weight) another item's piece must reach
-# A question asking for a quantity or a date wants a piece stating a number it does not name itself.
+# A question asking for a quantity or a date wants a piece stating a number it does not name itself ("when" only
+# opening the question: "what happens when you press ..." asks for no date).
 _QUANTITY_QUESTION = re.compile(r"\bhow\s+(?:many|much|long|old|far|often|big|large)\b|\bwhat\s+(?:is\s+|was\s+|are\s+|"
                                 r"were\s+)?(?:the\s+)?(?:percentage|percent|share|proportion|number|amount|total|"
-                                r"year|ratio|rate|value|price|cost)\b|\bwhen\b|\bwhich\s+year\b|얼마|몇", re.I)
+                                r"year|ratio|rate|value|price|cost)\b|^\s*when\b|\bwhich\s+year\b|얼마|몇", re.I)
 # A question whose answer is worked out from several values: the values are shown side by side, labelled.
 _COMPARISON_QUESTION = re.compile(r"\b(?:which|what)\s+(?:year|quarter|month|period|one)\b|\b(?:higher|lower|more|"
                                   r"less|larger|smaller|greater|fewer|highest|lowest|compared?|difference|"
@@ -47,6 +48,8 @@ _COMPARISON_QUESTION = re.compile(r"\b(?:which|what)\s+(?:year|quarter|month|per
 # Lines that state nothing: a contents entry with dot leaders, a row of axis labels or years ("2012 #2013 2014"), a
 # label without its value ("Produced by:"), a lone capitalised heading ("GOVERNOR").
 _FRAGMENT = re.compile(r"^(?:.*\.{5,}.*|[\d\s#,.%()\-]+|[^\n]*:|[A-Z][A-Z]+)\s*$")
+_NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+                          r"fifty|hundred|thousand|million|billion|dozen|half|twice|once)\b", re.I)
 _NUMBER_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # Amounts, not years or footnote numbers: comma-grouped, decimal, or five digits and more.
 _BIG_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d{5,}")
@@ -88,7 +91,9 @@ def fact_key(text: str) -> str:
 
 
 def _states_new_number(question: dict[str, float], text: str) -> bool:
-    return any(n.replace(",", "") not in question for n in _NUMBER_TOKEN.findall(text))
+    """Whether `text` states a number (in digits, or a count in words: "five modules") the question does not."""
+    return any(n.replace(",", "") not in question for n in _NUMBER_TOKEN.findall(text)) or \
+        bool(_NUMBER_WORD.search(text))
 
 
 def _readable_text(element: Element) -> str:
@@ -200,6 +205,8 @@ def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0)
                 continue
         out += _text_pieces(q, item, index, quantity, ask)
     out = [p for p in out if not _FRAGMENT.match(p.line)]
+    if quantity:  # "how many ...", "what percentage ...": a line stating a number it was not given answers first
+        out = [p for p in out if p.states_number or p.computed is not None] or out
     # Between equally supported pieces, one that supplies the operands of the arithmetic asked answers it.
     ranked = sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number, -p.specific,
                                         -p.focus, p.item_index, p.order))

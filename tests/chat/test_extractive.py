@@ -273,3 +273,17 @@ def test_lines_that_state_nothing_are_no_answer():
     answer = ExtractiveBackend().answer("What is the title of the appendix on alignment?",
                                         hits(contents, sentence))
     assert answer.text.startswith("Appendix D describes the alignment")
+
+
+def test_a_quantity_question_is_answered_by_a_line_stating_a_number_first():
+    title = element("text", "Debit card users in India, 2013: users by bank")
+    count = element("text", "India had 399 million debit card holders in 2013.")
+    words = element("text", "The system is comprised of five principal modules.")
+    answer = ExtractiveBackend().answer("How many debit card users were there in India in 2013?", hits(title, count))
+    assert answer.text.startswith("India had 399 million debit card holders in 2013.")
+    assert ExtractiveBackend().answer("How many modules does the system have?", hits(words)).text.startswith(
+        "The system is comprised of five principal modules.")  # a count in words states a number
+    # "when" inside a question asks for no date: the steps answer it
+    steps = element("text", "Press the Down button twice to start a measurement.")
+    assert ExtractiveBackend().answer("What happens when you press the Down button twice?",
+                                      hits(steps)).answerable
