@@ -58,11 +58,18 @@ def rates_at(rows: list[dict], threshold: float) -> dict:
 
 
 def calibrate(rows: list[dict]) -> float:
-    """The highest threshold whose false abstention stays at or under MAX_FALSE_ABSTENTION."""
-    best = 0.0
+    """The threshold that abstains on the most unanswerable questions while false abstention stays at or under
+    MAX_FALSE_ABSTENTION; of thresholds that abstain alike, the one with the least false abstention (the lowest).
+    Without unanswerable questions, the highest within the false-abstention bound."""
+    best, best_key = 0.0, None
     for threshold in SWEEP:
-        if (rates_at(rows, threshold)["false_abstention"] or 0.0) <= MAX_FALSE_ABSTENTION:
-            best = threshold
+        rates = rates_at(rows, threshold)
+        if (rates["false_abstention"] or 0.0) > MAX_FALSE_ABSTENTION:
+            continue
+        key = (rates["abstention"] if rates["abstention"] is not None else threshold,
+               -(rates["false_abstention"] or 0.0))
+        if best_key is None or key > best_key:
+            best, best_key = threshold, key
     return best
 
 
