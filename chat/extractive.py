@@ -64,7 +64,8 @@ class Piece:
     label's (or sentence's) terms the question asks for; states_number: it states a number the question does
     not name; line: the fact as shown; extra: a support line ("" for none); span: the part of the element used;
     computed: the value the question asks to be computed from this piece's operands (chat.answer_arithmetic);
-    cited: other items the line also cites (a ratio's operands from two statements).
+    cited: other items the line also cites (a ratio's operands from two statements), with the part of each
+    used (cited_spans).
     """
 
     support: float
@@ -79,6 +80,7 @@ class Piece:
     span: Span | None
     computed: Computed | None = None
     cited: tuple[str, ...] = ()
+    cited_spans: tuple[Span, ...] = ()
 
 
 def fact_key(text: str) -> str:
@@ -228,7 +230,8 @@ def _ratio_piece(question: str, items: Sequence[EvidenceItem]) -> Piece | None:
         return None
     first, *others = result.cited
     return Piece(1.0, float("inf"), 1.0, True, first, 0, result.line, "", items[first].key,
-                 Span("cell", result.cell), cited=tuple(items[i].key for i in others))
+                 Span("cell", result.cells[0]), cited=tuple(items[i].key for i in others),
+                 cited_spans=tuple(Span("cell", cell) for cell in result.cells[1:]))
 
 
 class ExtractiveBackend:
@@ -349,6 +352,8 @@ class ExtractiveBackend:
         for piece in pieces:
             if piece.span is not None and piece.line[:60] in text:
                 spans.setdefault(piece.key, piece.span)
+                for key, span in zip(piece.cited, piece.cited_spans):
+                    spans.setdefault(key, span)
         citations = tuple(replace(c, span=spans.get(c.key)) for c in citations)
         if on_token is not None:
             on_token(clean)

@@ -239,12 +239,13 @@ def _value(index: int, view: TableView, row: TableRow, columns: list[tuple[int, 
 @dataclass(frozen=True)
 class RatioResult:
     """A computed ratio: the line that states it with its operands, the evidence indexes cited (first the
-    numerator's), the value, and the numerator's first cell (row label, value as printed) for its citation box."""
+    numerator's), the value, and for each cited item the first operand cell read there (row label, value as
+    printed), for its citation box."""
 
     line: str
     cited: tuple[int, ...]
     value: float
-    cell: tuple[str, str] = ("", "")
+    cells: tuple[tuple[str, str], ...] = ()
 
 
 def _side(items: tuple[tuple[str, ...], ...], views, year: int, average: bool) -> list[Found] | None:
@@ -300,8 +301,7 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
         value = numerator
         unit = next((f" {x.unit}" for x in top if x.unit), "")
         line = f"{number_text(value, ask.decimals)}{unit} \u2014 {ask.name}, {year}: {names[0]} ({top_text})"
-        return RatioResult(line, tuple(dict.fromkeys(x.item_index for x in top)), value,
-                           (top[0].label.split(": ")[-1], top[0].text))
+        return _result(line, top, value)
     else:
         if denominator == 0:
             return None
@@ -316,8 +316,16 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
                 shown += f" ({number_text(value * 100, max(ask.decimals - 2, 1))}%)"
         how = f"{top_text} / {bottom_text}"
     line = f"{shown} \u2014 {ask.name}, {year}: {names[0]} / {names[1]} ({how})"
-    cited = tuple(dict.fromkeys(x.item_index for x in top + bottom + less))
-    return RatioResult(line, cited, value, (top[0].label.split(": ")[-1], top[0].text))
+    return _result(line, top + bottom + less, value)
+
+
+def _result(line: str, operands: Sequence[Found], value: float) -> RatioResult:
+    """The result citing each operand's item once, with the first operand cell read in each."""
+    first: dict[int, Found] = {}
+    for found in operands:
+        first.setdefault(found.item_index, found)
+    return RatioResult(line, tuple(first), value,
+                       tuple((f.label.split(": ")[-1], f.text) for f in first.values()))
 
 
 # Where a ratio's operand tables join the evidence (after the question's own best hits), and how many per line
