@@ -131,6 +131,9 @@ def _joined(names: Sequence[str], last: str = " and ") -> str:
     shared = 0
     while all(len(w) > shared + 1 and w[shared] == words[0][shared] for w in words):
         shared += 1
+    # "June 25, 2022" keeps its month: a day alone ("25, 2022") reads as no date
+    while shared and any(re.match(r"\d{1,2},?$", w[shared]) for w in words[1:]):
+        shared -= 1
     tails = [" ".join(w[shared:]) for w in words]
     tails[0] = " ".join(words[0])
     return ", ".join(tails[:-1]) + f"{last}{tails[-1]}"

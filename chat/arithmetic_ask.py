@@ -102,7 +102,8 @@ class ArithmeticAsk:
     denominator; "X and Y" may split at more than one "and"); decimals: the rounding asked ("round to one
     decimal place"), else 2; in_percent: a change asked "in percentage terms"; subject: the question's own
     content words (not its operation, periods or units), which the evidence a value is computed from must hold;
-    sub_year: it names quarters, months or halves, which whole-year columns do not answer."""
+    sub_year: it names quarters, months or halves, which whole-year columns do not answer; span: the length of
+    period it names ("three months", "nine months"), which picks among a table's columns of the same year."""
 
     op: str
     periods: tuple[int, ...]
@@ -111,6 +112,7 @@ class ArithmeticAsk:
     in_percent: bool = False
     subject: tuple[str, ...] = ()
     sub_year: bool = False
+    span: str = ""
 
 
 def _clean(phrase: str) -> str:
@@ -136,6 +138,20 @@ def _and_splits(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+_SPAN = re.compile(r"\b(three|six|nine|twelve|3|6|9|12|13|26|39|52)[\s-]+(months?|weeks?)\b", re.I)
+_DAY = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b", re.I)
+_SPAN_NUMBERS = {"3": "three", "6": "six", "9": "nine", "12": "twelve"}
+
+
+def period_span(text: str) -> str:
+    """The length of period `text` names, spelt out ("three months" for "3-month"), or ""."""
+    match = _SPAN.search(text)
+    if not match:
+        return ""
+    count = match.group(1).lower()
+    return f"{_SPAN_NUMBERS.get(count, count)} {match.group(2).lower().rstrip('s')}"
+
+
 def asked_decimals(question: str, default: int = 2) -> int:
     """The decimals a question asks its answer rounded to ("round to three decimal places" -> 3), else
     `default`."""
@@ -157,7 +173,10 @@ def read_ask(question: str) -> ArithmeticAsk | None:
     if op is None or _WHY.search(text):
         return None
     sub_year = bool(SUB_YEAR.search(text))
-    subject = tuple(t for t in terms(_SHORT_FISCAL.sub(" ", re.sub(r"\([^)]*\)", " ", text)))
+    length = period_span(text)
+    # The subject is what is measured, not when: "the three months ended June 26, 2021" names a period.
+    undated = _DAY.sub(" ", _SPAN.sub(" ", _SHORT_FISCAL.sub(" ", re.sub(r"\([^)]*\)", " ", text))))
+    subject = tuple(t for t in terms(undated)
                     if _SUBJECT_TERM.match(t) and t not in _NOT_SUBJECT and not YEAR.fullmatch(t))
     decimals = asked_decimals(whole)
     span = _RANGE.search(text)
@@ -167,15 +186,17 @@ def read_ask(question: str) -> ArithmeticAsk | None:
         return None  # "the total X for 2018 and 2019 respectively": each value, not their sum
     if op == "share":
         pairs = [(_clean(m["part"]), _clean(m["whole"])) for p in _SHARE_ITEMS for m in [p.search(text)] if m]
-        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject, sub_year) if pairs else None
+        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject, sub_year, length) \
+            if pairs else None
     if op == "ratio":
         pairs = [(_clean(m["x"]), _clean(m["y"])) for p in _RATIO_ITEMS for m in [p.search(text)] if m]
-        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject, sub_year) if pairs else None
+        return ArithmeticAsk(op, periods, tuple(pairs[:1]), decimals, False, subject, sub_year, length) \
+            if pairs else None
     if op == "change":
         between = _BETWEEN.search(text)
         if between:
             pairs = tuple((x, y) for x, y in _and_splits(between["items"]) if not (is_period(x) or is_period(y)))
             if pairs:
-                return ArithmeticAsk("difference", periods, pairs, decimals, False, subject, sub_year)
+                return ArithmeticAsk("difference", periods, pairs, decimals, False, subject, sub_year, length)
     in_percent = op == "change" and bool(_IN_PERCENT.search(whole))
-    return ArithmeticAsk(op, periods, (), decimals, in_percent, subject, sub_year)
+    return ArithmeticAsk(op, periods, (), decimals, in_percent, subject, sub_year, length)

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from chat.answer_arithmetic import Computed, Operand, Quantity, compute, parse_quantity
 from chat.answer_terms import focus, overlap, terms
-from chat.arithmetic_ask import OPERATION_WORDS, SUB_YEAR, YEAR, ArithmeticAsk, is_period, years_in
+from chat.arithmetic_ask import OPERATION_WORDS, SUB_YEAR, YEAR, ArithmeticAsk, is_period, period_span, years_in
 from chat.table_answer import TableRow, TableView, with_unit
 
 _PERIOD_OPS = ("change", "percent_change", "average", "total")
@@ -111,6 +111,8 @@ def _period_operands(ask: ArithmeticAsk, view: TableView, row: TableRow) -> list
         found = [o for col, value in row.values if _years(_column_name(view, col)) == {year}
                  and (not ask.sub_year or SUB_YEAR.search(_column_name(view, col)))
                  for o in [_cell(view, row, col, value)] if o]
+        if len(found) > 1 and ask.span:  # "the three months ended ...": the three-month column of that year
+            found = [o for o in found if period_span(o.column) == ask.span] or found
         one = _one(found)
         if one is None:
             return None

@@ -372,3 +372,19 @@ def test_a_question_about_quarters_is_not_answered_from_whole_years():
     quarters = element("table", "q", cells=(("", "Q1 2019", "Q1 2018"), ("Revenue", "1,300", "1,100")))
     assert first_line("What was the change in revenue from Q1 2018 to Q1 2019?", quarters).startswith(
         "200 \u2014 change in Revenue, Q1 2018 to 2019 (1,300 \u2212 1,100)")
+
+
+def test_the_period_length_named_picks_the_columns_of_a_10q_table():
+    from chat.extractive import ExtractiveBackend
+    from tests.chat.evidence_fixtures import element, hits
+
+    cells = (("", "Three Months Ended", "", "Nine Months Ended", ""),
+             ("", "June 25, 2022", "June 26, 2021", "June 25, 2022", "June 26, 2021"),
+             ("Total net sales", "$ 82,959", "$ 81,434", "$ 304,182", "$ 282,457"))
+    table = element("table", "sales", cells=cells, caption="Net sales (in millions)")
+    question = "What was the change in total net sales between the {} months ended June 26, 2021 and June 25, 2022?"
+    three = ExtractiveBackend().answer(question.format("three"), hits(table)).text.splitlines()[0]
+    nine = ExtractiveBackend().answer(question.format("nine"), hits(table)).text.splitlines()[0]
+    assert three.startswith("$1,525 million \u2014 change in Total net sales, Three Months Ended June 26, 2021 to "
+                            "June 25, 2022")
+    assert nine.startswith("$21,725 million \u2014 change in Total net sales, Nine Months Ended")
