@@ -75,9 +75,8 @@ def missing_names(question: str, vocabulary: Iterable[str], text: str = "") -> l
     """The question's names (see `names`) of which the evidence holds no term; a term counts as held when the
     evidence has it, or from four letters on a word it begins or that begins it ("Russia" / "Russian"), or from
     five letters on a word with the same first letter one typing slip away (two from eight letters: "Neflix" /
-    "Netflix"); a run of names
-    counts as held when `text` (the evidence) writes its initials ("United States" / "U.S."); of a renamed company
-    ("Block (formerly known as Square)") either name is enough."""
+    "Netflix"); a run of names counts as held when `text` (the evidence) writes its initials ("United States" /
+    "U.S."); of a renamed company ("Block (formerly known as Square)") either name is enough."""
     from chat.answer_terms import terms
 
     found = names(question)

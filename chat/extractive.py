@@ -64,8 +64,8 @@ class Piece:
     label's (or sentence's) terms the question asks for; states_number: it states a number the question does
     not name; line: the fact as shown; extra: a support line ("" for none); span: the part of the element used;
     computed: the value the question asks to be computed from this piece's operands (chat.answer_arithmetic);
-    cited: other items the line also cites (a ratio's operands from two statements), with the part of each
-    used (cited_spans).
+    cited: other items the line also cites, each with the part of it used (a ratio's operands from two
+    statements).
     """
 
     support: float
@@ -79,8 +79,7 @@ class Piece:
     key: str
     span: Span | None
     computed: Computed | None = None
-    cited: tuple[str, ...] = ()
-    cited_spans: tuple[Span, ...] = ()
+    cited: tuple[tuple[str, Span], ...] = ()
 
 
 def fact_key(text: str) -> str:
@@ -228,10 +227,9 @@ def _ratio_piece(question: str, items: Sequence[EvidenceItem]) -> Piece | None:
                                  if item.element.kind is ElementKind.TABLE])
     if result is None:
         return None
-    first, *others = result.cited
-    return Piece(1.0, float("inf"), 1.0, True, first, 0, result.line, "", items[first].key,
-                 Span("cell", result.cells[0]), cited=tuple(items[i].key for i in others),
-                 cited_spans=tuple(Span("cell", cell) for cell in result.cells[1:]))
+    (first, *others), (cell, *other_cells) = result.cited, result.cells
+    return Piece(1.0, float("inf"), 1.0, True, first, 0, result.line, "", items[first].key, Span("cell", cell),
+                 cited=tuple((items[i].key, Span("cell", c)) for i, c in zip(others, other_cells)))
 
 
 class ExtractiveBackend:
@@ -277,7 +275,7 @@ class ExtractiveBackend:
         if not pieces or missing or not supported(pieces[0].support, self.threshold):
             return self._not_found(pieces, items, question, missing), False
         best = pieces[0]
-        keys = [best.key, *best.cited]
+        keys = [best.key, *(key for key, _ in best.cited)]
         for other in pieces[1:]:  # corroborating items that state the same fact are cited together
             if other.key not in keys and fact_key(other.line) == fact_key(best.line):
                 keys.append(other.key)
@@ -352,7 +350,7 @@ class ExtractiveBackend:
         for piece in pieces:
             if piece.span is not None and piece.line[:60] in text:
                 spans.setdefault(piece.key, piece.span)
-                for key, span in zip(piece.cited, piece.cited_spans):
+                for key, span in piece.cited:
                     spans.setdefault(key, span)
         citations = tuple(replace(c, span=spans.get(c.key)) for c in citations)
         if on_token is not None:

@@ -142,8 +142,9 @@ def read_ratio(question: str) -> RatioAsk | None:
     """The standard ratio (or "A to B" ratio of two line items) `question` asks for, else None."""
     if _NOT_A_FIGURE.search(question):
         return None
-    text = normalise(question.split("?")[0])
-    years = [int(y) for y in YEAR.findall(question.split("?")[0])]
+    asked = question.split("?")[0]
+    text = normalise(asked)
+    years = [int(y) for y in YEAR.findall(asked)]
     year = years[0] if len(set(years)) == 1 else None
     if len(set(years)) > 1:
         return None  # two periods: a change or a comparison, not one ratio
@@ -174,18 +175,17 @@ def _item(phrase: str) -> tuple[str, tuple[str, ...]] | None:
 
 @dataclass(frozen=True)
 class Found:
-    """A line item's value in one evidence table: the item's index in the evidence, the row label, the column
-    name and the value as printed."""
+    """A line item's value in one evidence table: the item's index in the evidence, the row label, the value,
+    the value as printed and the table's unit."""
 
     item_index: int
     label: str
-    column: str
     value: float
     text: str
     unit: str
 
 
-def _year_columns(view: TableView, year: int | None) -> list[tuple[int, int]]:
+def _year_columns(view: TableView) -> list[tuple[int, int]]:
     """(column, year) of the value columns that name one fiscal year (not a quarter's or a half-year's)."""
     out = []
     for col, (group, leaf) in enumerate(view.headers):
@@ -197,19 +197,17 @@ def _year_columns(view: TableView, year: int | None) -> list[tuple[int, int]]:
     return out
 
 
-def _find(names: tuple[str, ...], views: Sequence[tuple[int, TableView]], year: int | None) -> Found | None:
-    """The first evidence table's row printed as one of `names`, at the column of `year` (the first year column
-    when None)."""
+def _find(names: tuple[str, ...], views: Sequence[tuple[int, TableView]], year: int) -> Found | None:
+    """The first evidence table's row printed as one of `names`, at the column of `year`."""
     for index, view in views:
-        columns = _year_columns(view, year)
+        columns = _year_columns(view)
         if not columns:
             continue
-        wanted = year if year is not None else max(y for _, y in columns)
         for row in view.rows:
             label = normalise(row.label.split(": ")[-1]).strip()
             if _NOT_AMOUNT_ROW.search(label) or not any(_names(label, n) for n in names):
                 continue
-            found = _value(index, view, row, columns, wanted)
+            found = _value(index, view, row, columns, year)
             if found is not None:
                 return replace(found, value=abs(found.value)) if names in _EXPENSES else found
     return None
@@ -230,9 +228,7 @@ def _value(index: int, view: TableView, row: TableRow, columns: list[tuple[int, 
             quantity = parse_quantity(values[col])
             if quantity is None or quantity.percent:
                 return None
-            group, leaf = view.headers[col]
-            return Found(index, row.label, " ".join(p for p in (group, leaf) if p), quantity.value,
-                         values[col].strip(), view.unit)
+            return Found(index, row.label, quantity.value, values[col].strip(), view.unit)
     return None
 
 
@@ -273,7 +269,7 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
         return None
     year = ask.year
     if year is None:
-        years = [y for _, v in views for _, y in _year_columns(v, None)]
+        years = [y for _, v in views for _, y in _year_columns(v)]
         if not years:
             return None
         year = max(years)
@@ -285,6 +281,12 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
             or len({x.unit for x in top + bottom + less} - {""}) > 1:
         return None
     numerator = sum(x.value for x in top)
+    top_text = " + ".join(x.text for x in top)
+    top_names = " + ".join(x.label for x in top)
+    if not f.denominator:
+        unit = next((f" {x.unit}" for x in top if x.unit), "")
+        line = f"{number_text(numerator, ask.decimals)}{unit} \u2014 {ask.name}, {year}: {top_names} ({top_text})"
+        return _result(line, top, numerator)
     if f.average:
         pairs = [bottom[i:i + 2] for i in range(0, len(bottom), 2)]
         denominator = sum((a.value + b.value) / 2 for a, b in pairs)
@@ -294,28 +296,19 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
         bottom_text = " + ".join(x.text for x in bottom) + "".join(f" \u2212 {x.text}" for x in less)
         if less:
             bottom_text = f"({bottom_text})"
-    top_text = " + ".join(x.text for x in top)
-    names = " + ".join(x.label for x in top), " + ".join(dict.fromkeys(x.label for x in bottom)) + \
-        "".join(f" \u2212 {x.label}" for x in less)
-    if not f.denominator:
-        value = numerator
-        unit = next((f" {x.unit}" for x in top if x.unit), "")
-        line = f"{number_text(value, ask.decimals)}{unit} \u2014 {ask.name}, {year}: {names[0]} ({top_text})"
-        return _result(line, top, value)
+    if denominator == 0:
+        return None
+    value = numerator / denominator
+    if f.percent:
+        shown = f"{number_text(value * 100, max(ask.decimals - 2, 1))}% ({number_text(value, ask.decimals + 1)})"
     else:
-        if denominator == 0:
-            return None
-        value = numerator / denominator
-        if f.percent:
-            shown = f"{number_text(value * 100, max(ask.decimals - 2, 1))}% ({number_text(value, ask.decimals + 1)})"
-        else:
-            shown = number_text(value, ask.decimals)
-            # A return or a share of one item in another reads as a percentage too; a liquidity, turnover or
-            # coverage ratio does not ("current ratio 0.86").
-            if abs(value) < 1 and (ask.name.startswith("return") or " to " in ask.name):
-                shown += f" ({number_text(value * 100, max(ask.decimals - 2, 1))}%)"
-        how = f"{top_text} / {bottom_text}"
-    line = f"{shown} \u2014 {ask.name}, {year}: {names[0]} / {names[1]} ({how})"
+        shown = number_text(value, ask.decimals)
+        # A return or a share of one item in another reads as a percentage too; a liquidity, turnover or
+        # coverage ratio does not ("current ratio 0.86").
+        if abs(value) < 1 and (ask.name.startswith("return") or " to " in ask.name):
+            shown += f" ({number_text(value * 100, max(ask.decimals - 2, 1))}%)"
+    bottom_names = " + ".join(dict.fromkeys(x.label for x in bottom)) + "".join(f" \u2212 {x.label}" for x in less)
+    line = f"{shown} \u2014 {ask.name}, {year}: {top_names} / {bottom_names} ({top_text} / {bottom_text})"
     return _result(line, top + bottom + less, value)
 
 
