@@ -59,18 +59,23 @@ _LINE_ITEMS: dict[str, tuple[str, ...]] = {
               "intersegment", "eliminations", "operating income", "revenues", "net sales"),
 }
 
+# Capital expenditure as cash-flow statements print it (PaymentsToAcquirePropertyPlantAndEquipment and variants).
+_CAPEX = ("purchases of property and equipment", "purchases of property plant and equipment", "capital expenditures",
+          "additions to property", "payments for property")
+_RETURN_ON_ASSETS = ("net income", "net earnings", "total assets")
+_RETURN_ON_EQUITY = ("net income", "net earnings", "total stockholders equity", "total shareholders equity",
+                     "total equity")
+_EARNINGS_PER_SHARE = ("earnings per share", "net income", "diluted", "weighted average shares")
+
 # A ratio or metric -> the line items it is computed from (general accounting definitions).
 _METRICS: dict[str, tuple[str, ...]] = {
     "current ratio": ("total current assets", "total current liabilities"),
     "quick ratio": ("cash and cash equivalents", "accounts receivable", "marketable securities",
                     "total current liabilities"),
     "working capital": ("total current assets", "total current liabilities"),
-    "capital expenditure": ("purchases of property and equipment", "purchases of property plant and equipment",
-                            "capital expenditures", "additions to property", "payments for property"),
-    "capital expenditures": ("purchases of property and equipment", "purchases of property plant and equipment",
-                             "capital expenditures", "additions to property", "payments for property"),
-    "capex": ("purchases of property and equipment", "purchases of property plant and equipment",
-              "capital expenditures", "additions to property", "payments for property"),
+    "capital expenditure": _CAPEX,
+    "capital expenditures": _CAPEX,
+    "capex": _CAPEX,
     "free cash flow": ("net cash provided by operating activities", "purchases of property and equipment",
                        "purchases of property plant and equipment", "capital expenditures"),
     "gross margin": ("net sales", "revenues", "total revenues", "cost of sales", "cost of goods sold",
@@ -83,11 +88,10 @@ _METRICS: dict[str, tuple[str, ...]] = {
     "profit margin": ("net income", "net earnings", "net sales", "revenues", "total revenues"),
     "ebitda": ("operating income", "income from operations", "depreciation and amortization"),
     "ebit": ("operating income", "income from operations"),
-    "return on assets": ("net income", "net earnings", "total assets"),
-    "roa": ("net income", "net earnings", "total assets"),
-    "return on equity": ("net income", "net earnings", "total stockholders equity", "total shareholders equity",
-                         "total equity"),
-    "roe": ("net income", "net earnings", "total stockholders equity", "total shareholders equity", "total equity"),
+    "return on assets": _RETURN_ON_ASSETS,
+    "roa": _RETURN_ON_ASSETS,
+    "return on equity": _RETURN_ON_EQUITY,
+    "roe": _RETURN_ON_EQUITY,
     "debt to equity": ("long term debt", "total stockholders equity", "total shareholders equity", "total equity"),
     "asset turnover": ("net sales", "revenues", "total revenues", "total assets"),
     "inventory turnover": ("cost of sales", "cost of goods sold", "inventories"),
@@ -97,8 +101,8 @@ _METRICS: dict[str, tuple[str, ...]] = {
     "interest coverage": ("operating income", "income from operations", "interest expense"),
     "effective tax rate": ("provision for income taxes", "income tax expense", "income before income taxes"),
     "dividend payout": ("dividends paid", "net income", "net earnings"),
-    "earnings per share": ("earnings per share", "net income", "diluted", "weighted average shares"),
-    "eps": ("earnings per share", "net income", "diluted", "weighted average shares"),
+    "earnings per share": _EARNINGS_PER_SHARE,
+    "eps": _EARNINGS_PER_SHARE,
     "cash from operations": ("net cash provided by operating activities", "operating activities"),
     "operating cash flow": ("net cash provided by operating activities", "operating activities"),
     "depreciation and amortization": ("depreciation and amortization",),
@@ -110,11 +114,8 @@ _METRICS: dict[str, tuple[str, ...]] = {
 # Metrics that are one line item under another name: the row that states it answers a question naming the metric
 # ("capital expenditure" is the cash-flow row "Purchases of property, plant and equipment").
 _SAME_QUANTITY: dict[str, tuple[str, ...]] = {
-    "capital expenditure": ("purchases of property and equipment", "purchases of property plant and equipment",
-                            "capital expenditures", "additions to property", "payments for property",
-                            "purchases of property equipment"),
-    "capex": ("purchases of property and equipment", "purchases of property plant and equipment",
-              "capital expenditures", "additions to property", "payments for property"),
+    "capital expenditure": _CAPEX + ("purchases of property equipment",),
+    "capex": _CAPEX,
     "operating income": ("income from operations", "operating profit"),
     "operating cash flow": ("net cash provided by operating activities", "cash provided by operations",
                             "net cash from operating activities"),
