@@ -13,7 +13,8 @@ Short answers (the rule, decided from answer_format and length, never from indiv
             (a "['22.91']" list string is unwrapped) has at most 5 words and is not a bare yes/no;
   variants  every string in `answers` counts (FinQA rows carry the written and the computed value).
 Containment, after normalising both texts: lower case; blanks collapsed; thousands separators dropped
-(1,577 -> 1577); $, EUR, GBP and % signs dropped ("-$182" reads -182); trailing decimal zeros dropped (1577.00 -> 1577, 3.50 -> 3.5).
+(1,577 -> 1577); $, EUR, GBP and % signs dropped ("-$182" reads -182); trailing decimal zeros dropped
+(1577.00 -> 1577, 3.50 -> 3.5).
 The gold answer must match at word boundaries (gold 8 is not found in 18 or 8.5).
 
 Usage

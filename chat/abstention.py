@@ -138,7 +138,8 @@ def _initials(question: str, found: Sequence[str]) -> dict[str, list[str]]:
 _REFERENCE_BEFORE = re.compile(r"(?:\b(?:page|pages|p|pp|figure|figures|fig|table|tables|tab|section|chapter|slide|"
                                r"slides|appendix|step|steps|level|question|example|line|row|column|item|note|footnote|"
                                r"exhibit|part|no|number)\.?|[<>\u2264\u2265*/\u00d7+=]|\b(?:than|over|under|above|"
-                               r"below|least|most|exceeding|exceeds?|top)\s+[$\u20ac\u00a3]?)\s*(?:and\s+|or\s+)?$", re.I)
+                               r"below|least|most|exceeding|exceeds?|top)\s+[$\u20ac\u00a3]?)\s*(?:and\s+|or\s+)?$",
+                               re.I)
 _ORDINAL_OR_OPERATOR_AFTER = re.compile(r"^[^\W\d_]|^\s*[*/\u00d7]")  # "15th", "2019s", "3M", "* 100"
 _FORMAT_EXAMPLE = re.compile(r"\b(?:for example|e\.g\.|such as|like this|in the format)\b", re.I)
 _QUESTION_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")

@@ -22,7 +22,8 @@ _PERIOD_WORDS = frozenset({"fiscal", "year", "ended", "ending", "quarter", "mont
                            "april", "may", "june", "july", "august", "september", "october", "november",
                            "december", "fy"})
 # An amount in a sentence: "$244 million", "$2.10 billion", "(1,255)", "14.5%", "36,800".
-_AMOUNT = re.compile(r"(?:[-\u2212])?[$€£¥₩]\s?\(?\d[\d,]*(?:\.\d+)?\)?(?:\s+(?:thousand|million|billion|trillion)s?\b)?"
+_AMOUNT = re.compile(r"(?:[-\u2212])?[$€£¥₩]\s?\(?\d[\d,]*(?:\.\d+)?\)?"
+                     r"(?:\s+(?:thousand|million|billion|trillion)s?\b)?"
                      r"|\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b)"
                      r"|\d[\d,]*(?:\.\d+)?\s+(?:thousand|million|billion|trillion)s?\b"
                      r"|\b\d{1,3}(?:,\d{3})+(?:\.\d+)?\b")

@@ -47,7 +47,8 @@ _PPE = ("property plant and equipment net", "property and equipment net", "prope
 _GROSS_PROFIT = ("gross profit", "gross margin")
 _DEPRECIATION = ("depreciation and amortization", "depreciation amortization", "depreciation and amortization expense")
 _OPERATING_CASH = ("net cash provided by operating activities", "net cash provided by used in operating activities",
-                   "net cash from operating activities", "cash provided by operations", "net cash provided by operations")
+                   "net cash from operating activities", "cash provided by operations",
+                   "net cash provided by operations")
 # A row about a per-share figure, a percentage or a change is not the line item itself.
 _NOT_AMOUNT_ROW = re.compile(r"\b(?:per share|per common share|per diluted|margin|percent|change in|changes in)\b")
 # What may follow a line item's name in its row label: "Accounts receivable, net", "Long-term debt, excluding
