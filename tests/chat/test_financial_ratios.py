@@ -156,3 +156,13 @@ def test_the_words_of_a_computed_ratio_are_not_names_the_evidence_must_print():
                   element("table", "balance", cells=balance, caption="Consolidated Balance Sheets"))
     answer = ExtractiveBackend().answer("What is the Return on Capital Employed for FY2021?", tables)
     assert answer.answerable and answer.text.startswith("0.1 (10%) \u2014 return on capital employed, 2021")
+
+
+def test_a_zero_or_unreadable_operand_computes_nothing_and_the_answer_still_stands():
+    zero = (("", "2021", "2020"), ("Total current assets", "26,291", "20,556"), ("Inventories", "6,854", "7,367"),
+            ("Accounts receivable, net", "4,463", "2,749"), ("Total current liabilities", "0", "\u2014"))
+    tables = [element("table", "balance", cells=zero, caption="Consolidated Balance Sheets")]
+    assert compute_ratio(read_ratio("What is the current ratio in FY2021?"), list(enumerate(tables))) is None
+    assert compute_ratio(read_ratio("What is the current ratio in FY2020?"), list(enumerate(tables))) is None
+    answer = ExtractiveBackend().answer("What is the current ratio in FY2021?", hits(*tables))
+    assert answer.answerable and "current ratio," not in answer.text  # the cells, read as they are
