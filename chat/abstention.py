@@ -181,6 +181,44 @@ def missing_numbers(question: str, text: str) -> list[str]:
     return missing
 
 
+# Identifiers: a word that mixes letters and digits, starting with a letter and holding a capital ("GPT-4o",
+# "PaLM-2L", "COVID-19"). One character tells two models or versions apart, so they are matched exactly, never with
+# the typo allowance that names get. Fiscal periods ("FY2021", "Q3", "H1", "F2019") and references to the document's
+# own parts ("Table1-1", "Figure3") are not things a question asks about.
+_IDENTIFIER = re.compile(r"(?<![\w\-.])[^\W\d_][\w]*(?:[\-.+][\w]+)*")
+_PERIOD_OR_REFERENCE = re.compile(r"(?:FY|CY|F|Q|H)\d+|(?:Q[1-4])(?:FY)?\d*|(?:table|figure|fig|exhibit|appendix|"
+                                  r"section|page|chapter|slide|step|level)[\-.]?\d[\w.\-]*", re.I)
+_SEPARATOR = r"[\s\-_./]{0,2}"
+
+
+def identifiers(question: str) -> list[str]:
+    """The identifiers a question names (see _IDENTIFIER), in Latin-script questions only."""
+    question = unicodedata.normalize("NFKC", question)
+    if re.search(f"[{CJK}]", question):
+        return []
+    out = []
+    for match in _IDENTIFIER.finditer(question):
+        word = match.group().rstrip(".-+")
+        if (any(c.isdigit() for c in word) and any(c.isupper() for c in word)
+                and not _PERIOD_OR_REFERENCE.fullmatch(word)):
+            out.append(word)
+    return list(dict.fromkeys(out))
+
+
+def missing_identifiers(question: str, text: str) -> list[str]:
+    """The question's identifiers (`identifiers`) that the evidence `text` never writes: letter and digit runs in
+    the same order, separators free ("GPT-4" / "GPT 4" / "GPT4"), and nothing more run on ("GPT-4" does not hold
+    "GPT-4o", while "GPT-4o-mini" holds "GPT-4o")."""
+    plain = unicodedata.normalize("NFKC", text)
+    missing = []
+    for word in identifiers(question):
+        runs = re.findall(r"[^\W\d_]+|\d+", word)
+        pattern = r"(?<![^\W_])" + _SEPARATOR.join(re.escape(r) for r in runs) + r"(?![^\W_])"
+        if not re.search(pattern, plain, re.I):
+            missing.append(word)
+    return missing
+
+
 def supported(support: float, threshold: float = SUPPORT_THRESHOLD) -> bool:
     """Whether a candidate holding `support` of the question's weight is enough to answer."""
     return support >= threshold

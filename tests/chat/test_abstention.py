@@ -1,4 +1,4 @@
-from chat.abstention import missing_names, missing_numbers, model_abstained, named_numbers, names, searched_line
+from chat.abstention import identifiers, missing_identifiers, missing_names, missing_numbers, model_abstained, named_numbers, names, searched_line
 from chat.answer_terms import terms
 
 
@@ -83,6 +83,32 @@ def test_an_extractive_answer_abstains_on_a_year_no_passage_states():
     assert answer.answerable is False
     assert "None of them mentions: 2024." in answer.text
     assert ExtractiveBackend().answer("What share of Democrats voted in 2018?", hits).answerable is True
+
+
+def test_identifiers_are_letter_and_digit_words_other_than_periods_and_references():
+    assert identifiers("How does GPT-4o compare with PaLM-2L on COVID-19 questions?") == ["GPT-4o", "PaLM-2L", "COVID-19"]
+    assert identifiers("What were FY2021, Q3 and F2019 sales in Table1-1 of the 10K?") == []
+    assert identifiers("GPT-4의 정확도는?") == []  # calibrated on English questions only
+
+
+def test_an_identifier_is_held_exactly_with_free_separators():
+    assert missing_identifiers("How accurate is GPT-4o?", "GPT-4 scored 79.9% on SituatedQA.") == ["GPT-4o"]
+    assert missing_identifiers("How accurate is GPT-4o?", "GPT-4o-mini and GPT-4o both") == []
+    assert missing_identifiers("How accurate is GPT-4?", "GPT 4 scored 79.9%") == []
+    assert missing_identifiers("How accurate is GPT-4?", "only GPT-4o was tested") == ["GPT-4"]
+    assert missing_identifiers("What F1 does Flan-T5-small get?", "Flan-T5- small reaches an F1 of 60") == []
+
+
+def test_an_extractive_answer_abstains_on_a_model_version_no_passage_names():
+    from chat.extractive import ExtractiveBackend
+    from docparse.element import Element, ElementKind, Provenance
+    from retrieval.hit import Hit
+
+    element = Element(id="e1", kind=ElementKind.TEXT, text="GPT-4 reaches 79.9% accuracy on MMLU Chemistry.",
+                      provenance=Provenance(doc_id="d", source="paper.pdf", page=5))
+    hits = [Hit(element=element, score=1.0, rank=1, routes=("dense",))]
+    assert ExtractiveBackend().answer("What accuracy does GPT-4o reach on MMLU Chemistry?", hits).answerable is False
+    assert ExtractiveBackend().answer("What accuracy does GPT-4 reach on MMLU Chemistry?", hits).answerable is True
 
 
 def test_either_name_of_a_renamed_company_is_enough():
