@@ -1,4 +1,5 @@
-from chat.abstention import identifiers, missing_identifiers, missing_names, missing_numbers, model_abstained, named_numbers, names, searched_line
+from chat.abstention import (identifiers, missing_identifiers, missing_names, missing_numbers, model_abstained,
+                             named_numbers, names, searched_line)
 from chat.answer_terms import terms
 
 
@@ -86,7 +87,8 @@ def test_an_extractive_answer_abstains_on_a_year_no_passage_states():
 
 
 def test_identifiers_are_letter_and_digit_words_other_than_periods_and_references():
-    assert identifiers("How does GPT-4o compare with PaLM-2L on COVID-19 questions?") == ["GPT-4o", "PaLM-2L", "COVID-19"]
+    assert identifiers("How does GPT-4o compare with PaLM-2L on COVID-19 questions?") == [
+        "GPT-4o", "PaLM-2L", "COVID-19"]
     assert identifiers("What were FY2021, Q3 and F2019 sales in Table1-1 of the 10K?") == []
     assert identifiers("GPT-4의 정확도는?") == []  # calibrated on English questions only
 
