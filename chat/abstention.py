@@ -248,6 +248,33 @@ def missing_dates(question: str, text: str) -> list[str]:
     return list(dict.fromkeys(missing))
 
 
+# An organisation or title written as "<Name> of <Name>" ("Florida Department of Health", "Bank of America"): its
+# words are one name, so evidence naming "Florida", a "Department" and "Science" apart does not hold "Florida
+# Department of Science".
+_OF_NAME = re.compile(r"(?<![\w.])(?:[A-Z][\w&'-]*\s+)*[A-Z][\w&'-]*\s+of\s+(?:the\s+)?[A-Z][\w&'-]*"
+                      r"(?:\s+[A-Z][\w&'-]*)*")
+
+
+def missing_phrases(question: str, text: str) -> list[str]:
+    """The "<Name> of <Name>" names of a question (not opening it) that the evidence `text` never writes as one
+    phrase; case, blanks and a plural "s" are free ("Gestalt Principle of Visual Perception" is held by "Gestalt
+    Principles of Visual Perception")."""
+    if re.search(f"[{CJK}]", question):
+        return []
+    question = unicodedata.normalize("NFKC", question)
+    plain = " ".join(unicodedata.normalize("NFKC", text).split())
+    missing = []
+    for match in _OF_NAME.finditer(question):
+        before = question[:match.start()].rstrip()
+        if not before or before[-1] in ".?!:;\"(\u201c" or re.search(r"\d", match.group()):
+            continue  # "Q2 of FY2023" is a period, not a name
+        words = match.group().split()
+        pattern = r"\s+".join(re.escape(w.rstrip("s")) + r"(?:s|es)?" for w in words)
+        if not re.search(r"(?<!\w)" + pattern + r"(?!\w)", plain, re.I):
+            missing.append(match.group())
+    return missing
+
+
 def supported(support: float, threshold: float = SUPPORT_THRESHOLD) -> bool:
     """Whether a candidate holding `support` of the question's weight is enough to answer."""
     return support >= threshold

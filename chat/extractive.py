@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from chat.abstention import (NOT_FOUND, clip_nearest, missing_dates, missing_identifiers, missing_names,
-                             missing_numbers, not_found_text, searched_line, supported)
+                             missing_numbers, missing_phrases, not_found_text, searched_line, supported)
 from chat.answer import Answer, ContextSize, Span, Usage
 from chat.answer_arithmetic import ArithmeticAsk, Computed, computed_first, read_ask
 from chat.answer_terms import coverage, focus, overlap, terms
@@ -341,6 +341,7 @@ class ExtractiveBackend:
         vocabulary = terms(evidence_text)
         missing = (missing_names(asked, vocabulary, evidence_text) + missing_numbers(asked, evidence_text)
                    + missing_identifiers(asked, evidence_text) + missing_dates(asked, evidence_text)
+                   + missing_phrases(asked, evidence_text)
                    if items else [])
         ratio = read_ratio(asked)
         if ratio is not None:  # "Return on Capital Employed": filings print a ratio's operands, not its name
