@@ -191,10 +191,13 @@ def read_table(element: Element) -> TableView | None:
 
 
 def _with_wholes(rows: Sequence[TableRow]) -> tuple[TableRow, ...]:
-    """The rows, each part of a total holding the total's words ("Total" itself names no part)."""
+    """The rows, each part of a total holding the total's words: not "Total", which names no part, nor the
+    total's dates (a roll-forward's "Balance as of December 31, 2019" adds up the year's movements, which
+    belong to no other year's column)."""
     out = []
     for row, wholes in zip(rows, totals_above([r.values for r in rows])):
-        words = {t: w for i in wholes for t, w in rows[i].label_terms.items() if t != "total"}
+        words = {t: w for i in wholes for t, w in rows[i].label_terms.items()
+                 if t != "total" and not t[:1].isdigit()}
         out.append(replace(row, whole_terms=words) if words else row)
     return tuple(out)
 

@@ -79,3 +79,15 @@ def test_average_of_a_subtotal_is_computed_from_the_subtotal_not_its_parts():
     answer = ExtractiveBackend().answer(
         "What is the average total current provision (benefit) for income taxes for 2018 and 2019?", hits(table))
     assert answer.text.startswith("242.5 \u2014 average of Total current")
+
+
+def test_a_roll_forwards_balance_lends_its_words_but_not_its_dates():
+    cells = (("", "Retained earnings", "Total"),
+             ("Balance as of December 31, 2018", "19,625", "43,549"),
+             ("Net income", "11,588", "11,588"),
+             ("Other comprehensive income", "\u2014", "49"),
+             ("Balance as of December 31, 2019", "31,213", "55,186"))
+    view = read_table(element("table", "equity", cells=cells))
+    net_income = next(r for r in view.rows if r.label == "Net income")
+    assert "balance" in net_income.whole_terms
+    assert not any(t[:1].isdigit() for t in net_income.whole_terms)
