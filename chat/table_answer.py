@@ -107,7 +107,8 @@ class TableRow:
     """One data row: label (with the label of a value-less section row above it, "Net sales: Total"), the
     (column, value) slots holding values, and the row rendered "Label — Column: value; ...". whole_terms: the
     words of the total rows it adds up to (chat.table_totals), which a question naming it as a part of them
-    uses ("net sales for cheese")."""
+    uses ("net sales for cheese"). names: the terms of each name it goes by, its label (with its section's) and
+    each metric it states (retrieval.financial_statements.metric_names); label_terms holds them all."""
 
     index: int
     label: str
@@ -116,6 +117,7 @@ class TableRow:
     rendered: str
     own_text: str
     whole_terms: dict = field(default_factory=dict)
+    names: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,8 +174,10 @@ def read_table(element: Element) -> TableView | None:
             parent = ""  # a total closes its section
         # A row stating a metric under its line-item name answers to the metric's words too (retrieval.
         # financial_statements: "Purchases of property, plant and equipment" is the capital expenditure).
-        own_terms = {**terms(" ".join(metric_names(label))), **terms(label)}
+        metrics = metric_names(label)
+        own_terms = {**terms(" ".join(metrics)), **terms(label)}
         parent_terms = terms(section)
+        names = ({**parent_terms, **terms(label)}, *(terms(m) for m in metrics))
         # "Net sales: Products", but "Total net sales" alone when its own words already say what the parent does.
         shown = f"{section}: {label}" if section and label and not set(parent_terms) <= set(own_terms) else label
         parts, last_group = [], None
@@ -184,7 +188,8 @@ def read_table(element: Element) -> TableView | None:
             parts.append(f"{name}: {value}" if name else value)
         rendered = f"{label} \u2014 {'; '.join(parts)}" if label else "; ".join(parts)
         own_text = " ".join(c for c in cells if c)
-        rows.append(TableRow(index, shown, {**parent_terms, **own_terms}, values, rendered, own_text))
+        rows.append(TableRow(index, shown, {**parent_terms, **own_terms}, values, rendered, own_text,
+                             names=names))
     if not rows:
         return None
     return TableView(_with_wholes(rows), tuple(headers), unit, context, tuple(tuple(r) for r in grid))
@@ -269,7 +274,10 @@ def match_cells(question: dict[str, float], view: TableView) -> list[CellMatch]:
     for row in view.rows:
         label_terms = {t: w for t, w in row.label_terms.items() if t not in header_numbers}
         row_hit = overlap(question, label_terms)
-        row_focus = focus(question, label_terms)
+        # how much of the row's label, or of a metric it states, the question asks for: a metric's extra words
+        # ("Net income" is the net income attributable to shareholders) do not make the label less asked for
+        row_focus = max(focus(question, {t: w for t, w in n.items() if t not in header_numbers})
+                        for n in row.names or (label_terms,))
         wholes = part_terms(question, row)
         for col, value in row.values:
             value_terms = terms(value)

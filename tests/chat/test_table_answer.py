@@ -1,6 +1,6 @@
 from chat.answer_terms import terms
 from chat.extractive import ExtractiveBackend
-from chat.table_answer import read_table
+from chat.table_answer import match_cells, read_table
 from chat.table_totals import totals_above
 from tests.chat.evidence_fixtures import element, hits
 
@@ -91,3 +91,50 @@ def test_a_roll_forwards_balance_lends_its_words_but_not_its_dates():
     net_income = next(r for r in view.rows if r.label == "Net income")
     assert "balance" in net_income.whole_terms
     assert not any(t[:1].isdigit() for t in net_income.whole_terms)
+
+
+BALANCE_CELLS = (
+    ("", "May 31, 2021", "May 31, 2020"),
+    ("Accounts payable", "2,836", "2,248"),
+    ("Accrued liabilities", "6,063", "5,184"),
+    ("Income taxes payable", "306", "156"),
+    ("Total current liabilities", "9,674", "8,284"),
+)
+INCOME_CELLS = (
+    ("", "2019", "2018"),
+    ("Income before income taxes", "13,976", "11,261"),
+    ("Provision for income taxes", "(2,374)", "(1,197)"),
+    ("Net income", "$ 11,588", "$ 10,073"),
+    ("Net income per share", "$ 23.46", "$ 20.68"),
+)
+
+
+def _top(question, cells, **kwargs):
+    view = read_table(element("table", "t", cells=cells, **kwargs))
+    matches = match_cells(terms(question), view)
+    return matches[0], [m for m in matches if m.row.index != matches[0].row.index]
+
+
+def test_accruals_are_the_accrued_liabilities_line():
+    best, others = _top("What is accrual liabilities in FY2021?", BALANCE_CELLS)
+    assert best.row.label == "Accrued liabilities" and best.value == "6,063"
+    assert all(m.score < best.score for m in others)
+
+
+def test_net_income_is_the_income_attributable_to_shareholders():
+    best, others = _top("What is net income attributable to shareholders in 2019?", INCOME_CELLS)
+    assert best.row.label == "Net income" and all(m.score < best.score for m in others)
+
+
+def test_a_metric_name_does_not_make_its_row_less_asked_for():
+    # "Net income" also goes by "net income attributable to shareholders": asked for plainly it is still the
+    # row whose label the question names in full, not "Net income per share".
+    best, _ = _top("What was net income in 2019?", INCOME_CELLS)
+    assert (best.row.label, best.value) == ("Net income", "$ 11,588")
+
+
+def test_total_stockholders_equity_with_the_company_name_is_shareholders_equity():
+    cells = (("", "2021"), ("Total Costco stockholders\u2019 equity", "17,564"),
+             ("Noncontrolling interests", "514"), ("Total equity", "18,078"))
+    best, _ = _top("What was Costco's shareholders' equity in 2021?", cells)
+    assert best.row.label == "Total Costco stockholders\u2019 equity"
