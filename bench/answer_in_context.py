@@ -193,8 +193,8 @@ def measure(library, questions: list[dict], budgets: list[tuple[int, int]], naiv
                 "items": len(items), "images": sum(i.crop_size is not None for i in items),
                 "text_tokens": text_tokens, "before": contains_gold(before, gold),
                 "docrag": contains_gold(text, gold), "naive": contains_gold(plain, gold),
-                "naive_tokens": counter.count(plain), "facts": [f.kind for f in facts],
-                "in_facts": sorted({f.kind for f in facts if contains_gold(derived_block(f, fence), gold)}),
+                "naive_tokens": counter.count(plain), "facts": len(facts),
+                "in_facts": any(contains_gold(derived_block(f, fence), gold) for f in facts),
                 "fact_lines": [f.line for f in facts]}
         rows.append(row)
         if n % 20 == 0:
@@ -216,14 +216,11 @@ def summarise(rows: list[dict], budgets: list[tuple[int, int]]) -> dict:
         out[key] = {"n": len(per), "before": _share([p.get("before", p["docrag"]) for p in per]),
                     "docrag": _share([p["docrag"] for p in per]), "naive": _share([p["naive"] for p in per]),
                     "with_facts": sum(bool(p.get("facts")) for p in per),
-                    "facts": {kind: sum(kind in p.get("facts", ()) for p in per) for kind in ("computed", "cell")},
+                    "facts_hold_gold": sum(bool(p.get("in_facts")) for p in per),
                     "gained": len(gained),
                     "lost": sum(1 for p in per if p.get("before") and not p["docrag"]),
-                    # a gained question's gold stated by a computed line, else only by a cell line, else by neither
-                    # (the items left out to make room changed nothing that held it; another item moved in)
-                    "gained_by": {"computed": sum("computed" in p["in_facts"] for p in gained),
-                                  "cell": sum(p["in_facts"] == ["cell"] for p in gained),
-                                  "other": sum(not p["in_facts"] for p in gained)},
+                    # a gained question's gold stated by a computed line, or by an item (none left out held it)
+                    "gained_by_fact": sum(bool(p["in_facts"]) for p in gained),
                     "median_text_tokens": statistics.median(p["text_tokens"] for p in per) if per else None,
                     "median_items": statistics.median(p["items"] for p in per) if per else None,
                     "median_images": statistics.median(p["images"] for p in per) if per else None,
@@ -239,16 +236,15 @@ def _share(values: list[bool]) -> float | None:
 
 def markdown(summary: dict, command: str, subset: str, counted_by: str) -> str:
     lines = [f"Subset: {subset}. Tokens counted by {counted_by}.", "", "```", command, "```", "",
-             "| budget (items:tokens) | n | items alone hold gold | with derived facts | naive chunks, equal tokens "
-             "| questions with facts (computed / cell) | gained (by computed / cell only / other) | lost "
+             "| budget (items:tokens) | n | items alone hold gold | with computed values | naive chunks, equal "
+             "tokens | questions with a computed value (it holds gold) | gained (gold in the computed line) | lost "
              "| median text tokens | median items | median crops |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for key, s in summary.items():
-        facts, by = s["facts"], s["gained_by"]
         lines.append(f"| {key} | {s['n']} | {s['before']} | **{s['docrag']}** | {s['naive']} | {s['with_facts']} "
-                     f"({facts['computed']} / {facts['cell']}) | {s['gained']} ({by['computed']} / {by['cell']} / "
-                     f"{by['other']}) | {s['lost']} | {s['median_text_tokens']} | {s['median_items']} | "
-                     f"{s['median_images']} |")
-    lines += ["", "| budget | evidence type | n | items alone | with facts | naive |", "|---|---|---|---|---|---|"]
+                     f"({s['facts_hold_gold']}) | {s['gained']} ({s['gained_by_fact']}) | {s['lost']} | "
+                     f"{s['median_text_tokens']} | {s['median_items']} | {s['median_images']} |")
+    lines += ["", "| budget | evidence type | n | items alone | with computed values | naive |",
+              "|---|---|---|---|---|---|"]
     for key, s in summary.items():
         lines += [f"| {key} | {t} | {v['n']} | {v['before']} | {v['docrag']} | {v['naive']} |"
                   for t, v in s["by_type"].items()]

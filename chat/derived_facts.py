@@ -1,13 +1,14 @@
-"""Values docrag works out from the evidence for an answer model, placed above the evidence items it came from.
+"""Values docrag computes from the evidence for an answer model, placed above the evidence items they came from.
 
-Language models misread table cells and get arithmetic wrong, while docrag's extractive answerer reads the cell at
-the row and column a question names (chat.table_answer), computes the change, share, average or total a question
-asks for from the operands it names (chat.answer_arithmetic) and standard financial ratios from the statements
-(chat.financial_ratios). `derived_facts` hands the model the line the extractive answer would lead with, with the
-items it was read from, when that line is such a value: only when the extractive answer would answer at all (its
-best candidate holds the support an answer needs and the evidence holds every name and number the question does),
-and never a sentence or a figure, which the evidence shows as it is. `select_with_facts` packs the evidence and
-the facts within one token budget.
+Language models get arithmetic wrong, while docrag's extractive answerer computes the change, share, average or
+total a question asks for from the operands it names (chat.answer_arithmetic) and standard financial ratios from
+the statements (chat.financial_ratios). `derived_facts` hands the model the computed line the extractive answer
+would lead with, operands included, with the items it was read from, and only when the extractive answer would
+answer at all (its best candidate holds the support an answer needs and the evidence holds every name and number
+the question does). The cell a question names is not restated: the table is in the evidence, and on the dev split
+that line added no gold answer to any context while naming another value than the gold in two cases of three
+(bench/results/answer-in-context-derived.md). `select_with_facts` packs the evidence and the facts within one
+token budget.
 """
 from __future__ import annotations
 
@@ -21,29 +22,20 @@ from chat.token_budget import approx_tokens
 from chat.untrusted_text import Fence
 from retrieval.hit import Hit
 
-_CELL_SPANS = ("cell", "row")
-
-
 def derived_facts(question: str, items: Sequence[EvidenceItem], threshold: float = SUPPORT_THRESHOLD
                   ) -> list[DerivedFact]:
-    """The value the extractive answer would lead with for `question` over `items`, as a fact citing its items:
-    a financial ratio or a computed change/share/average/total ("computed"), else the cell(s) at the row and
-    column the question names ("cell"); [] when it would not answer (support under `threshold`, a name or number
-    of the question missing from the evidence) or would answer with a sentence or figure."""
+    """The computed value the extractive answer would lead with for `question` over `items` (a financial ratio,
+    else a change, share, average or total), as a fact citing its items; [] when it would lead with no computed
+    value or not answer (support under `threshold`, a name or number of the question missing from the evidence)."""
     if not items or missing_from(question, items):
         return []
     ratio = ratio_piece(question, items)
     if ratio is not None:  # a ratio answers exactly what is asked (candidates() puts it first too)
-        return [DerivedFact("computed", ratio.line, _keys(ratio))]
+        return [DerivedFact(ratio.line, _keys(ratio))]
     pieces = candidates(question, items, threshold)
-    if not pieces or not supported(pieces[0].support, threshold):
+    if not pieces or pieces[0].computed is None or not supported(pieces[0].support, threshold):
         return []
-    best = pieces[0]
-    if best.computed is not None:
-        return [DerivedFact("computed", best.computed.line, _keys(best))]
-    if best.span is not None and best.span.kind in _CELL_SPANS:
-        return [DerivedFact("cell", best.line, _keys(best))]
-    return []
+    return [DerivedFact(pieces[0].computed.line, _keys(pieces[0]))]
 
 
 def _keys(piece) -> tuple[str, ...]:

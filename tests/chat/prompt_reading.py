@@ -8,16 +8,13 @@ from dataclasses import dataclass
 _PREAMBLE = re.compile(r'between the lines "<<<DATA (?P<code>[0-9a-f]{12})" and "END DATA (?P=code)>>>"')
 _HEADER = re.compile(r"^\[(?P<key>S\d+)\] page (?P<page>\d+), (?P<kind>[a-z]+)$")
 # The header of a value docrag derived from the items (chat.context.derived_block).
-_DERIVED = re.compile(r"^(?:Computed by docrag from (?P<computed>\[S\d+\](?:, \[S\d+\])*) \(check it against "
-                      r"(?:it|them)\):|Read by docrag from (?P<cell>\[S\d+\](?:, \[S\d+\])*), the cell\(s\) at the row "
-                      r"and column the question names \(check it\):)$")
+_DERIVED = re.compile(r"^Computed by docrag from (?P<keys>\[S\d+\](?:, \[S\d+\])*) \(check it against (?:it|them)\):$")
 
 
 @dataclass(frozen=True)
 class SentFact:
-    """One derived value as sent: its kind ("computed" or "cell"), the keys its header cites, the fenced line."""
+    """One computed value as sent: the keys its header cites and the fenced line."""
 
-    kind: str
     keys: tuple[str, ...]
     line: str
 
@@ -70,8 +67,7 @@ def _read(prompt: str) -> tuple[str, list[SentFact], list[SentItem]]:
             assert not items, f"a derived value after the items: {line!r}"
             assert lines[i + 1] == opening and lines[i + 3] == closing, f"derived value not fenced: {line!r}"
             assert opening not in lines[i + 2] and closing not in lines[i + 2]
-            kind = "computed" if derived.group("computed") else "cell"
-            facts.append(SentFact(kind, tuple(re.findall(r"S\d+", derived.group(kind))), lines[i + 2]))
+            facts.append(SentFact(tuple(re.findall(r"S\d+", derived.group("keys"))), lines[i + 2]))
             i += 4
             continue
         header = _HEADER.match(line)
