@@ -91,6 +91,12 @@ _NOT_SUBJECT = frozenset(
     "december quarter ended ending between".split())
 # Latin words and numbers that are no year ("3" of "3-hop"); CJK bigrams are too loose to require of evidence.
 _SUBJECT_TERM = re.compile(r"^(?:[a-z][a-z'&-]*|\d+(?:\.\d+)?)$")
+# "In which year was X less than 70 thousands?": the periods whose value passes a limit.
+_THRESHOLD = re.compile(
+    r"\bwhich\s+(?:fiscal\s+)?(?:years?|periods?|quarters?|months?)\b(?P<item>.*?)\b(?P<cmp>less|lower|fewer|smaller|"
+    r"below|under|more|greater|higher|larger|above|over)\s+(?:than\s+)?[$€£¥₩]?(?P<num>\d[\d,]*(?:\.\d+)?)\s*"
+    r"(?P<scale>thousand|million|billion)?", re.I)
+_BELOW = frozenset({"less", "lower", "fewer", "smaller", "below", "under"})
 _LEAD = re.compile(r"^(?:(?:what|how|in|for|the|during|as\s+of)\b[\s,]*|(?:19|20)\d{2}\b[\s,]*)+", re.I)
 
 
@@ -103,7 +109,9 @@ class ArithmeticAsk:
     decimal place"), else 2; in_percent: a change asked "in percentage terms"; subject: the question's own
     content words (not its operation, periods or units), which the evidence a value is computed from must hold;
     sub_year: it names quarters, months or halves, which whole-year columns do not answer; span: the length of
-    period it names ("three months", "nine months"), which picks among a table's columns of the same year."""
+    period it names ("three months", "nine months"), which picks among a table's columns of the same year;
+    limit, below, limit_scale: for "threshold" ("in which year was X less than 70 thousand?"), the number the
+    values are compared with, whether they must be below it (else above), and its scale word ("thousand")."""
 
     op: str
     periods: tuple[int, ...]
@@ -113,6 +121,9 @@ class ArithmeticAsk:
     subject: tuple[str, ...] = ()
     sub_year: bool = False
     span: str = ""
+    limit: float | None = None
+    below: bool = False
+    limit_scale: str = ""
 
 
 def _clean(phrase: str) -> str:
@@ -169,6 +180,14 @@ def read_ask(question: str) -> ArithmeticAsk | None:
     # The question itself, not the instructions after it ("... ratio in FY2015? Round your answer to ...").
     text = whole.split("?")[0] if "?" in whole.rstrip("? ") else whole
     periods = tuple(dict.fromkeys(years_in(text)))
+    threshold = _THRESHOLD.search(text)
+    if threshold and not _WHY.search(text):
+        item = _DAY.sub(" ", re.sub(r"\([^)]*\)", " ", threshold["item"]))
+        subject = tuple(t for t in terms(item) if _SUBJECT_TERM.match(t) and t not in _NOT_SUBJECT
+                        and not YEAR.fullmatch(t))
+        return ArithmeticAsk("threshold", periods, subject=subject, limit=float(threshold["num"].replace(",", "")),
+                             below=threshold["cmp"].lower() in _BELOW,
+                             limit_scale=(threshold["scale"] or "").lower())
     op = next((name for name, pattern in _OPERATIONS if pattern.search(text)), None)
     if op is None or _WHY.search(text):
         return None
