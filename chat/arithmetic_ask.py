@@ -97,6 +97,11 @@ _THRESHOLD = re.compile(
     r"below|under|more|greater|higher|larger|above|over)\s+(?:than\s+)?[$€£¥₩]?(?P<num>\d[\d,]*(?:\.\d+)?)\s*"
     r"(?P<scale>thousand|million|billion)?", re.I)
 _BELOW = frozenset({"less", "lower", "fewer", "smaller", "below", "under"})
+# "How much higher is X compared to Y?", "How many more X in 2015 than in 2014?": a difference of two items, or the
+# change between two periods.
+_HOW_MUCH_MORE = re.compile(r"\bhow\s+(?:much|many)\s+(?P<cmp>higher|lower|more|less|greater|larger|smaller|bigger|"
+                            r"fewer)\b(?P<x>.*?)\s+(?:than|compared\s+(?:to|with)|versus|vs\.?)\s+(?P<y>.+)", re.I)
+_AUXILIARY = re.compile(r"^(?:(?:is|was|are|were|did|does|do|has|have|had)\b\s*)+", re.I)
 _LEAD = re.compile(r"^(?:(?:what|how|in|for|the|during|as\s+of)\b[\s,]*|(?:19|20)\d{2}\b[\s,]*)+", re.I)
 
 
@@ -174,6 +179,23 @@ def asked_decimals(question: str, default: int = 2) -> int:
     return _DECIMAL_WORDS.get(rounding["n"].lower(), default)
 
 
+def _more_ask(match: re.Match, periods: tuple[int, ...], decimals: int, subject: tuple[str, ...], sub_year: bool,
+              length: str) -> ArithmeticAsk | None:
+    """"How much higher is X than Y": X minus Y (Y minus X for "lower", "less", "fewer": by how much X falls
+    short); Y a period ("in 2015 compared to 2014"): the change between the two periods, asked as a rise only."""
+    x, y = _clean(_AUXILIARY.sub("", match["x"].strip())), _clean(match["y"])
+    below = match["cmp"].lower() in _BELOW
+    subject = tuple(t for t in subject if t not in (match["cmp"].lower(), "compared", "versus", "vs"))
+    if is_period(y) or (not y and len(periods) == 2):
+        if below or len(periods) != 2:
+            return None
+        return ArithmeticAsk("change", periods, (), decimals, False, subject, sub_year, length)
+    if not x or not y:
+        return None
+    return ArithmeticAsk("difference", periods, ((y, x) if below else (x, y),), decimals, False, subject, sub_year,
+                         length)
+
+
 def read_ask(question: str) -> ArithmeticAsk | None:
     """The arithmetic `question` asks for, or None when it asks for none (or its items cannot be read)."""
     whole = " ".join(question.split())
@@ -188,7 +210,8 @@ def read_ask(question: str) -> ArithmeticAsk | None:
         return ArithmeticAsk("threshold", periods, subject=subject, limit=float(threshold["num"].replace(",", "")),
                              below=threshold["cmp"].lower() in _BELOW,
                              limit_scale=(threshold["scale"] or "").lower())
-    op = next((name for name, pattern in _OPERATIONS if pattern.search(text)), None)
+    more = _HOW_MUCH_MORE.search(text)
+    op = "more" if more else next((name for name, pattern in _OPERATIONS if pattern.search(text)), None)
     if op is None or _WHY.search(text):
         return None
     sub_year = bool(SUB_YEAR.search(text))
@@ -198,6 +221,8 @@ def read_ask(question: str) -> ArithmeticAsk | None:
     subject = tuple(t for t in terms(undated)
                     if _SUBJECT_TERM.match(t) and t not in _NOT_SUBJECT and not YEAR.fullmatch(t))
     decimals = asked_decimals(whole)
+    if more:
+        return _more_ask(more, periods, decimals, subject, sub_year, length)
     span = _RANGE.search(text)
     if op in ("average", "total") and span and int(span[1]) < int(span[2]) <= int(span[1]) + 10:
         periods = tuple(range(int(span[1]), int(span[2]) + 1))

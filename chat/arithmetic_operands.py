@@ -218,7 +218,7 @@ def _row_items(ask: ArithmeticAsk, view: TableView, row_index: int) -> list[Oper
             if x and y:
                 found.append((x, y))
     if len(found) > 1:
-        found = [(x, y) for x, y in found if not (x.quantity.percent or y.quantity.percent)]
+        found = [(x, y) for x, y in found if not (x.quantity.percent or y.quantity.percent)] or found
     if len(found) > 1:  # "... on the 3-hop set": the column the question's words name, if exactly one
         held = [sum(1 for t in ask.subject if t in terms(x.column)) for x, _ in found]
         found = [f for f, h in zip(found, held) if h == max(held) > 0]
