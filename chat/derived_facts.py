@@ -22,6 +22,7 @@ from chat.token_budget import approx_tokens
 from chat.untrusted_text import Fence
 from retrieval.hit import Hit
 
+
 def derived_facts(question: str, items: Sequence[EvidenceItem], threshold: float = SUPPORT_THRESHOLD
                   ) -> list[DerivedFact]:
     """The computed value the extractive answer would lead with for `question` over `items` (a financial ratio,
