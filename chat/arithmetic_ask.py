@@ -82,13 +82,14 @@ _DECIMAL_WORDS = {"zero": 0, "no": 0, "one": 1, "two": 2, "three": 3, "four": 4,
 # "FY2017 - FY2019", "2017 through 2019": every year of the range, for an average or a total.
 _RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:-|\u2013|through|thru)\s*(?:fy\s*)?((?:19|20)\d{2})(?!\d)", re.I)
 _BETWEEN = re.compile(r"\bdifference\b.*?\bbetween\s+(?P<items>.+)", re.I)
-# Words that say what to compute or how to state it, not what it is about: no evidence needs to hold them.
+# Words that say what to compute or how to state it, not what it is about: no evidence needs to hold them ("the
+# number of staff" is about the staff: a "Total staff" row states their number).
 _NOT_SUBJECT = frozenset(
     "change increase increased decrease decreased difference growth grow grew rate percentage percent average mean "
     "total sum combined altogether aggregate ratio multiple share portion proportion fraction constitution value "
     "amount year fiscal fy period both respectively net answer round decimal place unit term calculate million "
     "thousand billion yoy over january february march april may june july august september october november "
-    "december quarter ended ending between".split())
+    "december quarter ended ending between number".split())
 # Latin words and numbers that are no year ("3" of "3-hop"); CJK bigrams are too loose to require of evidence.
 _SUBJECT_TERM = re.compile(r"^(?:[a-z][a-z'&-]*|\d+(?:\.\d+)?)$")
 # "In which year was X less than 70 thousands?": the periods whose value passes a limit.

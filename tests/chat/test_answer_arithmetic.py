@@ -449,3 +449,20 @@ def test_how_much_higher_reads_two_rows_in_the_column_named_even_when_all_are_pe
     answer = ExtractiveBackend().answer("How much higher is the accuracy of PaLM-2L + RAG compared to PaLM-2L on "
                                         "TimeQA?", hits(table))
     assert answer.text.startswith("15.9 percentage points \u2014 difference, PaLM-2L + RAG \u2212 PaLM-2L, TimeQA")
+
+
+def test_the_number_of_x_is_about_x():
+    assert read_ask("What is the net change in the number of staff in 2016?").subject == ("staff",)
+
+
+def test_a_computing_piece_at_exactly_the_runner_up_share_leads():
+    from types import SimpleNamespace
+
+    from chat.answer_arithmetic import computed_first
+
+    computed = SimpleNamespace(exact=True)
+    # shares of a question weight of 7: 4/7 is 0.8 of 5/7, whatever the floating-point rounding of 0.8 * 5/7
+    top, lead = SimpleNamespace(support=5 / 7, computed=None), SimpleNamespace(support=4 / 7, computed=computed)
+    assert computed_first([top, lead], 0.8) == [lead, top]
+    below = SimpleNamespace(support=3.9 / 7, computed=computed)
+    assert computed_first([top, below], 0.8) == [top, below]
