@@ -50,6 +50,8 @@ _COMPARISON_QUESTION = re.compile(r"\b(?:which|what)\s+(?:year|quarter|month|per
 _FRAGMENT = re.compile(r"^(?:.*\.{5,}.*|[\d\s#,.%()\-]+|[^\n]*:|[A-Z][A-Z]+)\s*$")
 _NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
                           r"fifty|hundred|thousand|million|billion|dozen|half|twice|once)\b", re.I)
+# A row label that is only a year (see _is_header_row).
+_YEAR_LABEL = re.compile(r"^\s*(?:fy\s*)?(?:19|20)\d{2}\s*:?\s*$", re.I)
 _NUMBER_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # Amounts, not years or footnote numbers: comma-grouped, decimal, or five digits and more.
 _BIG_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d{5,}")
@@ -107,6 +109,12 @@ def _is_cell(piece: Piece) -> bool:
     return piece.span is not None and piece.span.kind in ("cell", "row")
 
 
+def _is_header_row(row) -> bool:
+    """A table's header row read as data ("2015: 2014; 2013"): labelled by a year, it shows another year as a value
+    (a table with periods in its rows shows amounts there)."""
+    return bool(_YEAR_LABEL.match(row.label)) and any(_YEAR_LABEL.match(value) for _, value in row.values)
+
+
 def _figure_summary(element: Element, max_chars: int = 200) -> str:
     """The caption plus the words found inside the figure (labels, legends), which often are the answer to
     "what are the parts of ..." questions."""
@@ -128,7 +136,7 @@ def _table_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity:
     view = read_table(item.element)
     if view is None:
         return None
-    matches = match_cells(q, view)
+    matches = [m for m in match_cells(q, view) if not _is_header_row(m.row)]
     if not matches:
         return []
     pieces = [_cells_piece(q, view, item, index, quantity, comparison, matches)]
