@@ -18,7 +18,7 @@ from chat.abstention import (NOT_FOUND, clip_nearest, missing_names, missing_num
                              searched_line, supported)
 from chat.answer import Answer, ContextSize, Span, Usage
 from chat.answer_arithmetic import ArithmeticAsk, Computed, computed_first, read_ask
-from chat.answer_terms import coverage, focus, overlap, terms
+from chat.answer_terms import coverage, exact_words, focus, overlap, terms
 from chat.arithmetic_operands import sentence_computation, table_computation
 from chat.citations import clean_answer
 from chat.context import EvidenceItem, select_evidence
@@ -208,7 +208,8 @@ def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0)
             out += _figure_piece(q, item, index)
             continue
         if kind is ElementKind.TABLE:
-            pieces = _table_pieces(q, item, index, quantity, comparison, ask)
+            with exact_words():  # "declared" would name a "Date of declaration" column beside "Total dividend"
+                pieces = _table_pieces(q, item, index, quantity, comparison, ask)
             if pieces is not None:
                 out += pieces
                 continue
@@ -278,9 +279,9 @@ class ExtractiveBackend:
         return cls(**options)  # type: ignore[arg-type]
 
     def _compose(self, pieces: list[Piece], items: Sequence[EvidenceItem], question: str,
-                 missing: Sequence[str]) -> tuple[str, bool]:
-        """(answer text with [S#] markers, answerable)."""
-        if not pieces or missing or not supported(pieces[0].support, self.threshold):
+                 missing: Sequence[str], held: float) -> tuple[str, bool]:
+        """(answer text with [S#] markers, answerable); `held`: the support the threshold is checked on."""
+        if not pieces or missing or not supported(held, self.threshold):
             return self._not_found(pieces, items, question, missing), False
         best = pieces[0]
         keys = [best.key, *(key for key, _ in best.cited)]
@@ -345,6 +346,9 @@ class ExtractiveBackend:
         # Quoted document text keeps its words, but a "[S2]" written by the document is not a citation.
         pieces = [replace(p, line=escape_labels(p.line), extra=escape_labels(p.extra))
                   for p in candidates(asked, items, self.threshold)]
+        with exact_words():  # the threshold was calibrated on exact terms; inflections only order the candidates
+            exact = candidates(asked, items, self.threshold)
+        held = exact[0].support if exact else 0.0
         evidence_text = " ".join(_readable_text(item.element) for item in items)
         vocabulary = terms(evidence_text)
         missing = (missing_names(asked, vocabulary, evidence_text) + missing_numbers(asked, evidence_text)
@@ -352,7 +356,7 @@ class ExtractiveBackend:
         ratio = read_ratio(asked)
         if ratio is not None:  # "Return on Capital Employed": filings print a ratio's operands, not its name
             missing = [name for name in missing if name.lower() not in ratio.name.split()]
-        text, answerable = self._compose(pieces, items, asked, missing)
+        text, answerable = self._compose(pieces, items, asked, missing, held)
         clean, citations = clean_answer(text, items)
         spans: dict[str, Span] = {}
         for piece in pieces:
@@ -367,4 +371,4 @@ class ExtractiveBackend:
                       hits=tuple(item.hit for item in items), model=self.name, mode=self.mode,
                       usage=Usage(), note=NOTE, context=self.generator_context(question, hits, history),
                       answerable=answerable,
-                      support=round(pieces[0].support, 4) if pieces and not missing else 0.0)
+                      support=round(held, 4) if pieces and not missing else 0.0)

@@ -18,6 +18,19 @@ def cash_flow_statement():
     return element("table", "cash flows", cells=CASH_FLOWS, page=37, caption="CONSOLIDATED STATEMENTS OF CASH FLOWS")
 
 
+def test_an_inflected_word_orders_sentences_but_does_not_lift_support():
+    graph = element("text", "The following graph compares the total return on common stock in 2021 with the "
+                            "return of the S&P 500.", page=21)
+    program = element("text", "During 2021 and 2020, we repurchased 1,358,000 and 643,000 shares of common stock, "
+                              "totaling approximately $495 and $198, respectively.", page=29)
+    answer = ExtractiveBackend().answer("How much did the company spend repurchasing common stock in 2021?",
+                                        hits(graph, program))
+    assert answer.text.splitlines()[0].startswith("During 2021 and 2020, we repurchased")
+    # The threshold is checked on exact words: "repurchasing" in "repurchased" adds nothing to the support.
+    assert answer.support == ExtractiveBackend().answer("How much did the company spend buying common stock in "
+                                                        "2021?", hits(graph, program)).support
+
+
 def test_a_header_row_read_as_data_is_no_answer():
     # A PDF table whose year row, split across cells, reads as a data row labelled "2015" with years as values.
     cells = (("", "Year Ended December 31,", "", "", "", "Change", "", ""),
