@@ -23,6 +23,7 @@ from chat.arithmetic_operands import sentence_computation, table_computation
 from chat.citations import clean_answer
 from chat.context import EvidenceItem, select_evidence
 from chat.financial_ratios import compute_ratio, read_ratio
+from chat.question_instructions import asked_part
 from chat.sentence_answer import sentence_candidates, split_sentences
 from chat.table_answer import MAX_TIED_VALUES, best_row, cell_line, match_cells, read_table, support_line, tied
 from chat.untrusted_text import escape_labels
@@ -195,7 +196,7 @@ def _figure_piece(q: dict[str, float], item: EvidenceItem, index: int) -> list[P
 def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0) -> list[Piece]:
     """Every item's candidate pieces, best first (ties go to the higher-ranked evidence: the retriever's order is
     the best prior there is); a piece computing the arithmetic asked may lead when it holds `floor` support."""
-    q = terms(question)
+    q = terms(asked_part(question))  # "Answer in millions." names nothing the answer holds
     quantity = bool(_QUANTITY_QUESTION.search(question))
     comparison = bool(_COMPARISON_QUESTION.search(question))
     ask = read_ask(question)
@@ -293,7 +294,7 @@ class ExtractiveBackend:
         room = self.max_pieces - 1 - (1 if best.extra else 0)
         # Words, not numbers: a date the question names ("June 25, 2022") weighs 6 and would let any line
         # mentioning it through.
-        q_words = {t: w for t, w in terms(question).items() if not t[:1].isdigit()}
+        q_words = {t: w for t, w in terms(asked_part(question)).items() if not t[:1].isdigit()}
         best_words = overlap(q_words, terms(best.line))
         for other in pieces[1:]:
             if room <= 0 or len(lines) >= self.max_pieces:

@@ -1,6 +1,7 @@
 """How the extractive answerer weighs a question's words: instructions and where-to-look clauses, period words,
 inflections, and a table's header row read as data."""
 from chat.extractive import ExtractiveBackend
+from chat.question_instructions import asked_part
 from tests.chat.evidence_fixtures import element, hits
 
 CASH_FLOWS = (
@@ -16,6 +17,21 @@ CASH_FLOWS = (
 
 def cash_flow_statement():
     return element("table", "cash flows", cells=CASH_FLOWS, page=37, caption="CONSOLIDATED STATEMENTS OF CASH FLOWS")
+
+
+def test_where_to_look_clause_does_not_pick_the_row():
+    # "information", "cash" and "flow" of the clause would make "SUPPLEMENTAL CASH FLOW INFORMATION: Cash paid for
+    # income taxes" hold more of the question than the "Net income" asked for.
+    question = ("By drawing conclusions from the information stated only in the income statement, what is the "
+                "FY2019 net income attributable to shareholders (in USD millions)?")
+    answer = ExtractiveBackend().answer(question, hits(cash_flow_statement()))
+    assert answer.text.startswith("11,588 \u2014 OPERATING ACTIVITIES: Net income, Year Ended December 31, 2019")
+    assert answer.answerable is True
+
+
+def test_answer_format_sentence_weighs_nothing():
+    assert asked_part("How many datasets are used? Please write down the answer in float format with 1 "
+                      "decimal.") == "How many datasets are used?"
 
 
 def test_an_inflected_word_orders_sentences_but_does_not_lift_support():
