@@ -23,7 +23,7 @@ from chat.arithmetic_operands import sentence_computation, table_computation
 from chat.citations import clean_answer
 from chat.context import EvidenceItem, select_evidence
 from chat.financial_ratios import compute_ratio, read_ratio
-from chat.question_instructions import asked_part
+from chat.question_instructions import asked_part, names_a_year, question_terms
 from chat.sentence_answer import sentence_candidates, split_sentences
 from chat.table_answer import MAX_TIED_VALUES, best_row, cell_line, match_cells, read_table, support_line, tied
 from chat.untrusted_text import escape_labels
@@ -51,6 +51,10 @@ _COMPARISON_QUESTION = re.compile(r"\b(?:which|what)\s+(?:year|quarter|month|per
 _FRAGMENT = re.compile(r"^(?:.*\.{5,}.*|[\d\s#,.%()\-]+|[^\n]*:|[A-Z][A-Z]+)\s*$")
 _NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
                           r"fifty|hundred|thousand|million|billion|dozen|half|twice|once)\b", re.I)
+# An amount, not a date or a count in passing: money, a percentage, a comma-grouped or decimal number, a scaled one
+# (a question naming a year wants one, not an auditor's "as of January 28, 2023 and January 29, 2022").
+_AMOUNT = re.compile(r"[$€£¥₩]\s?\(?\d|\d\s?%|\d{1,3}(?:,\d{3})+|\d\.\d|\d\)?\s+(?:thousand|million|billion|"
+                     r"trillion)s?\b", re.I)
 # A row label that is only a year (see _is_header_row).
 _YEAR_LABEL = re.compile(r"^\s*(?:fy\s*)?(?:19|20)\d{2}\s*:?\s*$", re.I)
 _NUMBER_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -196,7 +200,8 @@ def _figure_piece(q: dict[str, float], item: EvidenceItem, index: int) -> list[P
 def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0) -> list[Piece]:
     """Every item's candidate pieces, best first (ties go to the higher-ranked evidence: the retriever's order is
     the best prior there is); a piece computing the arithmetic asked may lead when it holds `floor` support."""
-    q = terms(asked_part(question))  # "Answer in millions." names nothing the answer holds
+    q = question_terms(question)
+    dated = names_a_year(question)
     quantity = bool(_QUANTITY_QUESTION.search(question))
     comparison = bool(_COMPARISON_QUESTION.search(question))
     ask = read_ask(question)
@@ -218,8 +223,10 @@ def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0)
     out = [p for p in out if not _FRAGMENT.match(p.line)]
     if quantity:  # "how many ...", "what percentage ...": a line stating a number it was not given answers first
         out = [p for p in out if p.states_number or p.computed is not None] or out
-    # Between equally supported pieces, one that supplies the operands of the arithmetic asked answers it.
-    ranked = sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number, -p.specific,
+    # Between equally supported pieces, one that supplies the operands of the arithmetic asked answers it; for a
+    # year named, one stating an amount.
+    ranked = sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number,
+                                        -(dated and bool(_AMOUNT.search(p.line))), -p.specific,
                                         -p.focus, p.item_index, p.order))
     # the value asked for, when a piece nearly as good computes it (never under the support an answer needs)
     ranked = computed_first(ranked, _RUNNER_UP, floor) if ask else ranked

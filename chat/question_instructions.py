@@ -9,10 +9,13 @@ words are no part of the fact asked for: scored as question terms, "information"
 `asked_part(question)`, which keeps the statement such a clause names ("cash flow statement": its rows' context
 holds those words); the retriever and the ratio reader still read the whole question. Units ("in USD millions",
 "Answer in thousands") go too: "million" is in every other sentence of a filing whose tables state the scale once.
+A question naming a year also scores without its period words (see question_terms).
 """
 from __future__ import annotations
 
 import re
+
+from chat.answer_terms import terms
 
 # A clause (split at . ? ! : ;) that speaks of the answer or the question rather than of the documents.
 _META_CLAUSE = re.compile(
@@ -70,3 +73,27 @@ def asked_part(question: str) -> str:
     text = " ".join(_UNIT.sub(" ", " ".join([text, *named])).split())
     return text if re.search(r"\w", text) else question
 
+
+# A question naming a year ("in FY2021", "for the fiscal year ending January 28, 2023") and not asking for a period
+# wants a value for that period; its period words say when, not what: the year's number already picks the column
+# or sentence, and "fiscal year ending January" would make an auditor's "as of January 28, 2023 ... for the year
+# ended" outweigh the item asked for.
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_ASKS_PERIOD = re.compile(r"\b(?:when|which\s+(?:year|quarter|month|period)|what\s+(?:year|date|quarter|month))\b", re.I)
+_PERIOD_WORDS = frozenset({"fiscal", "year", "ended", "ending", "quarter", "month", "january", "february", "march",
+                           "april", "may", "june", "july", "august", "september", "october", "november",
+                           "december", "fy"})
+
+
+def names_a_year(question: str) -> bool:
+    """Whether the question names a year it wants a value for (not "which year ...", "when ...")."""
+    return bool(_YEAR.search(question)) and not _ASKS_PERIOD.search(question)
+
+
+def question_terms(question: str) -> dict[str, float]:
+    """The terms (chat.answer_terms) the extractive answerer scores candidates by: those of `asked_part`, without
+    period words when the question names a year."""
+    q = terms(asked_part(question))
+    if names_a_year(question):
+        q = {t: w for t, w in q.items() if t not in _PERIOD_WORDS} or q
+    return q

@@ -1,7 +1,7 @@
 """How the extractive answerer weighs a question's words: instructions and where-to-look clauses, period words,
 inflections, and a table's header row read as data."""
 from chat.extractive import ExtractiveBackend
-from chat.question_instructions import asked_part
+from chat.question_instructions import question_terms
 from tests.chat.evidence_fixtures import element, hits
 
 CASH_FLOWS = (
@@ -30,8 +30,23 @@ def test_where_to_look_clause_does_not_pick_the_row():
 
 
 def test_answer_format_sentence_weighs_nothing():
-    assert asked_part("How many datasets are used? Please write down the answer in float format with 1 "
-                      "decimal.") == "How many datasets are used?"
+    assert question_terms("How many datasets are used? Please write down the answer in float format with 1 "
+                          "decimal.") == question_terms("How many datasets are used?")
+
+
+def test_period_words_do_not_weigh_when_a_year_is_named():
+    # The auditor's sentence names the company and the period; the sentence stating the goodwill is the answer.
+    opinion = element("text", "We have audited the accompanying consolidated balance sheets of Best Buy Co., Inc. "
+                              "as of January 28, 2023 and January 29, 2022, and the related statements for each of "
+                              "the fiscal years in the period ended January 28, 2023.", page=36)
+    goodwill = element("text", "The goodwill balance was $1,383 million as of January 28, 2023, of which $891 "
+                               "million was related to the Best Buy Health reporting unit.", page=37)
+    answer = ExtractiveBackend().answer("What goodwill does Best Buy have for the fiscal year ending January 28, "
+                                        "2023?", hits(opinion, goodwill))
+    assert answer.text.startswith("The goodwill balance was $1,383 million")
+    # Asked for the period itself, "year" is the content: it stays.
+    assert "year" in question_terms("Which year was the report published?")
+    assert "year" not in question_terms("What goodwill did it have for the fiscal year ending January 28, 2023?")
 
 
 def test_an_inflected_word_orders_sentences_but_does_not_lift_support():
