@@ -147,10 +147,24 @@ def with_neighbours(index, hits: list, top: int) -> list:
             for r, h in enumerate(out, start=1)]
 
 
+def ask_hits(library, question: str, k: int, names: list[str]) -> list:
+    """The hits `Library.ask` hands a backend: the search, with the statement tables of a financial ratio the
+    question names (chat.financial_ratios.operand_queries) placed after the first hits."""
+    from chat.financial_ratios import operand_queries, with_operand_hits
+
+    hits = library.search(question, k=k, sources=names)
+    operands = operand_queries(question)
+    if operands:
+        hits = with_operand_hits(hits, library.search_many([(q, names) for q in operands], k=3, kinds=["table"]))
+    return hits
+
+
 def measure(library, questions: list[dict], budgets: list[tuple[int, int]], naive: NaiveChunks, counter,
             max_images: int, table_rows: bool, neighbours: int = 0) -> list[dict]:
-    """Per question and budget: tokens and whether docrag's packed context and the naive chunks hold the gold."""
-    from chat.context import format_evidence, select_evidence
+    """Per question and budget: tokens and whether docrag's packed context (before: the items alone; after: headed
+    by the derived facts, as chat.messages sends it) and the naive chunks hold the gold."""
+    from chat.context import derived_block, format_evidence, select_evidence
+    from chat.derived_facts import select_with_facts
     from chat.evidence_excerpt import excerpt_for
     from chat.token_budget import openai_image_tokens
     from chat.untrusted_text import Fence
@@ -159,7 +173,7 @@ def measure(library, questions: list[dict], budgets: list[tuple[int, int]], naiv
     rows = []
     for n, record in enumerate(questions, start=1):
         names = sorted({basename(d) for d in record["docs"]})
-        hits = library.search(record["question"], k=k, sources=names)
+        hits = ask_hits(library, record["question"], k, names)
         if neighbours:
             hits = with_neighbours(library.index, hits, neighbours)
         gold = gold_variants(record)
@@ -167,16 +181,21 @@ def measure(library, questions: list[dict], budgets: list[tuple[int, int]], naiv
                ["unknown"], "gold": gold, "budgets": {}}
         for items_max, tokens in budgets:
             fence = Fence.new()
-            items = select_evidence(hits, max_items=items_max, token_budget=tokens, count_tokens=counter.count,
-                                    max_images=max_images, image_cost=openai_image_tokens, fence=fence,
-                                    excerpt=excerpt_for(record["question"]) if table_rows else None)
-            text = format_evidence(items, fence)
+            limits = dict(max_items=items_max, token_budget=tokens, count_tokens=counter.count,
+                          max_images=max_images, image_cost=openai_image_tokens, fence=fence,
+                          excerpt=excerpt_for(record["question"]) if table_rows else None)
+            before = format_evidence(select_evidence(hits, **limits), fence)
+            items, facts = select_with_facts(record["question"], hits, **limits)
+            text = format_evidence(items, fence, facts)
             text_tokens = counter.count(text)
             plain = naive.context(record["question"], names, text_tokens, counter.count)
             row["budgets"][f"{items_max}:{tokens}"] = {
                 "items": len(items), "images": sum(i.crop_size is not None for i in items),
-                "text_tokens": text_tokens, "docrag": contains_gold(text, gold),
-                "naive": contains_gold(plain, gold), "naive_tokens": counter.count(plain)}
+                "text_tokens": text_tokens, "before": contains_gold(before, gold),
+                "docrag": contains_gold(text, gold), "naive": contains_gold(plain, gold),
+                "naive_tokens": counter.count(plain), "facts": len(facts),
+                "in_facts": any(contains_gold(derived_block(f, fence), gold) for f in facts),
+                "fact_lines": [f.line for f in facts]}
         rows.append(row)
         if n % 20 == 0:
             logging.info("%d/%d questions", n, len(questions))
@@ -188,17 +207,26 @@ def summarise(rows: list[dict], budgets: list[tuple[int, int]]) -> dict:
     for items_max, tokens in budgets:
         key = f"{items_max}:{tokens}"
         per = [r["budgets"][key] for r in rows]
-        by_type: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+        by_type: dict[str, list[tuple[bool, bool, bool]]] = defaultdict(list)
         for r in rows:
             for kind in r["types"]:
-                by_type[kind].append((r["budgets"][key]["docrag"], r["budgets"][key]["naive"]))
-        out[key] = {"n": len(per), "docrag": _share([p["docrag"] for p in per]),
-                    "naive": _share([p["naive"] for p in per]),
+                b = r["budgets"][key]
+                by_type[kind].append((b["docrag"], b["naive"], b.get("before", b["docrag"])))
+        gained = [p for p in per if p["docrag"] and not p.get("before", True)]
+        out[key] = {"n": len(per), "before": _share([p.get("before", p["docrag"]) for p in per]),
+                    "docrag": _share([p["docrag"] for p in per]), "naive": _share([p["naive"] for p in per]),
+                    "with_facts": sum(bool(p.get("facts")) for p in per),
+                    "facts_hold_gold": sum(bool(p.get("in_facts")) for p in per),
+                    "gained": len(gained),
+                    "lost": sum(1 for p in per if p.get("before") and not p["docrag"]),
+                    # a gained question's gold stated by a computed line, or by an item (none left out held it)
+                    "gained_by_fact": sum(bool(p["in_facts"]) for p in gained),
                     "median_text_tokens": statistics.median(p["text_tokens"] for p in per) if per else None,
                     "median_items": statistics.median(p["items"] for p in per) if per else None,
                     "median_images": statistics.median(p["images"] for p in per) if per else None,
-                    "by_type": {t: {"n": len(v), "docrag": _share([a for a, _ in v]),
-                                    "naive": _share([b for _, b in v])} for t, v in sorted(by_type.items())}}
+                    "by_type": {t: {"n": len(v), "before": _share([c for _, _, c in v]),
+                                    "docrag": _share([a for a, _, _ in v]), "naive": _share([b for _, b, _ in v])}
+                                for t, v in sorted(by_type.items())}}
     return out
 
 
@@ -208,15 +236,32 @@ def _share(values: list[bool]) -> float | None:
 
 def markdown(summary: dict, command: str, subset: str, counted_by: str) -> str:
     lines = [f"Subset: {subset}. Tokens counted by {counted_by}.", "", "```", command, "```", "",
-             "| budget (items:tokens) | n | docrag context holds gold | naive chunks, equal tokens | median text "
-             "tokens | median items | median crops |", "|---|---|---|---|---|---|---|"]
+             "| budget (items:tokens) | n | items alone hold gold | with computed values | naive chunks, equal "
+             "tokens | questions with a computed value (it holds gold) | gained (gold in the computed line) | lost "
+             "| median text tokens | median items | median crops |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for key, s in summary.items():
-        lines.append(f"| {key} | {s['n']} | **{s['docrag']}** | {s['naive']} | {s['median_text_tokens']} | "
-                     f"{s['median_items']} | {s['median_images']} |")
-    lines += ["", "| budget | evidence type | n | docrag | naive |", "|---|---|---|---|---|"]
+        lines.append(f"| {key} | {s['n']} | {s['before']} | **{s['docrag']}** | {s['naive']} | {s['with_facts']} "
+                     f"({s['facts_hold_gold']}) | {s['gained']} ({s['gained_by_fact']}) | {s['lost']} | "
+                     f"{s['median_text_tokens']} | {s['median_items']} | {s['median_images']} |")
+    lines += ["", "| budget | evidence type | n | items alone | with computed values | naive |",
+              "|---|---|---|---|---|---|"]
     for key, s in summary.items():
-        lines += [f"| {key} | {t} | {v['n']} | {v['docrag']} | {v['naive']} |" for t, v in s["by_type"].items()]
+        lines += [f"| {key} | {t} | {v['n']} | {v['before']} | {v['docrag']} | {v['naive']} |"
+                  for t, v in s["by_type"].items()]
     return "\n".join(lines) + "\n"
+
+
+def pool(paths: list[str], out: str | None) -> int:
+    """The questions of several --json-out files summarised together (e.g. every source of the dev split)."""
+    rows = [row for path in paths for row in json.loads(Path(path).read_text(encoding="utf-8"))["questions"]]
+    keys = list(rows[0]["budgets"]) if rows else []
+    text = markdown(summarise(rows, [tuple(map(int, k.split(":"))) for k in keys]),
+                    " ".join(["bench/answer_in_context.py --pool", *paths]),
+                    f"{len(rows)} short answerable questions pooled", "each file's counter")
+    print(text)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--qa", help="QA JSONL (default DATA/qa/dev.jsonl)")
     ap.add_argument("--sources", help="comma-separated QA sources (prefix match)")
     ap.add_argument("--limit-docs", type=int, help="keep the first N documents (QA file order) and their questions")
-    ap.add_argument("--store", required=True, help="store folder holding (or to hold) the documents")
+    ap.add_argument("--store", help="store folder holding (or to hold) the documents (required unless --pool)")
     ap.add_argument("--budgets", default="8:3000,20:8000", help="max items:token budget pairs, comma-separated")
     ap.add_argument("--max-images", type=int, default=4, help="crops packed per question (they cost budget)")
     ap.add_argument("--packing", choices=("whole", "rows"), default="whole",
@@ -234,7 +279,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="the first N hits bring the elements just before and after them (0 = off)")
     ap.add_argument("--out", help="Markdown report")
     ap.add_argument("--json-out", help="per-question results as JSON")
+    ap.add_argument("--pool", nargs="+", metavar="JSON",
+                    help="only summarise the questions of earlier --json-out files together (no store needed)")
     args = ap.parse_args(argv)
+    if args.pool:
+        return pool(args.pool, args.out)
+    if not args.store:
+        ap.error("--store is required (unless --pool)")
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     for noisy in ("httpx", "chromadb", "retrieval", "chat", "docparse"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

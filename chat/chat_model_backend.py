@@ -13,8 +13,8 @@ from chat.answer import Answer, ContextSize, Usage
 from chat.answer_filter import AnswerFilter
 from chat.backends import BackendError
 from chat.citations import clean_answer
-from chat.context import (DEFAULT_MAX_IMAGES, DEFAULT_MAX_ITEMS, DEFAULT_MAX_SIDE, DEFAULT_TOKEN_BUDGET, images_for,
-                          select_evidence)
+from chat.context import DEFAULT_MAX_IMAGES, DEFAULT_MAX_ITEMS, DEFAULT_MAX_SIDE, DEFAULT_TOKEN_BUDGET, images_for
+from chat.derived_facts import select_with_facts
 from chat.messages import build_messages, encode_attachment, message_text, one_line, text_of
 from chat.token_budget import ImageCost, TokenCounter, configured_counter, fitted_size, openai_image_tokens
 from chat.untrusted_text import Fence
@@ -140,11 +140,13 @@ class ChatModelBackend:
         counter = self.token_counter()
         cost = self.image_cost()
         fence = Fence.new()  # drawn per request: no document can know the line that closes its data
-        items = select_evidence(hits, max_items=self.max_items, token_budget=self.token_budget,
-                                count_tokens=counter.count, max_images=self.max_images, max_side=self.max_side,
-                                image_cost=cost, fence=fence)
+        # Values worked out from the evidence (a ratio, a change, the cell asked for) head it, within the budget.
+        items, derived = select_with_facts(question, hits, history=history, max_items=self.max_items,
+                                           token_budget=self.token_budget, count_tokens=counter.count,
+                                           max_images=self.max_images, max_side=self.max_side, image_cost=cost,
+                                           fence=fence)
         crops = images_for(items, max_images=self.max_images, max_side=self.max_side) if self.max_images > 0 else []
-        messages = build_messages(question, items, history, attached, crops, fence)
+        messages = build_messages(question, items, history, attached, crops, fence, derived)
         sent = {key for key, _ in crops}
         image_tokens = sum(i.image_tokens for i in items if i.key in sent)
         image_tokens += sum(cost(*fitted_size(*_image_size(p), self.max_side)) for p, _ in attached)

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
-from chat.abstention import (NOT_FOUND, clip_nearest, missing_names, missing_numbers, not_found_text,
-                             searched_line, supported)
+from chat.abstention import (NOT_FOUND, clip_nearest, missing_dates, missing_identifiers, missing_names,
+                             missing_numbers, missing_phrases, not_found_text, searched_line, supported)
 from chat.answer import Answer, ContextSize, Span, Usage
 from chat.answer_arithmetic import ArithmeticAsk, Computed, computed_first, read_ask
 from chat.answer_terms import coverage, exact_words, focus, overlap, terms
@@ -230,11 +230,11 @@ def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0)
                                         -p.focus, p.item_index, p.order))
     # the value asked for, when a piece nearly as good computes it (never under the support an answer needs)
     ranked = computed_first(ranked, _RUNNER_UP, floor) if ask else ranked
-    ratio = _ratio_piece(question, items)
+    ratio = ratio_piece(question, items)
     return [ratio, *ranked] if ratio else ranked
 
 
-def _ratio_piece(question: str, items: Sequence[EvidenceItem]) -> Piece | None:
+def ratio_piece(question: str, items: Sequence[EvidenceItem]) -> Piece | None:
     """A standard financial ratio the question names, computed from the statements among the evidence
     (chat.financial_ratios): it answers exactly what is asked, so it comes first, citing every operand's item."""
     ask = read_ratio(question)
@@ -247,6 +247,22 @@ def _ratio_piece(question: str, items: Sequence[EvidenceItem]) -> Piece | None:
     (first, *others), (cell, *other_cells) = result.cited, result.cells
     return Piece(1.0, float("inf"), 1.0, True, first, 0, result.line, "", items[first].key, Span("cell", cell),
                  cited=tuple((items[i].key, Span("cell", c)) for i, c in zip(others, other_cells)))
+
+
+def missing_from(question: str, items: Sequence[EvidenceItem]) -> list[str]:
+    """The names, numbers, identifiers, dates and "<Name> of <Name>" names `question` names that no item's text,
+    cells, caption or headings hold (chat.abstention): an answer read from these items could not be grounded ([]
+    when there are no items)."""
+    if not items:
+        return []
+    evidence_text = " ".join(_readable_text(item.element) for item in items)
+    missing = (missing_names(question, terms(evidence_text), evidence_text) + missing_numbers(question, evidence_text)
+               + missing_identifiers(question, evidence_text) + missing_dates(question, evidence_text)
+               + missing_phrases(question, evidence_text))
+    ratio = read_ratio(question)
+    if ratio is not None:  # "Return on Capital Employed": filings print a ratio's operands, not its name
+        missing = [name for name in missing if name.lower() not in ratio.name.split()]
+    return missing
 
 
 class ExtractiveBackend:
@@ -357,13 +373,7 @@ class ExtractiveBackend:
         with exact_words():  # the threshold was calibrated on exact terms; inflections only order the candidates
             exact = candidates(asked, items, self.threshold)
         held = exact[0].support if exact else 0.0
-        evidence_text = " ".join(_readable_text(item.element) for item in items)
-        vocabulary = terms(evidence_text)
-        missing = (missing_names(asked, vocabulary, evidence_text) + missing_numbers(asked, evidence_text)
-                   if items else [])
-        ratio = read_ratio(asked)
-        if ratio is not None:  # "Return on Capital Employed": filings print a ratio's operands, not its name
-            missing = [name for name in missing if name.lower() not in ratio.name.split()]
+        missing = missing_from(asked, items)
         text, answerable = self._compose(pieces, items, asked, missing, held)
         clean, citations = clean_answer(text, items)
         spans: dict[str, Span] = {}

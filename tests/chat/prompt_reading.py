@@ -7,6 +7,16 @@ from dataclasses import dataclass
 
 _PREAMBLE = re.compile(r'between the lines "<<<DATA (?P<code>[0-9a-f]{12})" and "END DATA (?P=code)>>>"')
 _HEADER = re.compile(r"^\[(?P<key>S\d+)\] page (?P<page>\d+), (?P<kind>[a-z]+)$")
+# The header of a value docrag derived from the items (chat.context.derived_block).
+_DERIVED = re.compile(r"^Computed by docrag from (?P<keys>\[S\d+\](?:, \[S\d+\])*) \(check it against (?:it|them)\):$")
+
+
+@dataclass(frozen=True)
+class SentFact:
+    """One computed value as sent: the keys its header cites and the fenced line."""
+
+    keys: tuple[str, ...]
+    line: str
 
 
 @dataclass(frozen=True)
@@ -24,13 +34,26 @@ class SentItem:
 
 def read_evidence(prompt: str) -> tuple[str, list[SentItem]]:
     """(fence code, items) of the evidence in `prompt`. Asserts that every line outside the fences is docrag's:
-    the preamble, header lines, blank lines between items, and the question after the last item."""
+    the preamble, derived values' and items' header lines, blank lines between blocks, and the question after the
+    last item."""
+    code, _, items = _read(prompt)
+    return code, items
+
+
+def read_facts(prompt: str) -> list[SentFact]:
+    """The derived values heading the evidence in `prompt`, each a header line and one fenced line, all before
+    the first item (read as strictly as `read_evidence`)."""
+    return _read(prompt)[1]
+
+
+def _read(prompt: str) -> tuple[str, list[SentFact], list[SentItem]]:
     found = _PREAMBLE.search(prompt)
     assert found, "no fence code in the prompt's preamble"
     code = found.group("code")
     opening, closing = f"<<<DATA {code}", f"END DATA {code}>>>"
     lines = prompt[found.end():].splitlines()
     items: list[SentItem] = []
+    facts: list[SentFact] = []
     i = 1  # the rest of the preamble line
     while i < len(lines):
         line = lines[i]
@@ -38,6 +61,14 @@ def read_evidence(prompt: str) -> tuple[str, list[SentItem]]:
             break
         if not line:
             i += 1
+            continue
+        derived = _DERIVED.match(line)
+        if derived:
+            assert not items, f"a derived value after the items: {line!r}"
+            assert lines[i + 1] == opening and lines[i + 3] == closing, f"derived value not fenced: {line!r}"
+            assert opening not in lines[i + 2] and closing not in lines[i + 2]
+            facts.append(SentFact(tuple(re.findall(r"S\d+", derived.group("keys"))), lines[i + 2]))
+            i += 4
             continue
         header = _HEADER.match(line)
         assert header, f"a line outside the fences that docrag did not write: {line!r}"
@@ -57,4 +88,4 @@ def read_evidence(prompt: str) -> tuple[str, list[SentItem]]:
         items.append(SentItem(key=header.group("key"), page=int(header.group("page")), kind=header.group("kind"),
                               text="\n".join(data[j + 1:]), **fields))
         i = end + 1
-    return code, items
+    return code, facts, items

@@ -1,4 +1,5 @@
-from chat.abstention import missing_names, missing_numbers, model_abstained, named_numbers, names, searched_line
+from chat.abstention import (identifiers, missing_dates, missing_identifiers, missing_names, missing_numbers,
+                             missing_phrases, model_abstained, named_numbers, names, searched_line)
 from chat.answer_terms import terms
 
 
@@ -83,6 +84,56 @@ def test_an_extractive_answer_abstains_on_a_year_no_passage_states():
     assert answer.answerable is False
     assert "None of them mentions: 2024." in answer.text
     assert ExtractiveBackend().answer("What share of Democrats voted in 2018?", hits).answerable is True
+
+
+def test_identifiers_are_letter_and_digit_words_other_than_periods_and_references():
+    assert identifiers("How does GPT-4o compare with PaLM-2L on COVID-19 questions?") == [
+        "GPT-4o", "PaLM-2L", "COVID-19"]
+    assert identifiers("What were FY2021, Q3 and F2019 sales in Table1-1 of the 10K?") == []
+    assert identifiers("GPT-4의 정확도는?") == []  # calibrated on English questions only
+
+
+def test_an_identifier_is_held_exactly_with_free_separators():
+    assert missing_identifiers("How accurate is GPT-4o?", "GPT-4 scored 79.9% on SituatedQA.") == ["GPT-4o"]
+    assert missing_identifiers("How accurate is GPT-4o?", "GPT-4o-mini and GPT-4o both") == []
+    assert missing_identifiers("How accurate is GPT-4?", "GPT 4 scored 79.9%") == []
+    assert missing_identifiers("How accurate is GPT-4?", "only GPT-4o was tested") == ["GPT-4"]
+    assert missing_identifiers("What F1 does Flan-T5-small get?", "Flan-T5- small reaches an F1 of 60") == []
+
+
+def test_an_extractive_answer_abstains_on_a_model_version_no_passage_names():
+    from chat.extractive import ExtractiveBackend
+    from docparse.element import Element, ElementKind, Provenance
+    from retrieval.hit import Hit
+
+    element = Element(id="e1", kind=ElementKind.TEXT, text="GPT-4 reaches 79.9% accuracy on MMLU Chemistry.",
+                      provenance=Provenance(doc_id="d", source="paper.pdf", page=5))
+    hits = [Hit(element=element, score=1.0, rank=1, routes=("dense",))]
+    assert ExtractiveBackend().answer("What accuracy does GPT-4o reach on MMLU Chemistry?", hits).answerable is False
+    assert ExtractiveBackend().answer("What accuracy does GPT-4 reach on MMLU Chemistry?", hits).answerable is True
+
+
+def test_a_month_and_year_are_held_together_in_any_common_form():
+    assert missing_dates("Who produced the document revised on May 2018?", "Revised May 2016. Printed 2018.") == [
+        "May 2018"]
+    assert missing_dates("Who produced the document revised on May 2016?", "Revised: May, 2016") == []
+    assert missing_dates("What was due as of March 31, 2007?", "As at 31st March, 2007") == []
+    assert missing_dates("What was due as of March 31, 2007?", "March 31, | 2008 | 2007") == []  # split header
+    assert missing_dates("What was owed on January 28, 2023?", "Jan. 28, 2023") == []
+    assert missing_dates("What was owed on January 28, 2023?", "2023-01-28 balance") == []
+    assert missing_dates("What was owed on January 28, 2023?", "01/28/23 balance") == []
+    assert missing_dates("What changed in May 2018?", "this may be 2018") == ["May 2018"]
+    assert missing_dates("2018년 5월 매출은?", "2017") == []  # calibrated on English questions only
+
+
+def test_a_name_of_a_name_is_held_as_one_phrase():
+    evidence = "Florida Department of Health. Science and research. The Gestalt Principles of Visual Perception"
+    assert missing_phrases("What is the address of Florida Department of Science?", evidence) == [
+        "Florida Department of Science"]
+    assert missing_phrases("What is the address of Florida Department of Health?", evidence) == []
+    assert missing_phrases("Which is a Gestalt Principle of Visual Perception?", evidence) == []  # plural free
+    assert missing_phrases("What were sales in Q2 of FY2023?", evidence) == []  # a period
+    assert missing_phrases("Bank of America: what was its revenue?", evidence) == []  # opening the question
 
 
 def test_either_name_of_a_renamed_company_is_enough():
