@@ -2,6 +2,7 @@
 store, answering extractively and through the fake OpenAI server (streaming, Ctrl-C, failures, attached images).
 """
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -19,8 +20,11 @@ def spawn(store, *options, env=None):
     if not DOCRAG.is_file():
         pytest.skip(f"{DOCRAG} is not installed (pip install -e .)")
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", "DOCRAG_LLM": "", "TERM": "xterm", **(env or {})}
+    # A test run started in the background inherits SIGINT ignored, and a child keeps an ignored signal ignored
+    # (as `nohup` relies on): the person at this terminal has Ctrl-C, so the child starts with the default.
     child = pexpect.spawn(str(DOCRAG), ["chat", "--store", str(store), "--no-images", *options], env=environment,
-                          encoding="utf-8", timeout=120, dimensions=(50, 140))
+                          encoding="utf-8", timeout=120, dimensions=(50, 140),
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     child.expect("docrag chat: 1 documents")
     child.expect_exact(PROMPT)
     return child
