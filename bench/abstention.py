@@ -10,7 +10,7 @@ bench/answer_accuracy.py or `docrag ingest`, then reuse it here). Reported:
   false abstention   answerable questions (all answer formats) answered "answerable": false;
   sweep              both rates for other thresholds, from each answer's "support" (the share of the question's
                      term weight the best evidence holds): what calibrates chat.abstention.SUPPORT_THRESHOLD.
-With --split the questions are cut in two halves by a hash of their id: the threshold is chosen on the "calibrate"
+The questions are also cut in two halves by a hash of their id: the threshold is chosen on the "calibrate"
 half and both rates are reported on the "check" half, so the figure is not read off the data it was fitted to.
 
 Usage

@@ -2,7 +2,8 @@
 
 Extractive answers abstain when their best candidate holds less than `SUPPORT_THRESHOLD` of the question's term
 weight (chat.answer_terms.coverage: numbers weigh 3, words 1), or when no evidence item mentions a name the
-question asks about ("Amazon" in a deck about Facebook and Twitter); the threshold is calibrated on the dev split
+question asks about ("Amazon" in a deck about Facebook and Twitter), or a number, model version ("GPT-4o") or
+month and year ("May 2018") it names; the threshold is calibrated on the dev split
 by bench/abstention.py (see bench/results/answers.md). A generator's answer counts as an abstention when it says it
 found nothing (the system prompt asks for the words "not found in the documents") and cites nothing, or opens
 with those words.
@@ -216,6 +217,61 @@ def missing_identifiers(question: str, text: str) -> list[str]:
         pattern = r"(?<![^\W_])" + _SEPARATOR.join(re.escape(r) for r in runs) + r"(?![^\W_])"
         if not re.search(pattern, plain, re.I):
             missing.append(word)
+    return missing
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_QUESTION_DATE = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?((?:19|20)\d\d)\b",
+                            re.I)
+
+
+def missing_dates(question: str, text: str) -> list[str]:
+    """The month-and-year dates the question names ("revised on May 2018", "as of March 31, 2017") that the
+    evidence `text` never writes: the month (or its abbreviation) followed by the year with no word between
+    ("May 2018", "May 31, 2018", a table header "March 31," over "2017 2016"), the year then the month, or in
+    digits ("05/31/2018", "2018-05"). A year stated for another month does not answer for this one."""
+    if re.search(f"[{CJK}]", question):
+        return []
+    plain = unicodedata.normalize("NFKC", text)
+    missing = []
+    for match in _QUESTION_DATE.finditer(unicodedata.normalize("NFKC", question)):
+        month, year = match.group(1).lower(), match.group(2)
+        number = _MONTHS.index(month) + 1
+        name = month[:3] + r"[a-z]*\.?"
+        forms = (name + r"[^a-z]{0,30}?(?<!\d)" + year + r"(?!\d)",
+                 r"(?<!\d)" + year + r"[\s,./-]{0,3}" + name + r"(?![a-z])",
+                 rf"(?<!\d)0?{number}[/.-](?:\d{{1,2}}[/.-])?(?:{year}|{year[2:]})(?!\d)",
+                 rf"(?<!\d){year}[/.-]0?{number}(?!\d)")
+        if not any(re.search(r"\b" + form if form[0] != "(" else form, plain, re.I) for form in forms):
+            missing.append(match.group(0))
+    return list(dict.fromkeys(missing))
+
+
+# An organisation or title written as "<Name> of <Name>" ("Florida Department of Health", "Bank of America"): its
+# words are one name, so evidence naming "Florida", a "Department" and "Science" apart does not hold "Florida
+# Department of Science".
+_OF_NAME = re.compile(r"(?<![\w.])(?:[A-Z][\w&'-]*\s+)*[A-Z][\w&'-]*\s+of\s+(?:the\s+)?[A-Z][\w&'-]*"
+                      r"(?:\s+[A-Z][\w&'-]*)*")
+
+
+def missing_phrases(question: str, text: str) -> list[str]:
+    """The "<Name> of <Name>" names of a question (not opening it) that the evidence `text` never writes as one
+    phrase; case, blanks and a plural "s" are free ("Gestalt Principle of Visual Perception" is held by "Gestalt
+    Principles of Visual Perception")."""
+    if re.search(f"[{CJK}]", question):
+        return []
+    question = unicodedata.normalize("NFKC", question)
+    plain = " ".join(unicodedata.normalize("NFKC", text).split())
+    missing = []
+    for match in _OF_NAME.finditer(question):
+        before = question[:match.start()].rstrip()
+        if not before or before[-1] in ".?!:;\"(\u201c" or re.search(r"\d", match.group()):
+            continue  # "Q2 of FY2023" is a period, not a name
+        words = match.group().split()
+        pattern = r"\s+".join(re.escape(w.rstrip("s")) + r"(?:s|es)?" for w in words)
+        if not re.search(r"(?<!\w)" + pattern + r"(?!\w)", plain, re.I):
+            missing.append(match.group())
     return missing
 
 

@@ -14,7 +14,7 @@ from typing import Sequence
 from chat.answer_arithmetic import Computed, Operand, Quantity, compute, parse_quantity
 from chat.answer_terms import focus, overlap, terms
 from chat.arithmetic_ask import OPERATION_WORDS, SUB_YEAR, YEAR, ArithmeticAsk, is_period, period_span, years_in
-from chat.table_answer import TableRow, TableView, with_unit
+from chat.table_answer import TableRow, TableView, part_terms, with_unit
 
 _PERIOD_OPS = ("change", "percent_change", "average", "total")
 # Words that name a period, not an item: they do not pick a row.
@@ -67,13 +67,19 @@ def _holds_subject(ask: ArithmeticAsk, text: str, own: str | None = None) -> boo
     return 2 * sum(1 for t in ask.subject if t in held) >= len(ask.subject)
 
 
+def _part_of(ask: ArithmeticAsk, row: TableRow) -> dict[str, float]:
+    """The words of the totals the question names `row` a part of (chat.table_answer.part_terms)."""
+    return part_terms(dict.fromkeys(ask.subject, 1.0), row)
+
+
 def _names_row_most(ask: ArithmeticAsk, view: TableView, row: TableRow) -> bool:
-    """Whether the question names `row` better than any other row of its table (more of its words, then more of
-    the label): "net sales for cheese" names the Cheese row, not the Net Sales row; "restricted cash" the
-    "Restricted cash" row, not "Restricted cash included in other assets"."""
+    """Whether the question names `row` better than any other row of its table (more of its words, with those
+    of the total it is a part of, then more of the label): "net sales for cheese" names the Cheese row, not the
+    Net Sales row; "restricted cash" the "Restricted cash" row, not "Restricted cash included in other assets";
+    "provision for state and local income taxes" the State and local part of the provision."""
     def named(r: TableRow) -> tuple[int, float]:
-        wanted = {t: 1.0 for t in ask.subject}
-        return sum(1 for t in wanted if t in r.label_terms), focus(wanted, r.label_terms)
+        wanted, whole = {t: 1.0 for t in ask.subject}, _part_of(ask, r)
+        return sum(1 for t in wanted if t in r.label_terms or t in whole), focus(wanted, r.label_terms)
     return all(named(other) < named(row) for other in view.rows if other.index != row.index)
 
 
@@ -251,7 +257,8 @@ def table_computation(ask: ArithmeticAsk | None, view: TableView, row_index: int
             if operands is None:
                 return None
             label = operands[0].label
-        elif not (_holds_subject(ask, " ".join([row.label, view.context, *(o.column for o in operands)]), row.label)
+        elif not (_holds_subject(ask, " ".join([row.label, view.context, *_part_of(ask, row),
+                                               *(o.column for o in operands)]), row.label)
                   and _names_row_most(ask, view, row)):
             return None
         if ask.op in ("change", "percent_change"):  # later period minus earlier, whatever the column order

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
-from chat.abstention import (NOT_FOUND, clip_nearest, missing_identifiers, missing_names, missing_numbers,
-                             not_found_text, searched_line, supported)
+from chat.abstention import (NOT_FOUND, clip_nearest, missing_dates, missing_identifiers, missing_names,
+                             missing_numbers, missing_phrases, not_found_text, searched_line, supported)
 from chat.answer import Answer, ContextSize, Span, Usage
 from chat.answer_arithmetic import ArithmeticAsk, Computed, computed_first, read_ask
 from chat.answer_terms import coverage, focus, overlap, terms
@@ -233,13 +233,15 @@ def ratio_piece(question: str, items: Sequence[EvidenceItem]) -> Piece | None:
 
 
 def missing_from(question: str, items: Sequence[EvidenceItem]) -> list[str]:
-    """The names, numbers and identifiers `question` names that no item's text, cells, caption or headings hold
-    (chat.abstention): an answer read from these items could not be grounded ([] when there are no items)."""
+    """The names, numbers, identifiers, dates and phrases `question` names that no item's text, cells, caption or
+    headings hold (chat.abstention): an answer read from these items could not be grounded ([] when there are no
+    items)."""
     if not items:
         return []
     evidence_text = " ".join(_readable_text(item.element) for item in items)
     missing = (missing_names(question, terms(evidence_text), evidence_text) + missing_numbers(question, evidence_text)
-               + missing_identifiers(question, evidence_text))
+               + missing_identifiers(question, evidence_text) + missing_dates(question, evidence_text)
+               + missing_phrases(question, evidence_text))
     ratio = read_ratio(question)
     if ratio is not None:  # "Return on Capital Employed": filings print a ratio's operands, not its name
         missing = [name for name in missing if name.lower() not in ratio.name.split()]

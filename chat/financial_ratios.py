@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from chat.answer_arithmetic import number_text, parse_quantity
-from chat.arithmetic_ask import YEAR, asked_decimals
+from chat.arithmetic_ask import YEAR, asked_decimals, years_in
 from chat.table_answer import TableRow, TableView, read_table
 from retrieval.financial_statements import normalise, statement_kinds
 
@@ -145,7 +145,7 @@ def read_ratio(question: str) -> RatioAsk | None:
         return None
     asked = question.split("?")[0]
     text = normalise(asked)
-    years = [int(y) for y in YEAR.findall(asked)]
+    years = years_in(asked)  # "2021", "FY2021" and "FY21"
     year = years[0] if len(set(years)) == 1 else None
     if len(set(years)) > 1:
         return None  # two periods: a change or a comparison, not one ratio

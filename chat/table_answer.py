@@ -9,10 +9,11 @@ cells or a "(in millions)" row/cell; a currency sign in its own layout column tr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from chat.answer_terms import NUMBER, focus, overlap, terms
+from chat.table_totals import totals_above
 from docparse.element import Element
 from docparse.table_continuation import header_row_count
 from retrieval.financial_statements import metric_names
@@ -104,7 +105,10 @@ def _column_name(headers: Sequence[tuple[str, str]], col: int) -> str:
 @dataclass(frozen=True)
 class TableRow:
     """One data row: label (with the label of a value-less section row above it, "Net sales: Total"), the
-    (column, value) slots holding values, and the row rendered "Label — Column: value; ..."."""
+    (column, value) slots holding values, and the row rendered "Label — Column: value; ...". whole_terms: the
+    words of the total rows it adds up to (chat.table_totals), which a question naming it as a part of them
+    uses ("net sales for cheese"). names: the terms of each name it goes by, its label (with its section's) and
+    each metric it states (retrieval.financial_statements.metric_names); label_terms holds them all."""
 
     index: int
     label: str
@@ -112,6 +116,8 @@ class TableRow:
     values: tuple[tuple[int, str], ...]
     rendered: str
     own_text: str
+    whole_terms: dict = field(default_factory=dict)
+    names: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,8 +174,10 @@ def read_table(element: Element) -> TableView | None:
             parent = ""  # a total closes its section
         # A row stating a metric under its line-item name answers to the metric's words too (retrieval.
         # financial_statements: "Purchases of property, plant and equipment" is the capital expenditure).
-        own_terms = {**terms(" ".join(metric_names(label))), **terms(label)}
+        metrics = metric_names(label)
+        own_terms = {**terms(" ".join(metrics)), **terms(label)}
         parent_terms = terms(section)
+        names = ({**parent_terms, **terms(label)}, *(terms(m) for m in metrics))
         # "Net sales: Products", but "Total net sales" alone when its own words already say what the parent does.
         shown = f"{section}: {label}" if section and label and not set(parent_terms) <= set(own_terms) else label
         parts, last_group = [], None
@@ -180,10 +188,23 @@ def read_table(element: Element) -> TableView | None:
             parts.append(f"{name}: {value}" if name else value)
         rendered = f"{label} \u2014 {'; '.join(parts)}" if label else "; ".join(parts)
         own_text = " ".join(c for c in cells if c)
-        rows.append(TableRow(index, shown, {**parent_terms, **own_terms}, values, rendered, own_text))
+        rows.append(TableRow(index, shown, {**parent_terms, **own_terms}, values, rendered, own_text,
+                             names=names))
     if not rows:
         return None
-    return TableView(tuple(rows), tuple(headers), unit, context, tuple(tuple(r) for r in grid))
+    return TableView(_with_wholes(rows), tuple(headers), unit, context, tuple(tuple(r) for r in grid))
+
+
+def _with_wholes(rows: Sequence[TableRow]) -> tuple[TableRow, ...]:
+    """The rows, each part of a total holding the total's words: not "Total", which names no part, nor the
+    total's dates (a roll-forward's "Balance as of December 31, 2019" adds up the year's movements, which
+    belong to no other year's column)."""
+    out = []
+    for row, wholes in zip(rows, totals_above([r.values for r in rows])):
+        words = {t: w for i in wholes for t, w in rows[i].label_terms.items()
+                 if t != "total" and not t[:1].isdigit()}
+        out.append(replace(row, whole_terms=words) if words else row)
+    return tuple(out)
 
 
 def with_unit(view: TableView, row: TableRow, col: int, value: str) -> str:
@@ -221,6 +242,16 @@ class CellMatch:
     column: str
 
 
+def part_terms(question: dict[str, float], row: TableRow) -> dict[str, float]:
+    """The words of the totals `row` adds up to, when the question names the row as a part of them: its own
+    label holds a question word the totals' labels do not ("cheese" in "net sales for cheese"), other than
+    "total" ("the total provision" asks for the provision row, not "Total current"); else none."""
+    wholes = row.whole_terms
+    if wholes and any(t in question for t in row.label_terms if t not in wholes and t != "total"):
+        return wholes
+    return {}
+
+
 def _header_terms(name: str) -> dict[str, float]:
     """A column header's terms; a "%" header also answers to "percentage" and "percent"."""
     out = terms(name)
@@ -243,13 +274,18 @@ def match_cells(question: dict[str, float], view: TableView) -> list[CellMatch]:
     for row in view.rows:
         label_terms = {t: w for t, w in row.label_terms.items() if t not in header_numbers}
         row_hit = overlap(question, label_terms)
-        row_focus = focus(question, label_terms)
+        # how much of the row's label, or of a metric it states, the question asks for: a metric's extra words
+        # ("Net income" is the net income attributable to shareholders) do not make the label less asked for
+        row_focus = max(focus(question, {t: w for t, w in n.items() if t not in header_numbers})
+                        for n in row.names or (label_terms,))
+        wholes = part_terms(question, row)
         for col, value in row.values:
             value_terms = terms(value)
             named_value = any(t in question for t in value_terms if t[:1].isdigit())
             if row_hit <= 0 and not named_value:
                 continue
-            union = {**context_terms, **column_terms[col], **label_terms,
+            # the total a part row adds up to speaks for it like the caption does, not as its own label
+            union = {**context_terms, **wholes, **column_terms[col], **label_terms,
                      **(value_terms if named_value else {})}
             out.append(CellMatch(row, col, value, overlap(question, union), row_hit,
                                  overlap(question, column_terms[col]), row_focus,
@@ -275,7 +311,7 @@ def best_row(question: dict[str, float], view: TableView,
         own = dict(named[0].row.label_terms)
         for m in named:
             own.update(_header_terms(m.column))
-        score = overlap(question, {**context_terms, **own})
+        score = overlap(question, {**context_terms, **part_terms(question, named[0].row), **own})
         if (score, named[0].focus) > best[:2]:
             best = (score, named[0].focus, overlap(question, own), named[:MAX_TIED_VALUES])
     return best[0], best[2], best[3]

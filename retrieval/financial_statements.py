@@ -123,14 +123,32 @@ _SAME_QUANTITY: dict[str, tuple[str, ...]] = {
     "shareholders equity": ("total stockholders equity", "total shareowners equity", "total equity"),
     "revenue": ("total net sales", "net sales", "net revenues", "total net revenues", "total revenues"),
     "net income": ("net earnings",),
+    # AccruedLiabilitiesCurrent ("Accrued Liabilities, Current"): what analysts call the company's accruals.
+    "accruals": ("accrued liabilities", "accrued expenses"),
 }
+# Line items whose whole label states a metric ("(loss)" and footnote marks aside). NetIncomeLoss is "Net Income
+# (Loss) Attributable to Parent": the net income attributable to the shareholders, printed "Net income" or "Net
+# income attributable to <Company>" (not to noncontrolling interests). StockholdersEquity ("Stockholders' Equity
+# Attributable to Parent") is printed "Total stockholders' equity", "Total <Company> shareholders' equity" or
+# "Total common stockholders' equity". ("Common equity" is not added: the word "common" would pull in every
+# question about common stock.)
+_SAME_LINE: dict[str, re.Pattern[str]] = {
+    "net income attributable to shareholders stockholders": re.compile(
+        r"^ net (?:income|earnings)(?: loss)?(?: attributable to (?!non ?controlling|minority|participating)"
+        r"[a-z ]+)? $"),
+    "shareholders equity": re.compile(
+        r"^ total (?:[a-z]+ )?(?:common )?(?:stockholders|shareholders|shareowners) equity $"),
+}
+_LABEL_MARKS = re.compile(r"\(\s*(?:loss|losses|\d{1,2}|[a-z])\s*\)", re.I)  # "(loss)", "(1)", "(a)"
 
 
 def metric_names(label: str) -> list[str]:
     """The metrics a row label states under another name ("Purchases of property, plant and equipment (PP&E)" ->
     capital expenditure, capex), so that a question naming the metric finds the row."""
     text = normalise(label)
-    return [metric for metric, items in _SAME_QUANTITY.items() if any(_contains(text, i) for i in items)]
+    whole = normalise(_LABEL_MARKS.sub(" ", label))
+    found = [metric for metric, items in _SAME_QUANTITY.items() if any(_contains(text, i) for i in items)]
+    return list(dict.fromkeys(found + [metric for metric, pattern in _SAME_LINE.items() if pattern.match(whole)]))
 
 
 # Line items a statement of each kind must show at least this many of (distinct) to count as one when no title

@@ -1,5 +1,5 @@
-from chat.abstention import (identifiers, missing_identifiers, missing_names, missing_numbers, model_abstained,
-                             named_numbers, names, searched_line)
+from chat.abstention import (identifiers, missing_dates, missing_identifiers, missing_names, missing_numbers,
+                             missing_phrases, model_abstained, named_numbers, names, searched_line)
 from chat.answer_terms import terms
 
 
@@ -111,6 +111,29 @@ def test_an_extractive_answer_abstains_on_a_model_version_no_passage_names():
     hits = [Hit(element=element, score=1.0, rank=1, routes=("dense",))]
     assert ExtractiveBackend().answer("What accuracy does GPT-4o reach on MMLU Chemistry?", hits).answerable is False
     assert ExtractiveBackend().answer("What accuracy does GPT-4 reach on MMLU Chemistry?", hits).answerable is True
+
+
+def test_a_month_and_year_are_held_together_in_any_common_form():
+    assert missing_dates("Who produced the document revised on May 2018?", "Revised May 2016. Printed 2018.") == [
+        "May 2018"]
+    assert missing_dates("Who produced the document revised on May 2016?", "Revised: May, 2016") == []
+    assert missing_dates("What was due as of March 31, 2007?", "As at 31st March, 2007") == []
+    assert missing_dates("What was due as of March 31, 2007?", "March 31, | 2008 | 2007") == []  # split header
+    assert missing_dates("What was owed on January 28, 2023?", "Jan. 28, 2023") == []
+    assert missing_dates("What was owed on January 28, 2023?", "2023-01-28 balance") == []
+    assert missing_dates("What was owed on January 28, 2023?", "01/28/23 balance") == []
+    assert missing_dates("What changed in May 2018?", "this may be 2018") == ["May 2018"]
+    assert missing_dates("2018년 5월 매출은?", "2017") == []  # calibrated on English questions only
+
+
+def test_a_name_of_a_name_is_held_as_one_phrase():
+    evidence = "Florida Department of Health. Science and research. The Gestalt Principles of Visual Perception"
+    assert missing_phrases("What is the address of Florida Department of Science?", evidence) == [
+        "Florida Department of Science"]
+    assert missing_phrases("What is the address of Florida Department of Health?", evidence) == []
+    assert missing_phrases("Which is a Gestalt Principle of Visual Perception?", evidence) == []  # plural free
+    assert missing_phrases("What were sales in Q2 of FY2023?", evidence) == []  # a period
+    assert missing_phrases("Bank of America: what was its revenue?", evidence) == []  # opening the question
 
 
 def test_either_name_of_a_renamed_company_is_enough():

@@ -47,6 +47,7 @@ def test_liquidity_ratios_read_year_end_balances_of_the_year_named():
     assert _ratio("What is the current ratio in FY2021? Round your answer to two decimal places.").value == \
         26291 / 9674
     assert round(_ratio("What is the FY2020 current ratio?").value, 4) == round(20556 / 8284, 4)
+    assert round(_ratio("What is the FY20 current ratio?").value, 4) == round(20556 / 8284, 4)  # short fiscal form
     # The balance sheet's cash, not the cash flow statement's "Cash and equivalents, beginning of year".
     assert _ratio("What is the cash ratio in FY2021?").value == 9889 / 9674
     assert _ratio("What is the quick ratio in FY2021?").value == (9889 + 3587 + 4463) / 9674

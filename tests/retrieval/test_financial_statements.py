@@ -147,3 +147,18 @@ def test_metric_names_read_a_line_item_as_the_metric_it_states() -> None:
     assert metric_names("Cost of sales") == ["cost of goods sold"]
     assert metric_names("Net sales") == ["revenue"]
     assert metric_names("Other income") == []
+
+
+def test_metric_names_know_the_standard_labels_of_net_income_equity_and_accruals() -> None:
+    from retrieval.financial_statements import metric_names
+
+    net_income = "net income attributable to shareholders stockholders"  # us-gaap NetIncomeLoss
+    for label in ("Net income", "Net income (loss)", "NET INCOME ATTRIBUTABLE TO COSTCO", "Net earnings (1)"):
+        assert net_income in metric_names(label), label
+    for label in ("Net income attributable to noncontrolling interests", "Net income per share",
+                  "Net income including noncontrolling interests"):
+        assert net_income not in metric_names(label), label
+    # us-gaap StockholdersEquity, with the company's name inside the label
+    assert "shareholders equity" in metric_names("Total Costco stockholders\u2019 equity")
+    assert metric_names("Total liabilities and stockholders' equity") == []
+    assert "accruals" in metric_names("Accrued liabilities")  # AccruedLiabilitiesCurrent
