@@ -17,10 +17,12 @@ from typing import Iterable, Sequence
 
 from chat.abstention import SUPPORT_THRESHOLD, supported
 from chat.context import DerivedFact, EvidenceItem, derived_block, select_evidence
-from chat.extractive import candidates, missing_from, ratio_piece
+from chat.extractive import Piece, candidates, missing_from, ratio_piece
+from chat.query_rewrite import rule_rewrite
 from chat.token_budget import approx_tokens
 from chat.untrusted_text import Fence
 from retrieval.hit import Hit
+
 
 def derived_facts(question: str, items: Sequence[EvidenceItem], threshold: float = SUPPORT_THRESHOLD
                   ) -> list[DerivedFact]:
@@ -38,7 +40,7 @@ def derived_facts(question: str, items: Sequence[EvidenceItem], threshold: float
     return [DerivedFact(pieces[0].computed.line, _keys(pieces[0]))]
 
 
-def _keys(piece) -> tuple[str, ...]:
+def _keys(piece: Piece) -> tuple[str, ...]:
     return tuple(dict.fromkeys([piece.key, *(key for key, _ in piece.cited)]))
 
 
@@ -47,15 +49,13 @@ def select_with_facts(question: str, hits: Iterable[Hit], *, history: Sequence[t
                       **options) -> tuple[list[EvidenceItem], list[DerivedFact]]:
     """The evidence `select_evidence` packs for `hits` (same limits and `options`) and the derived facts for
     `question` (a follow-up read with the subject of the earlier questions in `history`, as the extractive answer
-    reads it: chat.query_rewrite.rule_rewrite), within one token budget: the facts' blocks are
-    paid for by leaving out the lowest-ranked items they do not cite (the rest renumbered S1..Sn in rank order);
-    when even that leaves no room, the items are sent without facts."""
+    reads it: chat.query_rewrite.rule_rewrite), within one token budget: the facts' blocks are paid for by leaving
+    out the lowest-ranked items they do not cite (the rest renumbered S1..Sn in rank order); when the items they
+    cite leave no room for them, the items are sent without facts."""
     count = count_tokens or approx_tokens
     fence = fence or Fence.new()
     items = select_evidence(hits, max_items=max_items, token_budget=token_budget, count_tokens=count, fence=fence,
                             **options)
-    from chat.query_rewrite import rule_rewrite
-
     facts = derived_facts(rule_rewrite(question, history) if history else question, items)
     if not facts:
         return items, []
