@@ -95,8 +95,10 @@ def computed_first(pieces: list, share: float, floor: float = 0.0) -> list:
     ("Change in tax rates" for "percentage change in ingredients") does not give."""
     if not pieces or pieces[0].computed is not None:
         return pieces
+    # (rounded: supports are shares of one question weight, and 4/7 is 0.8 of 5/7 however floats round it)
+    need = round(max(pieces[0].support * share, floor), 9)
     lead = next((p for p in pieces if p.computed is not None and p.computed.exact
-                 and p.support >= max(pieces[0].support * share, floor)), None)
+                 and round(p.support, 9) >= need), None)
     return pieces if lead is None else [lead] + [p for p in pieces if p is not lead]
 
 

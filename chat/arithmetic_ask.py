@@ -82,15 +82,27 @@ _DECIMAL_WORDS = {"zero": 0, "no": 0, "one": 1, "two": 2, "three": 3, "four": 4,
 # "FY2017 - FY2019", "2017 through 2019": every year of the range, for an average or a total.
 _RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:-|\u2013|through|thru)\s*(?:fy\s*)?((?:19|20)\d{2})(?!\d)", re.I)
 _BETWEEN = re.compile(r"\bdifference\b.*?\bbetween\s+(?P<items>.+)", re.I)
-# Words that say what to compute or how to state it, not what it is about: no evidence needs to hold them.
+# Words that say what to compute or how to state it, not what it is about: no evidence needs to hold them ("the
+# number of staff" is about the staff: a "Total staff" row states their number).
 _NOT_SUBJECT = frozenset(
     "change increase increased decrease decreased difference growth grow grew rate percentage percent average mean "
     "total sum combined altogether aggregate ratio multiple share portion proportion fraction constitution value "
     "amount year fiscal fy period both respectively net answer round decimal place unit term calculate million "
     "thousand billion yoy over january february march april may june july august september october november "
-    "december quarter ended ending between".split())
+    "december quarter ended ending between number".split())
 # Latin words and numbers that are no year ("3" of "3-hop"); CJK bigrams are too loose to require of evidence.
 _SUBJECT_TERM = re.compile(r"^(?:[a-z][a-z'&-]*|\d+(?:\.\d+)?)$")
+# "In which year was X less than 70 thousands?": the periods whose value passes a limit.
+_THRESHOLD = re.compile(
+    r"\bwhich\s+(?:fiscal\s+)?(?:years?|periods?|quarters?|months?)\b(?P<item>.*?)\b(?P<cmp>less|lower|fewer|smaller|"
+    r"below|under|more|greater|higher|larger|above|over)\s+(?:than\s+)?[$€£¥₩]?(?P<num>\d[\d,]*(?:\.\d+)?)\s*"
+    r"(?P<scale>thousand|million|billion)?", re.I)
+_BELOW = frozenset({"less", "lower", "fewer", "smaller", "below", "under"})
+# "How much higher is X compared to Y?", "How many more X in 2015 than in 2014?": a difference of two items, or the
+# change between two periods.
+_HOW_MUCH_MORE = re.compile(r"\bhow\s+(?:much|many)\s+(?P<cmp>higher|lower|more|less|greater|larger|smaller|bigger|"
+                            r"fewer)\b(?P<x>.*?)\s+(?:than|compared\s+(?:to|with)|versus|vs\.?)\s+(?P<y>.+)", re.I)
+_AUXILIARY = re.compile(r"^(?:(?:is|was|are|were|did|does|do|has|have|had)\b\s*)+", re.I)
 _LEAD = re.compile(r"^(?:(?:what|how|in|for|the|during|as\s+of)\b[\s,]*|(?:19|20)\d{2}\b[\s,]*)+", re.I)
 
 
@@ -103,7 +115,9 @@ class ArithmeticAsk:
     decimal place"), else 2; in_percent: a change asked "in percentage terms"; subject: the question's own
     content words (not its operation, periods or units), which the evidence a value is computed from must hold;
     sub_year: it names quarters, months or halves, which whole-year columns do not answer; span: the length of
-    period it names ("three months", "nine months"), which picks among a table's columns of the same year."""
+    period it names ("three months", "nine months"), which picks among a table's columns of the same year;
+    limit, below, limit_scale: for "threshold" ("in which year was X less than 70 thousand?"), the number the
+    values are compared with, whether they must be below it (else above), and its scale word ("thousand")."""
 
     op: str
     periods: tuple[int, ...]
@@ -113,6 +127,9 @@ class ArithmeticAsk:
     subject: tuple[str, ...] = ()
     sub_year: bool = False
     span: str = ""
+    limit: float | None = None
+    below: bool = False
+    limit_scale: str = ""
 
 
 def _clean(phrase: str) -> str:
@@ -163,13 +180,39 @@ def asked_decimals(question: str, default: int = 2) -> int:
     return _DECIMAL_WORDS.get(rounding["n"].lower(), default)
 
 
+def _more_ask(match: re.Match, periods: tuple[int, ...], decimals: int, subject: tuple[str, ...], sub_year: bool,
+              length: str) -> ArithmeticAsk | None:
+    """"How much higher is X than Y": X minus Y (Y minus X for "lower", "less", "fewer": by how much X falls
+    short); Y a period ("in 2015 compared to 2014"): the change between the two periods, asked as a rise only."""
+    x, y = _clean(_AUXILIARY.sub("", match["x"].strip())), _clean(match["y"])
+    below = match["cmp"].lower() in _BELOW
+    subject = tuple(t for t in subject if t not in (match["cmp"].lower(), "compared", "versus", "vs"))
+    if is_period(y) or (not y and len(periods) == 2):
+        if below or len(periods) != 2:
+            return None
+        return ArithmeticAsk("change", periods, (), decimals, False, subject, sub_year, length)
+    if not x or not y:
+        return None
+    return ArithmeticAsk("difference", periods, ((y, x) if below else (x, y),), decimals, False, subject, sub_year,
+                         length)
+
+
 def read_ask(question: str) -> ArithmeticAsk | None:
     """The arithmetic `question` asks for, or None when it asks for none (or its items cannot be read)."""
     whole = " ".join(question.split())
     # The question itself, not the instructions after it ("... ratio in FY2015? Round your answer to ...").
     text = whole.split("?")[0] if "?" in whole.rstrip("? ") else whole
     periods = tuple(dict.fromkeys(years_in(text)))
-    op = next((name for name, pattern in _OPERATIONS if pattern.search(text)), None)
+    threshold = _THRESHOLD.search(text)
+    if threshold and not _WHY.search(text):
+        item = _DAY.sub(" ", re.sub(r"\([^)]*\)", " ", threshold["item"]))
+        subject = tuple(t for t in terms(item) if _SUBJECT_TERM.match(t) and t not in _NOT_SUBJECT
+                        and not YEAR.fullmatch(t))
+        return ArithmeticAsk("threshold", periods, subject=subject, limit=float(threshold["num"].replace(",", "")),
+                             below=threshold["cmp"].lower() in _BELOW,
+                             limit_scale=(threshold["scale"] or "").lower())
+    more = _HOW_MUCH_MORE.search(text)
+    op = "more" if more else next((name for name, pattern in _OPERATIONS if pattern.search(text)), None)
     if op is None or _WHY.search(text):
         return None
     sub_year = bool(SUB_YEAR.search(text))
@@ -179,6 +222,8 @@ def read_ask(question: str) -> ArithmeticAsk | None:
     subject = tuple(t for t in terms(undated)
                     if _SUBJECT_TERM.match(t) and t not in _NOT_SUBJECT and not YEAR.fullmatch(t))
     decimals = asked_decimals(whole)
+    if more:
+        return _more_ask(more, periods, decimals, subject, sub_year, length)
     span = _RANGE.search(text)
     if op in ("average", "total") and span and int(span[1]) < int(span[2]) <= int(span[1]) + 10:
         periods = tuple(range(int(span[1]), int(span[2]) + 1))

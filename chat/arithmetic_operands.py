@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 from typing import Sequence
 
-from chat.answer_arithmetic import Computed, Operand, Quantity, compute, parse_quantity
+from chat.answer_arithmetic import Computed, Operand, Quantity, compute, number_text, parse_quantity
 from chat.answer_terms import focus, overlap, terms
 from chat.arithmetic_ask import OPERATION_WORDS, SUB_YEAR, YEAR, ArithmeticAsk, is_period, period_span, years_in
 from chat.table_answer import TableRow, TableView, part_terms, with_unit
@@ -218,7 +218,7 @@ def _row_items(ask: ArithmeticAsk, view: TableView, row_index: int) -> list[Oper
             if x and y:
                 found.append((x, y))
     if len(found) > 1:
-        found = [(x, y) for x, y in found if not (x.quantity.percent or y.quantity.percent)]
+        found = [(x, y) for x, y in found if not (x.quantity.percent or y.quantity.percent)] or found
     if len(found) > 1:  # "... on the 3-hop set": the column the question's words name, if exactly one
         held = [sum(1 for t in ask.subject if t in terms(x.column)) for x, _ in found]
         found = [f for f, h in zip(found, held) if h == max(held) > 0]
@@ -240,6 +240,45 @@ def _column_items(ask: ArithmeticAsk, view: TableView, row: TableRow) -> list[Op
     return [Operand(o.column, o.label, o.quantity) for o in (x, y)] if x and y else None
 
 
+_DASH = re.compile(r"^\s*[-\u2013\u2014]{1,2}\s*$")  # "—", "–", "--": nil in a financial table
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+
+
+def _threshold(ask: ArithmeticAsk, view: TableView, row: TableRow) -> Computed | None:
+    """The periods (columns naming one year each) in which the row's value is below (above) the limit asked: "In
+    which year was X less than 70 thousand?" -> "2019". A dash cell beside figures is nil (zero). None unless
+    every such column holds one number (or a dash) and at least one passes."""
+    if ask.limit is None or not (_holds_subject(ask, " ".join([row.label, view.context]), row.label)
+                                 and _names_row_most(ask, view, row)):
+        return None
+    limit = ask.limit
+    if ask.limit_scale and view.unit in _SCALES and ask.limit_scale != view.unit:
+        limit *= _SCALES[ask.limit_scale] / _SCALES[view.unit]
+    by_year: dict[int, list[tuple[float, str]]] = {}
+    for col, text in enumerate(view.cells[row.index]):
+        years = _years(_column_name(view, col))
+        if len(years) != 1 or col == 0:
+            continue
+        quantity = parse_quantity(with_unit(view, row, col, text)) if text.strip() else None
+        if quantity is not None and not quantity.percent:
+            by_year.setdefault(min(years), []).append((quantity.value, text.strip()))
+        elif _DASH.match(text):
+            by_year.setdefault(min(years), []).append((0.0, text.strip()))
+    if len(by_year) < 2 or any(len(v) != 1 for v in by_year.values()):
+        return None
+    passing = sorted(y for y, [(value, _)] in by_year.items() if (value < limit if ask.below else value > limit))
+    if not passing:
+        return None
+    shown = ", ".join(map(str, passing))
+    stated = "; ".join(f"{text} ({year})" for year, [(_, text)] in sorted(by_year.items()))
+    word = "less than" if ask.below else "more than"
+    line = f"{shown} \u2014 {row.label} {word} {number_text(ask.limit)}: {stated}"
+    operands = tuple(Operand(row.label, str(y), Quantity(v, "", view.unit, False))
+                     for y, [(v, _)] in sorted(by_year.items()))
+    return Computed("threshold", float(len(passing)), shown, operands, line,
+                    exact=set(ask.subject) <= set(terms(row.label)))
+
+
 def table_computation(ask: ArithmeticAsk | None, view: TableView, row_index: int) -> Computed | None:
     """The value `ask` asks for, computed from the table piece whose row is `row_index`; None when the table
     does not supply exactly the operands named."""
@@ -248,6 +287,8 @@ def table_computation(ask: ArithmeticAsk | None, view: TableView, row_index: int
     row = next((r for r in view.rows if r.index == row_index), None)
     if row is None:
         return None
+    if ask.op == "threshold":
+        return _threshold(ask, view, row)
     if ask.op in _PERIOD_OPS:
         if _states_result(ask.op, view, row):
             return None

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Iterable, Sequence
 
 from chat.abstention import SUPPORT_THRESHOLD, supported
+from chat.answer_terms import exact_words
 from chat.context import DerivedFact, EvidenceItem, derived_block, select_evidence
 from chat.extractive import Piece, candidates, missing_from, ratio_piece
 from chat.query_rewrite import rule_rewrite
@@ -35,7 +36,11 @@ def derived_facts(question: str, items: Sequence[EvidenceItem], threshold: float
     if ratio is not None:  # a ratio answers exactly what is asked (candidates() puts it first too)
         return [DerivedFact(ratio.line, _keys(ratio))]
     pieces = candidates(question, items, threshold)
-    if not pieces or pieces[0].computed is None or not supported(pieces[0].support, threshold):
+    if not pieces or pieces[0].computed is None:
+        return []
+    with exact_words():  # the support an answer needs is held on exact terms, as the extractive answer checks it
+        exact = candidates(question, items, threshold)
+    if not exact or not supported(exact[0].support, threshold):
         return []
     return [DerivedFact(pieces[0].computed.line, _keys(pieces[0]))]
 

@@ -71,7 +71,8 @@ class RatioFormula:
     """A ratio's definition: numerator and denominator as sums of line items (each a tuple of printed names);
     average: the denominator is the average of the year's and the previous year's balance; percent: stated as a
     percentage of the denominator; less: line items subtracted from the denominator (capital employed is total
-    assets less current liabilities). No denominator: the numerator's sum (EBITDA)."""
+    assets less current liabilities). No denominator: the numerator's sum (EBITDA), less the `less` items
+    (noncurrent liabilities are total liabilities less current liabilities)."""
 
     numerator: tuple[tuple[str, ...], ...]
     denominator: tuple[tuple[str, ...], ...]
@@ -107,6 +108,11 @@ FORMULAS: dict[str, RatioFormula] = {
     "return on capital employed": RatioFormula((_OPERATING_INCOME,), (_TOTAL_ASSETS,), less=(_CURRENT_LIABILITIES,)),
     "operating profit margin before depreciation": RatioFormula((_OPERATING_INCOME, _DEPRECIATION), (_REVENUE,),
                                                                 percent=True),
+    # Noncurrent liabilities (us-gaap LiabilitiesNoncurrent), which balance sheets seldom total themselves: total
+    # liabilities less total current liabilities.
+    "long term liabilities": RatioFormula((_TOTAL_LIABILITIES,), (), less=(_CURRENT_LIABILITIES,)),
+    "noncurrent liabilities": RatioFormula((_TOTAL_LIABILITIES,), (), less=(_CURRENT_LIABILITIES,)),
+    "non current liabilities": RatioFormula((_TOTAL_LIABILITIES,), (), less=(_CURRENT_LIABILITIES,)),
     # EBITDA as operating income plus depreciation and amortization (operating income standing for EBIT).
     "ebitda": RatioFormula((_OPERATING_INCOME, _DEPRECIATION), ()),
     "ebitda margin": RatioFormula((_OPERATING_INCOME, _DEPRECIATION), (_REVENUE,), percent=True),
@@ -284,10 +290,13 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
     numerator = sum(x.value for x in top)
     top_text = " + ".join(x.text for x in top)
     top_names = " + ".join(x.label for x in top)
-    if not f.denominator:
-        unit = next((f" {x.unit}" for x in top if x.unit), "")
-        line = f"{number_text(numerator, ask.decimals)}{unit} \u2014 {ask.name}, {year}: {top_names} ({top_text})"
-        return _result(line, top, numerator)
+    if not f.denominator:  # a sum of line items (less others): EBITDA, noncurrent liabilities
+        total = numerator - sum(x.value for x in less)
+        unit = next((f" {x.unit}" for x in top + less if x.unit), "")
+        names = top_names + "".join(f" \u2212 {x.label}" for x in less)
+        how = top_text + "".join(f" \u2212 {x.text}" for x in less)
+        line = f"{number_text(total, ask.decimals)}{unit} \u2014 {ask.name}, {year}: {names} ({how})"
+        return _result(line, top + less, total)
     if f.average:
         pairs = [bottom[i:i + 2] for i in range(0, len(bottom), 2)]
         denominator = sum((a.value + b.value) / 2 for a, b in pairs)

@@ -24,8 +24,10 @@ _CURRENCY_CELL = re.compile(r"^\s*([$€£¥₩])\s*$")
 _SCALE = re.compile(r"\b(?:in|amounts? in)\s+(?:[$€£¥]\s*)?(?:us\s*)?(thousands|millions|billions)\b", re.I)
 _KO_UNIT = re.compile(r"단위\s*[:：]?\s*([^\s)\]]+)")
 _PERCENT_HEADER = re.compile(r"%|\bpercent(?:age)?\b", re.I)
-# Rows stated per unit, not in the table's scale ("Diluted earnings per share" in a table "in millions").
-_UNSCALED = re.compile(r"\bper\s+(?:share|unit|employee)\b|\bratio\b|\brate\b|\bnumber of\b", re.I)
+# Rows stated per unit, not in the table's scale ("Diluted earnings per share" in a table "in millions"), and
+# counts of people ("Total staff at period-end" in a table "$ in millions").
+_UNSCALED = re.compile(r"\bper\s+(?:share|unit|employee)\b|\bratio\b|\brate\b|\bnumber of\b|\bheadcount\b|"
+                       r"\bstaff\b(?!\s+(?:costs?|expenses?|compensation))", re.I)
 MAX_TIED_VALUES = 4
 _FOOTNOTE = re.compile(r"(?:\s*(?:\(\d{1,2}\)|\([a-z]\)|[®™*†‡]))+\s*$")
 _MAX_SUPPORT_CHARS = 300

@@ -388,3 +388,81 @@ def test_the_period_length_named_picks_the_columns_of_a_10q_table():
     assert three.startswith("$1,525 million \u2014 change in Total net sales, Three Months Ended June 26, 2021 to "
                             "June 25, 2022")
     assert nine.startswith("$21,725 million \u2014 change in Total net sales, Nine Months Ended")
+
+
+def test_which_year_passes_a_limit_is_read_as_a_threshold():
+    ask = read_ask("In which year was Professional and legal fees less than 500 thousands?")
+    assert (ask.op, ask.limit, ask.below, ask.limit_scale) == ("threshold", 500.0, True, "thousand")
+    assert ask.subject == ("professional", "legal", "fee")
+    assert read_ask("Which year had revenues higher than $5 million?").below is False
+    assert read_ask("Which year had the highest revenues?") is None
+
+
+FEES = (
+    ("(in thousands)", "2019", "2018"),
+    ("Professional and legal fees", "242", "545"),
+    ("Restricted cash included in other assets, noncurrent", "--", "70"),
+    ("Rent", "610", "590"),
+)
+
+
+def test_the_year_whose_value_is_below_the_limit_is_the_answer():
+    table = element("table", "fees", cells=FEES, section=("Other expenses",))
+    answer = ExtractiveBackend().answer("In which year was Professional and legal fees less than 500 thousands?",
+                                        hits(table))
+    assert answer.text.startswith("2019 \u2014 Professional and legal fees less than 500: 545 (2018); 242 (2019)")
+
+
+def test_a_dash_beside_figures_is_nil_and_passes_a_lower_limit():
+    table = element("table", "fees", cells=FEES, section=("Other expenses",))
+    answer = ExtractiveBackend().answer(
+        "In which year was Restricted cash included in other assets, noncurrent less than 70 thousands?", hits(table))
+    assert answer.text.startswith("2019 \u2014 Restricted cash included in other assets, noncurrent less than 70")
+
+
+def test_no_year_passing_the_limit_computes_nothing():
+    table = element("table", "fees", cells=FEES, section=("Other expenses",))
+    answer = ExtractiveBackend().answer("In which year was rent more than 700 thousands?", hits(table))
+    assert not answer.text.startswith("20") and "Rent" in answer.text
+
+
+def test_how_much_higher_is_x_than_y_is_a_difference_of_two_items():
+    ask = read_ask("How much higher is the accuracy of PaLM-2L + RAG compared to PaLM-2L on TimeQA?")
+    assert (ask.op, ask.pairs) == ("difference", (("accuracy of PaLM-2L + RAG", "PaLM-2L on TimeQA"),))
+    # "lower": by how much X falls short of Y, Y minus X
+    assert read_ask("How much lower is the accuracy of GPT-4 than Claude?").pairs == (("Claude", "accuracy of GPT-4"),)
+    # two periods: the change between them, later minus earlier
+    ask = read_ask("How many more debit card users were there in India in 2015 compared to 2014?")
+    assert (ask.op, sorted(ask.periods)) == ("change", [2014, 2015])
+
+
+RESULTS = (
+    ("Method", "TimeQA", "TQA Easy", "SituatedQA"),
+    ("PaLM-2L", "41.5%", "42.6%", "54.3% (0.3%)"),
+    ("PaLM-2L + CoT", "40.8%", "41.8%", "56.4% (0.2%)"),
+    ("PaLM-2L + RAG", "57.4%", "67.8%", "59.3% (0.4%)"),
+)
+
+
+def test_how_much_higher_reads_two_rows_in_the_column_named_even_when_all_are_percentages():
+    table = element("table", "results", cells=RESULTS, caption="Table 2: Accuracy on knowledge QA")
+    answer = ExtractiveBackend().answer("How much higher is the accuracy of PaLM-2L + RAG compared to PaLM-2L on "
+                                        "TimeQA?", hits(table))
+    assert answer.text.startswith("15.9 percentage points \u2014 difference, PaLM-2L + RAG \u2212 PaLM-2L, TimeQA")
+
+
+def test_the_number_of_x_is_about_x():
+    assert read_ask("What is the net change in the number of staff in 2016?").subject == ("staff",)
+
+
+def test_a_computing_piece_at_exactly_the_runner_up_share_leads():
+    from types import SimpleNamespace
+
+    from chat.answer_arithmetic import computed_first
+
+    computed = SimpleNamespace(exact=True)
+    # shares of a question weight of 7: 4/7 is 0.8 of 5/7, whatever the floating-point rounding of 0.8 * 5/7
+    top, lead = SimpleNamespace(support=5 / 7, computed=None), SimpleNamespace(support=4 / 7, computed=computed)
+    assert computed_first([top, lead], 0.8) == [lead, top]
+    below = SimpleNamespace(support=3.9 / 7, computed=computed)
+    assert computed_first([top, below], 0.8) == [top, below]

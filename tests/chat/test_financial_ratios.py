@@ -167,3 +167,16 @@ def test_a_zero_or_unreadable_operand_computes_nothing_and_the_answer_still_stan
     assert compute_ratio(read_ratio("What is the current ratio in FY2020?"), list(enumerate(tables))) is None
     answer = ExtractiveBackend().answer("What is the current ratio in FY2021?", hits(*tables))
     assert answer.answerable and "current ratio," not in answer.text  # the cells, read as they are
+
+
+def test_noncurrent_liabilities_are_total_liabilities_less_current_liabilities():
+    balance = (("", "August 29, 2021", "August 30, 2020"), ("Total current liabilities", "29,441", "24,844"),
+               ("Long-term debt, excluding current portion", "6,692", "7,514"),
+               ("Total liabilities", "41,190", "36,851"))
+    tables = list(enumerate([element("table", "balance", cells=balance, caption="Consolidated Balance Sheets")]))
+    result = compute_ratio(read_ratio("What is total long-term liabilities in FY2021? Answer in millions."), tables)
+    assert result.value == 11749 and result.line.startswith("11,749 \u2014 long term liabilities, 2021")
+    assert "(41,190 \u2212 29,441)" in result.line
+    assert compute_ratio(read_ratio("What were noncurrent liabilities in 2020?"), tables).value == 12007
+    assert read_ratio("What is long-term debt to total liabilities in FY2021?").name == \
+        "long term debt to total liabilities"

@@ -138,3 +138,13 @@ def test_total_stockholders_equity_with_the_company_name_is_shareholders_equity(
              ("Noncontrolling interests", "514"), ("Total equity", "18,078"))
     best, _ = _top("What was Costco's shareholders' equity in 2021?", cells)
     assert best.row.label == "Total Costco stockholders\u2019 equity"
+
+
+def test_a_count_of_people_does_not_take_the_tables_money_scale():
+    cells = (("$ in millions", "2016", "2015"), ("Total operating expenses", "$20,304", "$25,042"),
+             ("Total staff at period-end", "34,400", "36,800"), ("Staff costs", "11,647", "12,678"))
+    table = element("table", "expenses", cells=cells)
+    assert ExtractiveBackend().answer("What was total staff at period-end in 2016?", hits(table)).text.startswith(
+        "34,400 \u2014 Total staff at period-end, 2016")
+    assert ExtractiveBackend().answer("What were staff costs in 2016?", hits(table)).text.startswith(
+        "11,647 million \u2014 Staff costs, 2016")
