@@ -22,6 +22,8 @@ _EXPORTS: dict[str, str] = {
     "EvidenceItem": "chat.context",
     "select_evidence": "chat.context",
     "format_evidence": "chat.context",
+    "DerivedFact": "chat.context",
+    "select_with_facts": "chat.derived_facts",
     "parse_citations": "chat.citations",
     "clean_answer": "chat.citations",
     "AnswerFilter": "chat.answer_filter",

@@ -204,7 +204,7 @@ def derived_block(fact: DerivedFact, fence: Fence) -> str:
     """One derived fact: a header line written by docrag naming the items it came from, then its line (which
     quotes the documents' row and column labels) between the fence lines."""
     keys = ", ".join(f"[{key}]" for key in fact.keys)
-    header = f"Computed by docrag from {keys} (check it against {'them' if len(fact.keys) > 1 else 'it'}):"
+    header = f"Computed by docrag from {keys} (check it against the evidence cited):"
     return "\n".join([header, fence.open, quote_line(fact.line, fence), fence.close])
 
 

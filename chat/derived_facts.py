@@ -16,8 +16,10 @@ from dataclasses import replace
 from typing import Iterable, Sequence
 
 from chat.abstention import SUPPORT_THRESHOLD, supported
+from chat.answer_terms import exact_words
 from chat.context import DerivedFact, EvidenceItem, derived_block, select_evidence
-from chat.extractive import candidates, missing_from, ratio_piece
+from chat.extractive import Piece, candidates, missing_from, ratio_piece
+from chat.query_rewrite import rule_rewrite
 from chat.token_budget import approx_tokens
 from chat.untrusted_text import Fence
 from retrieval.hit import Hit
@@ -34,12 +36,16 @@ def derived_facts(question: str, items: Sequence[EvidenceItem], threshold: float
     if ratio is not None:  # a ratio answers exactly what is asked (candidates() puts it first too)
         return [DerivedFact(ratio.line, _keys(ratio))]
     pieces = candidates(question, items, threshold)
-    if not pieces or pieces[0].computed is None or not supported(pieces[0].support, threshold):
+    if not pieces or pieces[0].computed is None:
+        return []
+    with exact_words():  # the support an answer needs is held on exact terms, as the extractive answer checks it
+        exact = candidates(question, items, threshold)
+    if not exact or not supported(exact[0].support, threshold):
         return []
     return [DerivedFact(pieces[0].computed.line, _keys(pieces[0]))]
 
 
-def _keys(piece) -> tuple[str, ...]:
+def _keys(piece: Piece) -> tuple[str, ...]:
     return tuple(dict.fromkeys([piece.key, *(key for key, _ in piece.cited)]))
 
 
@@ -48,15 +54,13 @@ def select_with_facts(question: str, hits: Iterable[Hit], *, history: Sequence[t
                       **options) -> tuple[list[EvidenceItem], list[DerivedFact]]:
     """The evidence `select_evidence` packs for `hits` (same limits and `options`) and the derived facts for
     `question` (a follow-up read with the subject of the earlier questions in `history`, as the extractive answer
-    reads it: chat.query_rewrite.rule_rewrite), within one token budget: the facts' blocks are
-    paid for by leaving out the lowest-ranked items they do not cite (the rest renumbered S1..Sn in rank order);
-    when even that leaves no room, the items are sent without facts."""
+    reads it: chat.query_rewrite.rule_rewrite), within one token budget: the facts' blocks are paid for by leaving
+    out the lowest-ranked items they do not cite (the rest renumbered S1..Sn in rank order); when the items they
+    cite leave no room for them, the items are sent without facts."""
     count = count_tokens or approx_tokens
     fence = fence or Fence.new()
     items = select_evidence(hits, max_items=max_items, token_budget=token_budget, count_tokens=count, fence=fence,
                             **options)
-    from chat.query_rewrite import rule_rewrite
-
     facts = derived_facts(rule_rewrite(question, history) if history else question, items)
     if not facts:
         return items, []

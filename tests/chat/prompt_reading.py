@@ -8,7 +8,8 @@ from dataclasses import dataclass
 _PREAMBLE = re.compile(r'between the lines "<<<DATA (?P<code>[0-9a-f]{12})" and "END DATA (?P=code)>>>"')
 _HEADER = re.compile(r"^\[(?P<key>S\d+)\] page (?P<page>\d+), (?P<kind>[a-z]+)$")
 # The header of a value docrag derived from the items (chat.context.derived_block).
-_DERIVED = re.compile(r"^Computed by docrag from (?P<keys>\[S\d+\](?:, \[S\d+\])*) \(check it against (?:it|them)\):$")
+_DERIVED = re.compile(r"^Computed by docrag from (?P<keys>\[S\d+\](?:, \[S\d+\])*) "
+                      r"\(check it against the evidence cited\):$")
 
 
 @dataclass(frozen=True)
