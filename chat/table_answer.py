@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
+from chat.answer_arithmetic import restated
 from chat.answer_terms import NUMBER, focus, overlap, terms
+from chat.arithmetic_ask import AskedScale
 from chat.table_totals import totals_above
 from docparse.element import Element
 from docparse.table_continuation import header_row_count
@@ -327,20 +329,23 @@ def tied(best: CellMatch, matches: Sequence[CellMatch]) -> list[CellMatch]:
     return same[:MAX_TIED_VALUES]
 
 
-def cell_line(view: TableView, chosen: Sequence[CellMatch]) -> str:
+def cell_line(view: TableView, chosen: Sequence[CellMatch], asked: AskedScale | None = None) -> str:
     """The fact line: "$82,959 million — Total net sales, Three Months Ended June 25, 2022" for one cell; the
     row label then each value with its column for several cells of one row; "label, column: value" pieces for
-    cells of several rows."""
+    cells of several rows. An amount is restated in the scale the question asks (`asked`), as printed after it:
+    "$82.96 billion ($82,959 million as printed)"."""
+    def shown(m: CellMatch) -> str:
+        value = with_unit(view, m.row, m.col, m.value)
+        return restated(value, asked.scale, asked.decimals, f"{m.row.label} {m.column}") if asked else value
+
     first = chosen[0]
     if len(chosen) == 1:
         where = ", ".join(p for p in (first.row.label, first.column) if p)
-        return f"{with_unit(view, first.row, first.col, first.value)} \u2014 {where}"
+        return f"{shown(first)} \u2014 {where}"
     if all(m.row.index == first.row.index for m in chosen):
-        values = "; ".join(f"{with_unit(view, m.row, m.col, m.value)} ({m.column})" if m.column
-                           else with_unit(view, m.row, m.col, m.value) for m in chosen)
+        values = "; ".join(f"{shown(m)} ({m.column})" if m.column else shown(m) for m in chosen)
         return f"{first.row.label}: {values}"
-    return "; ".join(f"{m.row.label}{', ' + m.column if m.column else ''}: {with_unit(view, m.row, m.col, m.value)}"
-                     for m in chosen)
+    return "; ".join(f"{m.row.label}{', ' + m.column if m.column else ''}: {shown(m)}" for m in chosen)
 
 
 def support_line(element: Element, row: TableRow) -> str:
