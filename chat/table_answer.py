@@ -22,14 +22,17 @@ from retrieval.financial_statements import metric_names
 
 FILLER_CELL = re.compile(r"^[\s$€£¥₩%()\-–—]*$")  # "$", "%", "—": layout columns, not values
 _CURRENCY_CELL = re.compile(r"^\s*([$€£¥₩])\s*$")
-# "(in millions)", "($ in thousands)", "in billions of dollars", "(단위: 백만원)"
-_SCALE = re.compile(r"\b(?:in|amounts? in)\s+(?:[$€£¥]\s*)?(?:us\s*)?(thousands|millions|billions)\b", re.I)
+# "(in millions)", "($ in thousands)", "in billions of dollars", "(단위: 백만원)"; the header cell "(Millions)" or
+# "(thousands, except per share amounts)" some filers print instead
+_SCALE = re.compile(r"\b(?:in|amounts? in)\s+(?:[$€£¥]\s*)?(?:us\s*)?(thousands|millions|billions)\b|"
+                    r"\(\s*(?:[$€£¥]\s*)?(thousands|millions|billions)\b", re.I)
 _KO_UNIT = re.compile(r"단위\s*[:：]?\s*([^\s)\]]+)")
 _PERCENT_HEADER = re.compile(r"%|\bpercent(?:age)?\b", re.I)
 # Rows stated per unit, not in the table's scale ("Diluted earnings per share" in a table "in millions"), and
-# counts of people ("Total staff at period-end" in a table "$ in millions").
+# counts of people ("Total staff at period-end" in a table "$ in millions", "Employees" in one "(Millions, except
+# Employees)").
 _UNSCALED = re.compile(r"\bper\s+(?:share|unit|employee)\b|\bratio\b|\brate\b|\bnumber of\b|\bheadcount\b|"
-                       r"\bstaff\b(?!\s+(?:costs?|expenses?|compensation))", re.I)
+                       r"\bemployees\b|\bstaff\b(?!\s+(?:costs?|expenses?|compensation))", re.I)
 MAX_TIED_VALUES = 4
 _FOOTNOTE = re.compile(r"(?:\s*(?:\(\d{1,2}\)|\([a-z]\)|[®™*†‡]))+\s*$")
 _MAX_SUPPORT_CHARS = 300
@@ -87,7 +90,7 @@ def scale_unit(text: str) -> str:
     """The unit word a caption or header states for the amounts ("million" for "(in millions)"), or ""."""
     match = _SCALE.search(text)
     if match:
-        return match.group(1).lower().rstrip("s")
+        return (match.group(1) or match.group(2)).lower().rstrip("s")
     match = _KO_UNIT.search(text)
     return match.group(1) if match else ""
 

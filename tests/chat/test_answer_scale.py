@@ -85,3 +85,14 @@ def test_a_computed_answer_from_a_table_is_restated():
     text = _answer("What was the change in total stockholders' equity between 2020 and 2021? Answer in billions.",
                    EQUITY_CELLS)
     assert text.startswith("$2.84 billion (= $2,835 million) \u2014 change in Total stockholders\u2019 equity")
+
+
+def test_a_bare_millions_header_cell_is_the_tables_scale():
+    cells = (("(Millions, except Employees)", "Employees 2018", "Property, plant and equipment - net 2018"),
+             ("United States", "37,412", "$ 4,915"), ("Total Company", "93,516", "$ 8,738"))
+    table = element("table", "t", cells=cells)
+    answer = ExtractiveBackend().answer("What is the 2018 property, plant and equipment - net for the total company? "
+                                        "Answer in USD billions.", hits(table))
+    assert answer.text.startswith("$8.74 billion ($8,738 million as printed)"), answer.text
+    answer = ExtractiveBackend().answer("How many employees did the total company have in 2018?", hits(table))
+    assert answer.text.startswith("93,516 \u2014"), answer.text
