@@ -2,6 +2,7 @@
 from chat.answer_arithmetic import Operand, compute, parse_quantity, restated
 from chat.arithmetic_ask import asked_scale, read_ask
 from chat.extractive import ExtractiveBackend
+from chat.financial_ratios import compute_ratio, read_ratio
 from tests.chat.evidence_fixtures import element, hits
 
 EQUITY_CELLS = (
@@ -96,3 +97,15 @@ def test_a_bare_millions_header_cell_is_the_tables_scale():
     assert answer.text.startswith("$8.74 billion ($8,738 million as printed)"), answer.text
     answer = ExtractiveBackend().answer("How many employees did the total company have in 2018?", hits(table))
     assert answer.text.startswith("93,516 \u2014"), answer.text
+
+
+def test_a_sum_of_line_items_is_restated_but_a_ratio_is_not():
+    balance = (("(in millions)", "August 29, 2021", "August 30, 2020"), ("Total current assets", "29,505", "28,120"),
+               ("Total current liabilities", "29,441", "24,844"), ("Total liabilities", "41,190", "36,851"))
+    tables = list(enumerate([element("table", "balance", cells=balance, caption="Consolidated Balance Sheets")]))
+    result = compute_ratio(read_ratio("What is total long-term liabilities in FY2021? Answer in USD billions."), tables)
+    assert result.line.startswith("11.75 billion (= 11,749 million) \u2014 long term liabilities, 2021")
+    assert compute_ratio(read_ratio("What is total long-term liabilities in FY2021?"), tables).line.startswith(
+        "11,749 million \u2014")
+    ratio = compute_ratio(read_ratio("What is the current ratio in FY2021? Answer in billions."), tables)
+    assert ratio.line.startswith("1 \u2014 current ratio, 2021"), ratio.line
