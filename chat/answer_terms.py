@@ -1,14 +1,19 @@
 """The content terms of questions and evidence, shared by the extractive answerer, its table and sentence readers
 and the follow-up rule.
 
-English words are lower-cased, stop-words dropped and plural `s` stripped; Korean (and other CJK) text is compared
+English words are lower-cased, stop-words dropped and plural `s` stripped, and overlap also matches other
+inflections of a word by its Snowball stem at half weight; Korean (and other CJK) text is compared
 by character bigrams because Korean words inflect (`매출은`, `매출이`, `매출을` share the bigram `매출`); numbers
 count extra because a question that names a number or year usually wants the row or sentence holding it.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import re
 import unicodedata
+from typing import Iterator
 
 from docparse.scripts import CJK
 from retrieval.english_words import QUESTION_STOPWORDS, fold_plural
@@ -25,6 +30,10 @@ NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(rf"[^\W\d_{CJK}]+")
 
 NUMBER_WEIGHT = 3.0
+# Inflections match at half weight: they order candidates ("we repurchased" for "repurchasing") without lifting a
+# weak one over the abstention threshold, which is checked on exact terms (see exact_words).
+INFLECTION_WEIGHT = 0.5
+_INFLECTIONS: contextvars.ContextVar[bool] = contextvars.ContextVar("answer_terms_inflections", default=True)
 
 
 def terms(text: str) -> dict[str, float]:
@@ -43,9 +52,38 @@ def terms(text: str) -> dict[str, float]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _stem(term: str) -> str:
+    """The Snowball stem of an English term ("repurchas" for "repurchasing" and "repurchased"); other terms as
+    they are (numbers, CJK bigrams, words under four letters, or all of them without PyStemmer)."""
+    from retrieval.english_words import snowball_stemmer
+
+    stemmer = snowball_stemmer()
+    if stemmer is None or len(term) < 4 or not term.isascii() or not term.isalpha():
+        return term
+    return stemmer.stemWord(term)
+
+
+@contextlib.contextmanager
+def exact_words() -> Iterator[None]:
+    """Within the block, overlap and focus count exact terms only (the support an abstention threshold was
+    calibrated on)."""
+    token = _INFLECTIONS.set(False)
+    try:
+        yield
+    finally:
+        _INFLECTIONS.reset(token)
+
+
 def overlap(question: dict[str, float], candidate: dict[str, float] | set[str]) -> float:
-    """Sum of the weights of question terms present in the candidate."""
-    return sum(weight for term, weight in question.items() if term in candidate)
+    """Sum of the weights of question terms present in the candidate; a term present only in another inflection
+    ("repurchasing" / "repurchased") counts INFLECTION_WEIGHT of its weight."""
+    held = sum(weight for term, weight in question.items() if term in candidate)
+    if not _INFLECTIONS.get():
+        return held
+    stems = {_stem(t) for t in candidate}
+    return held + INFLECTION_WEIGHT * sum(weight for term, weight in question.items()
+                                          if term not in candidate and _stem(term) in stems)
 
 
 def focus(question: dict[str, float], candidate: dict[str, float]) -> float:
@@ -53,7 +91,10 @@ def focus(question: dict[str, float], candidate: dict[str, float]) -> float:
     equally, "Total net sales" (1.0) is the one asked for, not "Percentage of total net sales" (0.75)."""
     if not candidate:
         return 0.0
-    return sum(1 for term in candidate if term in question) / len(candidate)
+    if not _INFLECTIONS.get():
+        return sum(1 for term in candidate if term in question) / len(candidate)
+    stems = {_stem(t) for t in question}
+    return sum(1 for term in candidate if term in question or _stem(term) in stems) / len(candidate)
 
 
 def coverage(question: dict[str, float], candidate: dict[str, float] | set[str]) -> float:

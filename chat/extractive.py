@@ -18,12 +18,13 @@ from chat.abstention import (NOT_FOUND, clip_nearest, missing_dates, missing_ide
                              missing_numbers, missing_phrases, not_found_text, searched_line, supported)
 from chat.answer import Answer, ContextSize, Span, Usage
 from chat.answer_arithmetic import ArithmeticAsk, Computed, computed_first, read_ask
-from chat.answer_terms import coverage, focus, overlap, terms
+from chat.answer_terms import coverage, exact_words, focus, overlap, terms
 from chat.arithmetic_ask import AskedScale, asked_scale
 from chat.arithmetic_operands import sentence_computation, table_computation
 from chat.citations import clean_answer
 from chat.context import EvidenceItem, select_evidence
 from chat.financial_ratios import compute_ratio, read_ratio
+from chat.question_instructions import asked_part, names_a_year, question_terms
 from chat.sentence_answer import sentence_candidates, split_sentences
 from chat.table_answer import MAX_TIED_VALUES, best_row, cell_line, match_cells, read_table, support_line, tied
 from chat.untrusted_text import escape_labels
@@ -51,6 +52,12 @@ _COMPARISON_QUESTION = re.compile(r"\b(?:which|what)\s+(?:year|quarter|month|per
 _FRAGMENT = re.compile(r"^(?:.*\.{5,}.*|[\d\s#,.%()\-]+|[^\n]*:|[A-Z][A-Z]+)\s*$")
 _NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
                           r"fifty|hundred|thousand|million|billion|dozen|half|twice|once)\b", re.I)
+# An amount, not a date or a count in passing: money, a percentage, a comma-grouped or decimal number, a scaled one
+# (a question naming a year wants one, not an auditor's "as of January 28, 2023 and January 29, 2022").
+_AMOUNT = re.compile(r"[$€£¥₩]\s?\(?\d|\d\s?%|\d{1,3}(?:,\d{3})+|\d\.\d|\d\)?\s+(?:thousand|million|billion|"
+                     r"trillion)s?\b", re.I)
+# A row label that is only a year (see _is_header_row).
+_YEAR_LABEL = re.compile(r"^\s*(?:fy\s*)?(?:19|20)\d{2}\s*:?\s*$", re.I)
 _NUMBER_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # Amounts, not years or footnote numbers: comma-grouped, decimal, or five digits and more.
 _BIG_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d{5,}")
@@ -108,6 +115,12 @@ def _is_cell(piece: Piece) -> bool:
     return piece.span is not None and piece.span.kind in ("cell", "row")
 
 
+def _is_header_row(row) -> bool:
+    """A table's header row read as data ("2015: 2014; 2013"): labelled by a year, it shows another year as a value
+    (a table with periods in its rows shows amounts there)."""
+    return bool(_YEAR_LABEL.match(row.label)) and any(_YEAR_LABEL.match(value) for _, value in row.values)
+
+
 def _figure_summary(element: Element, max_chars: int = 200) -> str:
     """The caption plus the words found inside the figure (labels, legends), which often are the answer to
     "what are the parts of ..." questions."""
@@ -130,7 +143,7 @@ def _table_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity:
     view = read_table(item.element)
     if view is None:
         return None
-    matches = match_cells(q, view)
+    matches = [m for m in match_cells(q, view) if not _is_header_row(m.row)]
     if not matches:
         return []
     pieces = [_cells_piece(q, view, item, index, quantity, comparison, matches, asked)]
@@ -189,7 +202,8 @@ def _figure_piece(q: dict[str, float], item: EvidenceItem, index: int) -> list[P
 def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0) -> list[Piece]:
     """Every item's candidate pieces, best first (ties go to the higher-ranked evidence: the retriever's order is
     the best prior there is); a piece computing the arithmetic asked may lead when it holds `floor` support."""
-    q = terms(question)
+    q = question_terms(question)
+    dated = names_a_year(question)
     quantity = bool(_QUANTITY_QUESTION.search(question))
     comparison = bool(_COMPARISON_QUESTION.search(question))
     ask = read_ask(question)
@@ -203,7 +217,8 @@ def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0)
             out += _figure_piece(q, item, index)
             continue
         if kind is ElementKind.TABLE:
-            pieces = _table_pieces(q, item, index, quantity, comparison, ask, asked)
+            with exact_words():  # "declared" would name a "Date of declaration" column beside "Total dividend"
+                pieces = _table_pieces(q, item, index, quantity, comparison, ask, asked)
             if pieces is not None:
                 out += pieces
                 continue
@@ -211,8 +226,10 @@ def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0)
     out = [p for p in out if not _FRAGMENT.match(p.line)]
     if quantity:  # "how many ...", "what percentage ...": a line stating a number it was not given answers first
         out = [p for p in out if p.states_number or p.computed is not None] or out
-    # Between equally supported pieces, one that supplies the operands of the arithmetic asked answers it.
-    ranked = sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number, -p.specific,
+    # Between equally supported pieces, one that supplies the operands of the arithmetic asked answers it; for a
+    # year named, one stating an amount.
+    ranked = sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number,
+                                        -(dated and bool(_AMOUNT.search(p.line))), -p.specific,
                                         -p.focus, p.item_index, p.order))
     # the value asked for, when a piece nearly as good computes it (never under the support an answer needs)
     ranked = computed_first(ranked, _RUNNER_UP, floor) if ask else ranked
@@ -289,9 +306,9 @@ class ExtractiveBackend:
         return cls(**options)  # type: ignore[arg-type]
 
     def _compose(self, pieces: list[Piece], items: Sequence[EvidenceItem], question: str,
-                 missing: Sequence[str]) -> tuple[str, bool]:
-        """(answer text with [S#] markers, answerable)."""
-        if not pieces or missing or not supported(pieces[0].support, self.threshold):
+                 missing: Sequence[str], held: float) -> tuple[str, bool]:
+        """(answer text with [S#] markers, answerable); `held`: the support the threshold is checked on."""
+        if not pieces or missing or not supported(held, self.threshold):
             return self._not_found(pieces, items, question, missing), False
         best = pieces[0]
         keys = [best.key, *(key for key, _ in best.cited)]
@@ -303,7 +320,7 @@ class ExtractiveBackend:
         room = self.max_pieces - 1 - (1 if best.extra else 0)
         # Words, not numbers: a date the question names ("June 25, 2022") weighs 6 and would let any line
         # mentioning it through.
-        q_words = {t: w for t, w in terms(question).items() if not t[:1].isdigit()}
+        q_words = {t: w for t, w in terms(asked_part(question)).items() if not t[:1].isdigit()}
         best_words = overlap(q_words, terms(best.line))
         for other in pieces[1:]:
             if room <= 0 or len(lines) >= self.max_pieces:
@@ -356,8 +373,11 @@ class ExtractiveBackend:
         # Quoted document text keeps its words, but a "[S2]" written by the document is not a citation.
         pieces = [replace(p, line=escape_labels(p.line), extra=escape_labels(p.extra))
                   for p in candidates(asked, items, self.threshold)]
+        with exact_words():  # the threshold was calibrated on exact terms; inflections only order the candidates
+            exact = candidates(asked, items, self.threshold)
+        held = exact[0].support if exact else 0.0
         missing = missing_from(asked, items)
-        text, answerable = self._compose(pieces, items, asked, missing)
+        text, answerable = self._compose(pieces, items, asked, missing, held)
         clean, citations = clean_answer(text, items)
         spans: dict[str, Span] = {}
         for piece in pieces:
@@ -372,4 +392,4 @@ class ExtractiveBackend:
                       hits=tuple(item.hit for item in items), model=self.name, mode=self.mode,
                       usage=Usage(), note=NOTE, context=self.generator_context(question, hits, history),
                       answerable=answerable,
-                      support=round(pieces[0].support, 4) if pieces and not missing else 0.0)
+                      support=round(held, 4) if pieces and not missing else 0.0)

@@ -9,8 +9,8 @@ Two stop-word lists because the two readers want different things:
   would make every row look relevant.
 
 Two stemmers for the same reason: the index uses Snowball (PyStemmer) so "revenues" meets "revenue" across a whole
-library; the answerer only folds plurals, which is enough to compare one question with a few dozen candidates and
-keeps it free of a compiled dependency.
+library; the answerer's terms only fold plurals, and its overlap lets other inflections ("repurchasing" /
+"repurchased") match by the Snowball stem at half weight (chat.answer_terms), without PyStemmer exactly.
 """
 from __future__ import annotations
 
