@@ -11,24 +11,32 @@ pairs of one sentence). Rules any finance reader expects:
   share of a total                                   part / whole x 100;  ratio, multiple: X / Y;
   average, total                                      of the operands named.
 Results are rounded to 2 decimals (trailing zeros dropped) and keep the operands' currency and scale; operands
-that are not all numbers, or that mix scales, currencies or percentages with amounts, give no result.
+that are not all numbers, or that mix scales, currencies or percentages with amounts, give no result. A question
+asking for its amount in a scale ("Answer in USD billions") gets the amount in that scale first, the amount in the
+operands' scale after it ("$1.87 billion (= $1,874 million)"); percentages, ratios and counts keep their own.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Sequence
 
 from chat.arithmetic_ask import ArithmeticAsk, read_ask
 
-__all__ = ["ArithmeticAsk", "Computed", "Operand", "Quantity", "compute", "computed_first", "number_text",
-           "parse_quantity", "read_ask"]
+__all__ = ["SCALES", "ArithmeticAsk", "Computed", "Operand", "Quantity", "compute", "computed_first", "in_scale",
+           "number_text", "parse_quantity", "read_ask", "restated"]
 
 _QUANTITY = re.compile(
     r"^(?P<neg1>[-\u2212\u2013])?(?P<cur1>[$€£¥₩])?(?P<open>\()?(?P<neg2>[-\u2212\u2013])?(?P<cur2>[$€£¥₩])?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?P<pct1>%)?(?P<close>\))?(?P<pct2>%)?"
     r"(?P<unit>[^\W\d_]+)?$")
 _PLURAL_SCALE = {"thousands": "thousand", "millions": "million", "billions": "billion", "trillions": "trillion"}
+SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+# Things counted, not amounts of money: "Shares outstanding" in a table "(in millions)" are a count of shares, which
+# a question asking for dollars in billions does not ask to restate (a currency sign says it is money after all).
+COUNTED = re.compile(r"\b(?:shares|employees|headcount|stores|warehouses|locations|customers|users|subscribers|"
+                     r"members|people|units)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,32 @@ def _amount(value: float, currency: str, scale: str, decimals: int = 2) -> str:
     return f"{sign}{currency}{number_text(abs(value), decimals)}{' ' + scale if scale else ''}"
 
 
+def in_scale(quantity: Quantity, scale: str, decimals: int = 2) -> str | None:
+    """`quantity`, an amount in a known scale, stated in `scale` ("$18.08 billion" for $18,078 million asked in
+    billions), rounded to `decimals` (more when that would show a non-zero amount as 0); None when it is a
+    percentage, has no known scale or already is in `scale`."""
+    if quantity.percent or quantity.scale == scale or quantity.scale not in SCALES or scale not in SCALES:
+        return None
+    value = quantity.value * SCALES[quantity.scale] / SCALES[scale]
+    while value and decimals < 6 and number_text(value, decimals) == "0":
+        decimals += 1
+    # half up on the decimal digits: $2,835 million is $2.84 billion, though the float 2.835 lies just below it
+    value = float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP))
+    return _amount(value, quantity.currency, scale, decimals)
+
+
+def restated(shown: str, scale: str, decimals: int = 2, about: str = "") -> str:
+    """A value as shown ("$18,078 million") restated in the `scale` a question asks, the printed value kept:
+    "$18.08 billion ($18,078 million as printed)". `shown` unchanged when no scale is asked, when it is not one
+    amount in a known scale, or when `about` (its row label and column) names a count and it has no currency
+    sign."""
+    quantity = parse_quantity(shown) if scale else None
+    if quantity is None or (COUNTED.search(about) and not quantity.currency):
+        return shown
+    converted = in_scale(quantity, scale, decimals)
+    return f"{converted} ({shown} as printed)" if converted else shown
+
+
 def _operand_text(operand: Operand, bracket_negative: bool = False) -> str:
     q = operand.quantity
     sign = "-" if q.value < 0 else ""
@@ -152,18 +186,24 @@ def _units(operands: Sequence[Operand]) -> tuple[str, str, bool] | None:
     return (currencies.pop() if currencies else ""), scales.pop(), percents.pop()
 
 
-def compute(op: str, operands: Sequence[Operand], label: str = "", decimals: int = 2) -> Computed | None:
+def compute(op: str, operands: Sequence[Operand], label: str = "", decimals: int = 2,
+            asked_scale: str = "") -> Computed | None:
     """The value of `op` over `operands` (for "change" and "percent_change" ordered old then new; for
     "difference", "share" and "ratio" the two items in the order the question names them), with its line, the
     result rounded to `decimals`; None when the operands cannot be combined (units, a zero divisor, a percentage
-    of percentages)."""
+    of percentages). An amount is stated in `asked_scale` ("billion") first when the question asks one and the
+    operands are not counts; the value stays in the operands' scale."""
     units = _units(operands)
     if units is None or len(operands) < 2:
         return None
     currency, scale, percent = units
+    counted = not currency and COUNTED.search(" ".join([label, *(o.label for o in operands)]))
 
     def amount(value: float) -> str:
-        return _amount(value, currency, scale, decimals)
+        shown = _amount(value, currency, scale, decimals)
+        converted = in_scale(Quantity(value, currency, scale, False), asked_scale, decimals) \
+            if asked_scale and not counted else None
+        return f"{converted} (= {shown})" if converted else shown
 
     def number(value: float) -> str:
         return number_text(value, decimals)

@@ -6,7 +6,7 @@ Only the wording decides: a question that names no operation asks for none, what
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chat.answer_terms import terms
 
@@ -97,6 +97,10 @@ _THRESHOLD = re.compile(
     r"\bwhich\s+(?:fiscal\s+)?(?:years?|periods?|quarters?|months?)\b(?P<item>.*?)\b(?P<cmp>less|lower|fewer|smaller|"
     r"below|under|more|greater|higher|larger|above|over)\s+(?:than\s+)?[$€£¥₩]?(?P<num>\d[\d,]*(?:\.\d+)?)\s*"
     r"(?P<scale>thousand|million|billion)?", re.I)
+# "Answer in USD millions", "(in $ billions)", "in millions of dollars", "in thousand": the scale an amount is asked
+# in ("less than 70 thousands" is a limit, not a scale asked).
+_IN_SCALE = re.compile(r"\bin\s+(?:(?:usd|us\s*\$|us\s+dollars?|dollars?|[$€£¥])\s*)?(thousand|million|billion)s?\b",
+                       re.I)
 _BELOW = frozenset({"less", "lower", "fewer", "smaller", "below", "under"})
 # "How much higher is X compared to Y?", "How many more X in 2015 than in 2014?": a difference of two items, or the
 # change between two periods.
@@ -117,7 +121,8 @@ class ArithmeticAsk:
     sub_year: it names quarters, months or halves, which whole-year columns do not answer; span: the length of
     period it names ("three months", "nine months"), which picks among a table's columns of the same year;
     limit, below, limit_scale: for "threshold" ("in which year was X less than 70 thousand?"), the number the
-    values are compared with, whether they must be below it (else above), and its scale word ("thousand")."""
+    values are compared with, whether they must be below it (else above), and its scale word ("thousand");
+    scale: the scale an amount is asked in ("billion" for "Answer in USD billions"), "" for none."""
 
     op: str
     periods: tuple[int, ...]
@@ -130,6 +135,22 @@ class ArithmeticAsk:
     limit: float | None = None
     below: bool = False
     limit_scale: str = ""
+    scale: str = ""
+
+
+@dataclass(frozen=True)
+class AskedScale:
+    """The scale a question asks its amounts in ("million" for "Answer in USD millions") and the decimals it asks
+    them rounded to (2 unless it asks otherwise)."""
+
+    scale: str
+    decimals: int = 2
+
+
+def asked_scale(question: str) -> AskedScale | None:
+    """The scale `question` asks its amount in (its instructions after the "?" included), or None."""
+    match = _IN_SCALE.search(" ".join(question.split()))
+    return AskedScale(match.group(1).lower(), asked_decimals(question)) if match else None
 
 
 def _clean(phrase: str) -> str:
@@ -198,7 +219,14 @@ def _more_ask(match: re.Match, periods: tuple[int, ...], decimals: int, subject:
 
 
 def read_ask(question: str) -> ArithmeticAsk | None:
-    """The arithmetic `question` asks for, or None when it asks for none (or its items cannot be read)."""
+    """The arithmetic `question` asks for, or None when it asks for none (or its items cannot be read); scale:
+    the scale it asks an amount in ("" for none)."""
+    ask = _read_ask(question)
+    scale = asked_scale(question)
+    return replace(ask, scale=scale.scale) if ask is not None and scale is not None else ask
+
+
+def _read_ask(question: str) -> ArithmeticAsk | None:
     whole = " ".join(question.split())
     # The question itself, not the instructions after it ("... ratio in FY2015? Round your answer to ...").
     text = whole.split("?")[0] if "?" in whole.rstrip("? ") else whole

@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 from typing import Sequence
 
-from chat.answer_arithmetic import Computed, Operand, Quantity, compute, number_text, parse_quantity
+from chat.answer_arithmetic import SCALES, Computed, Operand, Quantity, compute, number_text, parse_quantity
 from chat.answer_terms import focus, overlap, terms
 from chat.arithmetic_ask import OPERATION_WORDS, SUB_YEAR, YEAR, ArithmeticAsk, is_period, period_span, years_in
 from chat.table_answer import TableRow, TableView, part_terms, with_unit
@@ -241,7 +241,6 @@ def _column_items(ask: ArithmeticAsk, view: TableView, row: TableRow) -> list[Op
 
 
 _DASH = re.compile(r"^\s*[-\u2013\u2014]{1,2}\s*$")  # "—", "–", "--": nil in a financial table
-_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 
 
 def _threshold(ask: ArithmeticAsk, view: TableView, row: TableRow) -> Computed | None:
@@ -252,8 +251,8 @@ def _threshold(ask: ArithmeticAsk, view: TableView, row: TableRow) -> Computed |
                                  and _names_row_most(ask, view, row)):
         return None
     limit = ask.limit
-    if ask.limit_scale and view.unit in _SCALES and ask.limit_scale != view.unit:
-        limit *= _SCALES[ask.limit_scale] / _SCALES[view.unit]
+    if ask.limit_scale and view.unit in SCALES and ask.limit_scale != view.unit:
+        limit *= SCALES[ask.limit_scale] / SCALES[view.unit]
     by_year: dict[int, list[tuple[float, str]]] = {}
     for col, text in enumerate(view.cells[row.index]):
         years = _years(_column_name(view, col))
@@ -306,11 +305,11 @@ def table_computation(ask: ArithmeticAsk | None, view: TableView, row_index: int
             operands = sorted(operands, key=lambda o: min(_years(o.column)))
             if len({min(_years(o.column)) for o in operands}) != 2:
                 return None
-        computed = compute(_operation(ask, operands), operands, label, ask.decimals)
+        computed = compute(_operation(ask, operands), operands, label, ask.decimals, ask.scale)
         return _exact(computed, set(ask.subject) <= set(terms(label)))
     operands = _row_items(ask, view, row_index) or _column_items(ask, view, row)
     # two items named by more than half their words each, in the row or column the question names
-    return _exact(compute(ask.op, operands, "", ask.decimals), True) if operands else None
+    return _exact(compute(ask.op, operands, "", ask.decimals, ask.scale), True) if operands else None
 
 
 def _sentence_pairs(sentence: str) -> list[tuple[int, Quantity, str]]:
@@ -359,7 +358,7 @@ def sentence_computation(ask: ArithmeticAsk | None, sentence: str) -> Computed |
     if ask.op in ("change", "percent_change"):
         periods = sorted(periods)
     operands = [Operand("", str(y), by_year[y][0]) for y in periods]
-    computed = compute(_operation(ask, operands), operands, "", ask.decimals)
+    computed = compute(_operation(ask, operands), operands, "", ask.decimals, ask.scale)
     return _exact(computed, set(ask.subject) <= set(terms(sentence)))
 
 

@@ -19,6 +19,7 @@ from chat.abstention import (NOT_FOUND, clip_nearest, missing_dates, missing_ide
 from chat.answer import Answer, ContextSize, Span, Usage
 from chat.answer_arithmetic import ArithmeticAsk, Computed, computed_first, read_ask
 from chat.answer_terms import coverage, exact_words, focus, overlap, terms
+from chat.arithmetic_ask import AskedScale, asked_scale
 from chat.arithmetic_operands import sentence_computation, table_computation
 from chat.citations import clean_answer
 from chat.context import EvidenceItem, select_evidence
@@ -135,7 +136,8 @@ def _figure_summary(element: Element, max_chars: int = 200) -> str:
 
 
 def _table_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity: bool,
-                  comparison: bool, ask: ArithmeticAsk | None = None) -> list[Piece] | None:
+                  comparison: bool, ask: ArithmeticAsk | None = None,
+                  asked: AskedScale | None = None) -> list[Piece] | None:
     """The table's answer piece: the cell(s) its best-named row and column hold (for a comparison, the row's
     values side by side, and the next best row as a second piece); None when it is no table."""
     view = read_table(item.element)
@@ -144,16 +146,16 @@ def _table_pieces(q: dict[str, float], item: EvidenceItem, index: int, quantity:
     matches = [m for m in match_cells(q, view) if not _is_header_row(m.row)]
     if not matches:
         return []
-    pieces = [_cells_piece(q, view, item, index, quantity, comparison, matches)]
+    pieces = [_cells_piece(q, view, item, index, quantity, comparison, matches, asked)]
     if comparison:  # "the difference between Kefir and Cheese": the other row asked for
         others = [m for m in matches if m.row.index != pieces[0].order and m.row_hit > 0]
         if others:
-            pieces.append(_cells_piece(q, view, item, index, quantity, comparison, others))
+            pieces.append(_cells_piece(q, view, item, index, quantity, comparison, others, asked))
     return [replace(p, computed=table_computation(ask, view, p.order)) for p in pieces] if ask else pieces
 
 
 def _cells_piece(q: dict[str, float], view, item: EvidenceItem, index: int, quantity: bool, comparison: bool,
-                 matches: list) -> Piece:
+                 matches: list, asked: AskedScale | None = None) -> Piece:
     best = matches[0]
     chosen = tied(best, matches)
     held, specific = best.score, best.row_hit + best.col_hit
@@ -164,7 +166,7 @@ def _cells_piece(q: dict[str, float], view, item: EvidenceItem, index: int, quan
         # "Which year was higher?": the row's values side by side, each labelled with its column
         same_row = [m for m in matches if m.row.index == best.row.index]
         chosen = [best] + [m for m in same_row if m is not best][:MAX_TIED_VALUES - 1]
-    line = cell_line(view, chosen)
+    line = cell_line(view, chosen, asked)
     extra = support_line(item.element, best.row) if len(best.row.values) > len(chosen) else ""
     if len(chosen) == 1:
         span = Span("cell", (best.row.label, best.value))
@@ -205,6 +207,7 @@ def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0)
     quantity = bool(_QUANTITY_QUESTION.search(question))
     comparison = bool(_COMPARISON_QUESTION.search(question))
     ask = read_ask(question)
+    asked = asked_scale(question)
     out: list[Piece] = []
     for index, item in enumerate(items):
         kind = item.element.kind
@@ -215,7 +218,7 @@ def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0)
             continue
         if kind is ElementKind.TABLE:
             with exact_words():  # "declared" would name a "Date of declaration" column beside "Total dividend"
-                pieces = _table_pieces(q, item, index, quantity, comparison, ask)
+                pieces = _table_pieces(q, item, index, quantity, comparison, ask, asked)
             if pieces is not None:
                 out += pieces
                 continue

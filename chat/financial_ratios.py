@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from chat.answer_arithmetic import number_text, parse_quantity
-from chat.arithmetic_ask import YEAR, asked_decimals, years_in
+from chat.answer_arithmetic import Quantity, in_scale, number_text, parse_quantity
+from chat.arithmetic_ask import YEAR, asked_decimals, asked_scale, years_in
 from chat.table_answer import TableRow, TableView, read_table
 from retrieval.financial_statements import normalise, statement_kinds
 
@@ -137,12 +137,14 @@ _A_TO_B = re.compile(r"\b(?:ratio of )?(?P<a>[a-z ]+?) to (?P<b>[a-z ]+?)(?= rat
 @dataclass(frozen=True)
 class RatioAsk:
     """The ratio a question asks for: its name as written, its formula, the fiscal year named (None: the latest
-    column) and the decimals asked (else 2)."""
+    column), the decimals asked (else 2) and the scale a sum of line items is asked in ("billion"; "" for none:
+    a ratio has no scale)."""
 
     name: str
     formula: RatioFormula
     year: int | None
     decimals: int
+    scale: str = ""
 
 
 def read_ratio(question: str) -> RatioAsk | None:
@@ -156,17 +158,18 @@ def read_ratio(question: str) -> RatioAsk | None:
     if len(set(years)) > 1:
         return None  # two periods: a change or a comparison, not one ratio
     decimals = asked_decimals(question)
+    scale = getattr(asked_scale(question), "scale", "")
     for name in sorted(FORMULAS, key=len, reverse=True):
         # "debt to EBITDA" asks for another ratio that merely names this one
         if f" {name} " in text and f" to {name} " not in text and f" {name} to " not in text:
-            return RatioAsk(name, FORMULAS[name], year, decimals)
+            return RatioAsk(name, FORMULAS[name], year, decimals, scale)
     for match in _A_TO_B.finditer(text.strip()):
         a = _item(match["a"])
         b = _item(match["b"])
         if a and b:  # "interest expense to average long-term debt": the year's and the year before's average
             average = " average " in f" {match['b']} "
             name = f"{a[0]} to {'average ' if average else ''}{b[0]}"
-            return RatioAsk(name, RatioFormula((a[1],), (b[1],), average=average), year, decimals)
+            return RatioAsk(name, RatioFormula((a[1],), (b[1],), average=average), year, decimals, scale)
     return None
 
 
@@ -295,7 +298,10 @@ def compute_ratio(ask: RatioAsk, evidence: Sequence[tuple[int, object]]) -> Rati
         unit = next((f" {x.unit}" for x in top + less if x.unit), "")
         names = top_names + "".join(f" \u2212 {x.label}" for x in less)
         how = top_text + "".join(f" \u2212 {x.text}" for x in less)
-        line = f"{number_text(total, ask.decimals)}{unit} \u2014 {ask.name}, {year}: {names} ({how})"
+        shown = f"{number_text(total, ask.decimals)}{unit}"
+        converted = in_scale(Quantity(total, "", unit.strip(), False), ask.scale, ask.decimals) if ask.scale else None
+        shown = f"{converted} (= {shown})" if converted else shown
+        line = f"{shown} \u2014 {ask.name}, {year}: {names} ({how})"
         return _result(line, top + less, total)
     if f.average:
         pairs = [bottom[i:i + 2] for i in range(0, len(bottom), 2)]

@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
+from chat.answer_arithmetic import restated
 from chat.answer_terms import NUMBER, focus, overlap, terms
+from chat.arithmetic_ask import AskedScale
 from chat.table_totals import totals_above
 from docparse.element import Element
 from docparse.table_continuation import header_row_count
@@ -20,14 +22,17 @@ from retrieval.financial_statements import metric_names
 
 FILLER_CELL = re.compile(r"^[\s$€£¥₩%()\-–—]*$")  # "$", "%", "—": layout columns, not values
 _CURRENCY_CELL = re.compile(r"^\s*([$€£¥₩])\s*$")
-# "(in millions)", "($ in thousands)", "in billions of dollars", "(단위: 백만원)"
-_SCALE = re.compile(r"\b(?:in|amounts? in)\s+(?:[$€£¥]\s*)?(?:us\s*)?(thousands|millions|billions)\b", re.I)
+# "(in millions)", "($ in thousands)", "in billions of dollars", "(단위: 백만원)"; the header cell "(Millions)" or
+# "(thousands, except per share amounts)" some filers print instead
+_SCALE = re.compile(r"\b(?:in|amounts? in)\s+(?:[$€£¥]\s*)?(?:us\s*)?(thousands|millions|billions)\b|"
+                    r"\(\s*(?:[$€£¥]\s*)?(thousands|millions|billions)\b", re.I)
 _KO_UNIT = re.compile(r"단위\s*[:：]?\s*([^\s)\]]+)")
 _PERCENT_HEADER = re.compile(r"%|\bpercent(?:age)?\b", re.I)
 # Rows stated per unit, not in the table's scale ("Diluted earnings per share" in a table "in millions"), and
-# counts of people ("Total staff at period-end" in a table "$ in millions").
+# counts of people ("Total staff at period-end" in a table "$ in millions", "Employees" in one "(Millions, except
+# Employees)").
 _UNSCALED = re.compile(r"\bper\s+(?:share|unit|employee)\b|\bratio\b|\brate\b|\bnumber of\b|\bheadcount\b|"
-                       r"\bstaff\b(?!\s+(?:costs?|expenses?|compensation))", re.I)
+                       r"\bemployees\b|\bstaff\b(?!\s+(?:costs?|expenses?|compensation))", re.I)
 MAX_TIED_VALUES = 4
 _FOOTNOTE = re.compile(r"(?:\s*(?:\(\d{1,2}\)|\([a-z]\)|[®™*†‡]))+\s*$")
 _MAX_SUPPORT_CHARS = 300
@@ -85,7 +90,7 @@ def scale_unit(text: str) -> str:
     """The unit word a caption or header states for the amounts ("million" for "(in millions)"), or ""."""
     match = _SCALE.search(text)
     if match:
-        return match.group(1).lower().rstrip("s")
+        return (match.group(1) or match.group(2)).lower().rstrip("s")
     match = _KO_UNIT.search(text)
     return match.group(1) if match else ""
 
@@ -327,20 +332,23 @@ def tied(best: CellMatch, matches: Sequence[CellMatch]) -> list[CellMatch]:
     return same[:MAX_TIED_VALUES]
 
 
-def cell_line(view: TableView, chosen: Sequence[CellMatch]) -> str:
+def cell_line(view: TableView, chosen: Sequence[CellMatch], asked: AskedScale | None = None) -> str:
     """The fact line: "$82,959 million — Total net sales, Three Months Ended June 25, 2022" for one cell; the
     row label then each value with its column for several cells of one row; "label, column: value" pieces for
-    cells of several rows."""
+    cells of several rows. An amount is restated in the scale the question asks (`asked`), as printed after it:
+    "$82.96 billion ($82,959 million as printed)"."""
+    def shown(m: CellMatch) -> str:
+        value = with_unit(view, m.row, m.col, m.value)
+        return restated(value, asked.scale, asked.decimals, f"{m.row.label} {m.column}") if asked else value
+
     first = chosen[0]
     if len(chosen) == 1:
         where = ", ".join(p for p in (first.row.label, first.column) if p)
-        return f"{with_unit(view, first.row, first.col, first.value)} \u2014 {where}"
+        return f"{shown(first)} \u2014 {where}"
     if all(m.row.index == first.row.index for m in chosen):
-        values = "; ".join(f"{with_unit(view, m.row, m.col, m.value)} ({m.column})" if m.column
-                           else with_unit(view, m.row, m.col, m.value) for m in chosen)
+        values = "; ".join(f"{shown(m)} ({m.column})" if m.column else shown(m) for m in chosen)
         return f"{first.row.label}: {values}"
-    return "; ".join(f"{m.row.label}{', ' + m.column if m.column else ''}: {with_unit(view, m.row, m.col, m.value)}"
-                     for m in chosen)
+    return "; ".join(f"{m.row.label}{', ' + m.column if m.column else ''}: {shown(m)}" for m in chosen)
 
 
 def support_line(element: Element, row: TableRow) -> str:
