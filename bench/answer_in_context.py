@@ -129,24 +129,6 @@ def parse_budgets(spec: str) -> list[tuple[int, int]]:
     return out
 
 
-def with_neighbours(index, hits: list, top: int) -> list:
-    """`hits` with the elements just before and after each of the first `top` hits placed right after it
-    (each element once), ranks renumbered: the paragraph that carries a hit's answer is often its neighbour."""
-    from retrieval.hit import Hit
-
-    out: list = []
-    seen: set[str] = set()
-    for n, hit in enumerate(hits):
-        extra = [Hit(element=e, score=hit.score, rank=0, routes=("neighbour",)) for e in
-                 (index.neighbours(hit.element.id, 1) if n < top else ())]
-        for h in [hit, *extra]:
-            if h.element.id not in seen:
-                seen.add(h.element.id)
-                out.append(h)
-    return [Hit(element=h.element, score=h.score, rank=r, routes=h.routes, sources=h.sources)
-            for r, h in enumerate(out, start=1)]
-
-
 def ask_hits(library, question: str, k: int, names: list[str]) -> list:
     """The hits `Library.ask` hands a backend: the search, with the statement tables of a financial ratio the
     question names (chat.financial_ratios.operand_queries) placed after the first hits."""
@@ -160,7 +142,7 @@ def ask_hits(library, question: str, k: int, names: list[str]) -> list:
 
 
 def measure(library, questions: list[dict], budgets: list[tuple[int, int]], naive: NaiveChunks, counter,
-            max_images: int, table_rows: bool, neighbours: int = 0) -> list[dict]:
+            max_images: int, table_rows: bool) -> list[dict]:
     """Per question and budget: tokens and whether docrag's packed context (before: the items alone; after: headed
     by the derived facts, as chat.messages sends it) and the naive chunks hold the gold."""
     from chat.context import derived_block, format_evidence, select_evidence
@@ -174,8 +156,6 @@ def measure(library, questions: list[dict], budgets: list[tuple[int, int]], naiv
     for n, record in enumerate(questions, start=1):
         names = sorted({basename(d) for d in record["docs"]})
         hits = ask_hits(library, record["question"], k, names)
-        if neighbours:
-            hits = with_neighbours(library.index, hits, neighbours)
         gold = gold_variants(record)
         row = {"qid": record["qid"], "source": record["source"], "types": record.get("evidence_types") or
                ["unknown"], "gold": gold, "budgets": {}}
@@ -275,8 +255,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-images", type=int, default=4, help="crops packed per question (they cost budget)")
     ap.add_argument("--packing", choices=("whole", "rows"), default="whole",
                     help="tables sent whole, or long tables as their header and the rows the question names")
-    ap.add_argument("--neighbours", type=int, default=0,
-                    help="the first N hits bring the elements just before and after them (0 = off)")
     ap.add_argument("--out", help="Markdown report")
     ap.add_argument("--json-out", help="per-question results as JSON")
     ap.add_argument("--pool", nargs="+", metavar="JSON",
@@ -309,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     counter = configured_counter()
     budgets = parse_budgets(args.budgets)
     rows = measure(library, short, budgets, NaiveChunks(library.index.embedder, paths), counter, args.max_images,
-                   args.packing == "rows", args.neighbours)
+                   args.packing == "rows")
     summary = summarise(rows, budgets)
     shown = " ".join(["HF_HUB_OFFLINE=1", "PYTHONPATH=.", ".venv/bin/python", "bench/answer_in_context.py",
                       *map(shlex.quote, argv if argv is not None else sys.argv[1:])])
