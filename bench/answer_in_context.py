@@ -131,14 +131,17 @@ def parse_budgets(spec: str) -> list[tuple[int, int]]:
 
 def ask_hits(library, question: str, k: int, names: list[str]) -> list:
     """The hits `Library.ask` hands a backend: the search, with the statement tables of a financial ratio the
-    question names (chat.financial_ratios.operand_queries) placed after the first hits."""
+    question names (chat.financial_ratios.operand_queries) placed after the first hits, and tables captioned by
+    the scale line printed beside them (chat.table_scale_line)."""
     from chat.financial_ratios import operand_queries, with_operand_hits
+
+    from chat.table_scale_line import with_scale_lines
 
     hits = library.search(question, k=k, sources=names)
     operands = operand_queries(question)
     if operands:
         hits = with_operand_hits(hits, library.search_many([(q, names) for q in operands], k=3, kinds=["table"]))
-    return hits
+    return with_scale_lines(hits, library.index.catalog)
 
 
 def measure(library, questions: list[dict], budgets: list[tuple[int, int]], naive: NaiveChunks, counter,

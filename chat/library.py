@@ -315,6 +315,8 @@ class Library:
         operands = operand_queries(query)
         if operands:  # a ratio reads two statements; the question's own words may find only one
             hits = with_operand_hits(hits, self.search_many([(q, sources) for q in operands], k=3, kinds=["table"]))
+        from chat.table_scale_line import with_scale_lines
+        hits = with_scale_lines(hits, self.index.catalog)  # "(In millions)" set apart from its table
         if not images:
             return hits
         from chat.attachments import merge_hit_lists

@@ -30,9 +30,10 @@ _KO_UNIT = re.compile(r"단위\s*[:：]?\s*([^\s)\]]+)")
 _PERCENT_HEADER = re.compile(r"%|\bpercent(?:age)?\b", re.I)
 # Rows stated per unit, not in the table's scale ("Diluted earnings per share" in a table "in millions"), and
 # counts of people ("Total staff at period-end" in a table "$ in millions", "Employees" in one "(Millions, except
-# Employees)").
+# Employees)"), and the prices of a stock-award table ("Weighted Average Grant-Date Fair Value", "exercise price").
 _UNSCALED = re.compile(r"\bper\s+(?:share|unit|employee)\b|\bratio\b|\brate\b|\bnumber of\b|\bheadcount\b|"
-                       r"\bemployees\b|\bstaff\b(?!\s+(?:costs?|expenses?|compensation))", re.I)
+                       r"\bemployees\b|\bstaff\b(?!\s+(?:costs?|expenses?|compensation))|"
+                       r"\bgrant[- ]date\s+fair\s+value\b|\b(?:exercise|average|share)\s+price\b", re.I)
 MAX_TIED_VALUES = 4
 _FOOTNOTE = re.compile(r"(?:\s*(?:\(\d{1,2}\)|\([a-z]\)|[®™*†‡]))+\s*$")
 _MAX_SUPPORT_CHARS = 300
