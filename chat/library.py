@@ -26,6 +26,7 @@ from chat.settings import LibraryConfig, Settings, default_store  # noqa: F401 (
 from retrieval.ingest_events import IngestEvent
 from retrieval.ingest_report import IngestReport
 from docparse.base import ParseOptions
+from docparse.element import ElementKind
 from docparse.registry import ParsedDocument, parse_document
 from retrieval.hit import Hit
 from retrieval.page_images import PAGES_FOLDER
@@ -315,8 +316,9 @@ class Library:
         operands = operand_queries(query)
         if operands:  # a ratio reads two statements; the question's own words may find only one
             hits = with_operand_hits(hits, self.search_many([(q, sources) for q in operands], k=3, kinds=["table"]))
-        from chat.table_scale_line import with_scale_lines
-        hits = with_scale_lines(hits, self.index.catalog)  # "(In millions)" set apart from its table
+        if any(hit.element.kind is ElementKind.TABLE for hit in hits):  # "(In millions)" set apart from its table
+            from chat.table_scale_line import with_scale_lines
+            hits = with_scale_lines(hits, self.index.catalog)
         if not images:
             return hits
         from chat.attachments import merge_hit_lists
