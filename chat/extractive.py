@@ -227,9 +227,13 @@ def candidates(question: str, items: Sequence[EvidenceItem], floor: float = 0.0)
     if quantity:  # "how many ...", "what percentage ...": a line stating a number it was not given answers first
         out = [p for p in out if p.states_number or p.computed is not None] or out
     # Between equally supported pieces, one that supplies the operands of the arithmetic asked answers it; for a
-    # year named, one stating an amount.
+    # year named, one stating an amount. Then the one whose own words hold more of the question; for an amount of
+    # a period, of the item asked only: a sentence restating the question's dates would outweigh the table cell
+    # whose dates sit in its column and caption.
+    item_words = {t: w for t, w in q.items() if not t[:1].isdigit()} if dated and quantity else None
     ranked = sorted(out, key=lambda p: (-round(p.support, 6), p.computed is None, -p.states_number,
-                                        -(dated and bool(_AMOUNT.search(p.line))), -p.specific,
+                                        -(dated and bool(_AMOUNT.search(p.line))),
+                                        -(p.specific if item_words is None else overlap(item_words, terms(p.line))),
                                         -p.focus, p.item_index, p.order))
     # the value asked for, when a piece nearly as good computes it (never under the support an answer needs)
     ranked = computed_first(ranked, _RUNNER_UP, floor) if ask else ranked
