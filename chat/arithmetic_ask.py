@@ -12,6 +12,10 @@ from chat.answer_terms import terms
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _SHORT_FISCAL = re.compile(r"\bFY\s?'?(\d{2})(?!\d)", re.I)  # "FY19", "FY '18"
+# Words that name a period, not an item: they pick no row and weigh nothing once the question names its year.
+PERIOD_WORDS = frozenset({"fiscal", "year", "ended", "ending", "quarter", "month", "january", "february", "march",
+                          "april", "may", "june", "july", "august", "september", "october", "november", "december",
+                          "fy"})
 
 
 def years_in(text: str) -> list[int]:

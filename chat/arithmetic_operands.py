@@ -13,14 +13,11 @@ from typing import Sequence
 
 from chat.answer_arithmetic import SCALES, Computed, Operand, Quantity, compute, number_text, parse_quantity
 from chat.answer_terms import focus, overlap, terms
-from chat.arithmetic_ask import OPERATION_WORDS, SUB_YEAR, YEAR, ArithmeticAsk, is_period, period_span, years_in
+from chat.arithmetic_ask import (OPERATION_WORDS, PERIOD_WORDS, SUB_YEAR, YEAR, ArithmeticAsk, is_period, period_span,
+                                 years_in)
 from chat.table_answer import TableRow, TableView, part_terms, with_unit
 
 _PERIOD_OPS = ("change", "percent_change", "average", "total")
-# Words that name a period, not an item: they do not pick a row.
-_PERIOD_WORDS = frozenset({"fiscal", "year", "ended", "ending", "quarter", "month", "january", "february", "march",
-                           "april", "may", "june", "july", "august", "september", "october", "november",
-                           "december", "fy"})
 # An amount in a sentence: "$244 million", "$2.10 billion", "(1,255)", "14.5%", "36,800".
 _AMOUNT = re.compile(r"(?:[-\u2212])?[$€£¥₩]\s?\(?\d[\d,]*(?:\.\d+)?\)?"
                      r"(?:\s+(?:thousand|million|billion|trillion)s?\b)?"
@@ -153,7 +150,7 @@ def _transposed_operands(ask: ArithmeticAsk, view: TableView, row: TableRow) -> 
 
 
 def _item_terms(phrase: str) -> dict[str, float]:
-    return {t: w for t, w in terms(phrase).items() if not t[:1].isdigit() and t not in _PERIOD_WORDS}
+    return {t: w for t, w in terms(phrase).items() if not t[:1].isdigit() and t not in PERIOD_WORDS}
 
 
 def _resolve(phrase: str, named: Sequence[tuple[int, dict]], other: str = "",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from chat.answer_terms import terms
+from chat.arithmetic_ask import PERIOD_WORDS, YEAR
 
 # A clause (split at . ? ! : ;) that speaks of the answer or the question rather than of the documents.
 _META_CLAUSE = re.compile(
@@ -78,16 +79,12 @@ def asked_part(question: str) -> str:
 # wants a value for that period; its period words say when, not what: the year's number already picks the column
 # or sentence, and "fiscal year ending January" would make an auditor's "as of January 28, 2023 ... for the year
 # ended" outweigh the item asked for.
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _ASKS_PERIOD = re.compile(r"\b(?:when|which\s+(?:year|quarter|month|period)|what\s+(?:year|date|quarter|month))\b", re.I)
-_PERIOD_WORDS = frozenset({"fiscal", "year", "ended", "ending", "quarter", "month", "january", "february", "march",
-                           "april", "may", "june", "july", "august", "september", "october", "november",
-                           "december", "fy"})
 
 
 def names_a_year(question: str) -> bool:
     """Whether the question names a year it wants a value for (not "which year ...", "when ...")."""
-    return bool(_YEAR.search(question)) and not _ASKS_PERIOD.search(question)
+    return bool(YEAR.search(question)) and not _ASKS_PERIOD.search(question)
 
 
 def question_terms(question: str) -> dict[str, float]:
@@ -95,5 +92,5 @@ def question_terms(question: str) -> dict[str, float]:
     period words when the question names a year."""
     q = terms(asked_part(question))
     if names_a_year(question):
-        q = {t: w for t, w in q.items() if t not in _PERIOD_WORDS} or q
+        q = {t: w for t, w in q.items() if t not in PERIOD_WORDS} or q
     return q
