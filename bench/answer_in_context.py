@@ -129,21 +129,6 @@ def parse_budgets(spec: str) -> list[tuple[int, int]]:
     return out
 
 
-def ask_hits(library, question: str, k: int, names: list[str]) -> list:
-    """The hits `Library.ask` hands a backend: the search, with the statement tables of a financial ratio the
-    question names (chat.financial_ratios.operand_queries) placed after the first hits, and tables captioned by
-    the scale line printed beside them (chat.table_scale_line)."""
-    from chat.financial_ratios import operand_queries, with_operand_hits
-
-    from chat.table_scale_line import with_scale_lines
-
-    hits = library.search(question, k=k, sources=names)
-    operands = operand_queries(question)
-    if operands:
-        hits = with_operand_hits(hits, library.search_many([(q, names) for q in operands], k=3, kinds=["table"]))
-    return with_scale_lines(hits, library.index.catalog)
-
-
 def measure(library, questions: list[dict], budgets: list[tuple[int, int]], naive: NaiveChunks, counter,
             max_images: int, table_rows: bool) -> list[dict]:
     """Per question and budget: tokens and whether docrag's packed context (before: the items alone; after: headed
@@ -158,7 +143,7 @@ def measure(library, questions: list[dict], budgets: list[tuple[int, int]], naiv
     rows = []
     for n, record in enumerate(questions, start=1):
         names = sorted({basename(d) for d in record["docs"]})
-        hits = ask_hits(library, record["question"], k, names)
+        hits = library.evidence(record["question"], k=k, sources=names)
         gold = gold_variants(record)
         row = {"qid": record["qid"], "source": record["source"], "types": record.get("evidence_types") or
                ["unknown"], "gold": gold, "budgets": {}}

@@ -280,7 +280,7 @@ class Library:
         # as asked, with the history.
         from chat.query_rewrite import carry_evidence, rewrite_query
         query = rewrite_query(question, history, backend)
-        hits = self._evidence(query, images, k or self.config.answer_k, sources)
+        hits = self.evidence(query, k=k, sources=sources, images=images)
         if backend.mode == "extractive":
             hits = carry_evidence(question, history, previous, hits)
         streamed: list[str] = []
@@ -308,9 +308,12 @@ class Library:
         from chat.session import ChatSession
         return ChatSession(self, k=k, sources=sources)
 
-    def _evidence(self, query: str, images: Sequence[str], k: int, sources: Sequence[str] | None) -> list[Hit]:
-        """The text search for `query` (with the tables a financial ratio it names is computed from), fused with an
-        image search per attached image when image search is on."""
+    def evidence(self, query: str, k: int | None = None, sources: Sequence[str] | None = None,
+                 images: Sequence[str] = ()) -> list[Hit]:
+        """The hits `ask` hands its answer backend for `query` (a follow-up already rewritten): the text search
+        (with the tables a financial ratio it names is computed from, and tables captioned by the scale line printed
+        beside them), fused with an image search per attached image when image search is on."""
+        k = k or self.config.answer_k
         hits = self.search(query, k=k, sources=sources)
         from chat.financial_ratios import operand_queries, with_operand_hits
         operands = operand_queries(query)

@@ -23,3 +23,7 @@ def test_demo_question_is_answered_from_the_income_statement(tmp_path, monkeypat
     table = next(c.element for c in answer.citations if c.element.page == 4)
     assert table.kind.value == "table"
     assert any("82,959" in cell for row in table.cells for cell in row)
+    # The statement prints its scale as a line of its own; the evidence carries it to the answer.
+    assert answer.text.startswith("$82,959 million"), answer.text
+    income_statement = next(h.element for h in library.evidence(QUESTION) if h.element.id == table.id)
+    assert "(In millions" in (income_statement.caption or "")
